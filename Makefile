@@ -1,0 +1,120 @@
+# vfio-early — see README.md. `make` builds the programs into build/; `make check` runs every test.
+VERSION := 0.1.0
+PREFIX ?= /usr
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+
+CC ?= cc
+CACHE := .cache
+ifeq ($(SANITIZE),1)
+O := build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+O := build
+SAN_FLAGS :=
+endif
+
+PKGS := libpci libkmod json-c
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -ljson-c)
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -DVFE_VERSION='"$(VERSION)"' \
+	$(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+
+CORE_SRC := lib/log.c lib/util.c lib/cpulist.c lib/config.c lib/pci.c lib/bind.c lib/report.c \
+	kernel-cmdline/cmdline.c modules-load/modload.c
+HELPER_SRC := cmd/vfio-early/main.c cmd/vfio-early/boot.c
+CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
+HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
+
+UNIT_TESTS := test-config test-cmdline test-helper
+UNIT_BIN := $(UNIT_TESTS:%=$(O)/tests/%)
+FIXTURES := seed qemu-rig
+FIXTURE_DIRS := $(FIXTURES:%=build/rootfs/%)
+KSFT := $(CACHE)/kselftest/kselftest_harness.h
+# The harness is the kernel's, not ours: its own warnings are not ours to fix.
+TEST_CFLAGS := -isystem $(CACHE)/kselftest -Wno-sign-compare -Wno-missing-prototypes \
+	-Wno-format-truncation -Wno-format-nonliteral
+
+.PHONY: all deps deps-test check unit fuzz fuzz-build fuzz-check bench install clean lint
+all: $(O)/vfio-early
+
+# Installs the missing Debian packages (apt); a no-op when everything is there.
+deps:
+	@scripts/install-deps.sh build
+deps-test:
+	@scripts/install-deps.sh build test
+
+$(O)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/vfio-early: $(HELPER_OBJ) $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- tests ----
+$(KSFT): | deps-test
+	scripts/fetch-kselftest.sh $(CACHE)
+
+build/tests/mkroot: tests/rootfs/mkroot.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -o $@ $<
+
+build/rootfs/%: tests/rootfs/%.spec build/tests/mkroot
+	@rm -rf $@
+	build/tests/mkroot $< $@
+
+$(O)/obj/tests/unit/%.o: tests/unit/%.c $(KSFT) | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/testutil.o \
+		$(O)/obj/tests/unit/fakekernel.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+unit: $(O)/vfio-early $(UNIT_BIN) $(FIXTURE_DIRS)
+
+check: unit
+	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,fuzz-check)
+
+# ---- fuzzing (libFuzzer, clang) ----
+FUZZ_TARGETS := fuzz-config fuzz-cmdline
+FUZZ_BIN := $(FUZZ_TARGETS:%=build/fuzz/%)
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
+FUZZ_CORE := lib/config.c lib/cpulist.c lib/util.c lib/log.c kernel-cmdline/cmdline.c
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) | deps-test
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t; \
+		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t tests/fuzz/corpus/$${t#fuzz-} || exit 1; \
+	done
+
+# ---- benchmarks (never part of pass/fail) ----
+bench: $(O)/vfio-early build/tests/mkroot
+	bench/run.sh $(O)
+
+# ---- install ----
+install: $(O)/vfio-early
+	install -D -m 0755 $(O)/vfio-early $(DESTDIR)$(SBINDIR)/vfio-early
+	install -D -m 0644 man/vfio-early.8 $(DESTDIR)$(MANDIR)/man8/vfio-early.8
+	install -D -m 0644 man/vfio-early.conf.5 $(DESTDIR)$(MANDIR)/man5/vfio-early.conf.5
+
+lint:
+	clang-format --dry-run -Werror $(CORE_SRC) $(HELPER_SRC) $(wildcard lib/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
+	shellcheck -S warning scripts/*.sh tests/run.sh tests/rootfs/mkroot.sh tests/qemu/*.sh bench/*.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

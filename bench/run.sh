@@ -1,0 +1,24 @@
+#!/bin/sh
+# make bench: build the bench driver (bench/run.c) and the tree builder (tests/rootfs/mkroot.c) into
+# BUILD when missing or stale (and the fake kernel bench/fakesysfs.c), then time BUILD/vfio-early against bench/shell-binder.sh on fake
+# trees of 64, 512 and 4096 devices (see the header of bench/run.c for the method).
+# Usage: bench/run.sh [BUILD [run options: -k RUNS -n N,N,... -d TMPDIR --keep --no-fake-kernel]]
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-build}
+[ $# -eq 0 ] || shift
+cc=${CC:-cc}
+
+mkdir -p "$build/tests" "$build/bench"
+for pair in tests/mkroot:tests/rootfs/mkroot.c bench/run:bench/run.c \
+	bench/fakesysfs.so:bench/fakesysfs.c; do
+	bin=$build/${pair%%:*}
+	c=$src/${pair#*:}
+	if [ ! -e "$bin" ] || [ -n "$(find "$c" -newer "$bin")" ]; then
+		case $bin in
+		*.so) $cc -O2 -Wall -Wextra -shared -fPIC -o "$bin" "$c" ;;
+		*) $cc -O2 -std=c11 -Wall -Wextra -o "$bin" "$c" ;;
+		esac
+	fi
+done
+exec "$build/bench/run" -b "$build" -s "$src" "$@"

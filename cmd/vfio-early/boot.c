@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The boot helper's steps, in the order DESIGN.md §5 gives them. */
+#include "boot.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kernel-cmdline/cmdline.h"
+#include "../../lib/bind.h"
+#include "../../lib/log.h"
+#include "../../lib/report.h"
+#include "../../lib/util.h"
+#include "../../modules-load/modload.h"
+
+/* Large tables live here rather than on the stack of an early-boot program. */
+static struct vfe_switches switches;
+static struct vfe_config config;
+static struct vfe_bind_plan plan;
+
+static void read_cmdline(const char *root, struct vfe_switches *sw)
+{
+	char path[VFE_PATH_MAX], *text = NULL;
+	size_t len;
+	int r;
+
+	r = vfe_path(path, sizeof(path), root, "/proc/cmdline");
+	if (r == 0)
+		r = vfe_slurp(path, 65536, &text, &len);
+	if (r < 0) {
+		WRN("cannot read %s: %s; no vfio_early.* switches this run", path, strerror(-r));
+		vfe_switches_parse(sw, "");
+		return;
+	}
+	vfe_switches_parse(sw, text);
+	free(text);
+	if (sw->notes[0])
+		WRN("%s", sw->notes);
+	if (sw->n_unknown)
+		WRN("unknown switch %s ignored (%u unknown in all)", sw->unknown, sw->n_unknown);
+}
+
+static void finish(struct vfe_run *run, unsigned long long t0)
+{
+	json_object *report;
+	int r;
+
+	run->duration_us = vfe_now_us() - t0;
+	report = vfe_report_build(run);
+	if (run->dry_run) {
+		/* Nothing is written in a dry run; the report goes to stdout instead. */
+		printf("%s\n", json_object_to_json_string_ext(report, JSON_C_TO_STRING_PRETTY));
+	} else {
+		r = vfe_report_write(run->root, report);
+		if (r < 0)
+			WRN("cannot write %s: %s", VFE_REPORT_PATH, strerror(-r));
+	}
+	json_object_put(report);
+}
+
+static void summary(const struct vfe_run *run)
+{
+	char line[512], cpus[256];
+	unsigned int ok = vfe_plan_count(&plan, VFE_BOUND) + vfe_plan_count(&plan, VFE_ALREADY);
+	int n = snprintf(line, sizeof(line), "%s %u/%u", run->dry_run ? "dry run: in place" : "bound",
+			 ok, plan.n);
+	unsigned int i;
+
+	for (i = 0; i < run->n_hugepages && n < (int)sizeof(line); i++) {
+		const struct vfe_hugepages *hp = &run->hugepages[i];
+		char node[16] = "";
+
+		if (hp->node >= 0)
+			snprintf(node, sizeof(node), "@%d", hp->node);
+		n += snprintf(line + n, sizeof(line) - n, ", hugepages %s %lu%s",
+			      hp->size_kb == 2048 ? "2M" : "1G", hp->count, node);
+	}
+	if (run->has_vm_cpus && n < (int)sizeof(line)) {
+		vfe_cpulist_format(run->vm_cpus, cpus, sizeof(cpus));
+		n += snprintf(line + n, sizeof(line) - n, ", vm-cpus %s", cpus);
+	}
+	if (n < (int)sizeof(line))
+		snprintf(line + n, sizeof(line) - n, ", %.1f ms", (double)run->duration_us / 1000.0);
+	INF("%s", line);
+}
+
+int vfe_boot_run(const struct vfe_boot_opts *opts)
+{
+	unsigned long long t0 = vfe_now_us();
+	char config_path[VFE_PATH_MAX], err[320] = "";
+	struct vfe_run run = {.root = opts->root, .config_error = "", .hugepages_note = ""};
+	struct vfe_hugepages cmdline_hugepages;
+	const struct vfe_bind_rule *rules;
+	struct vfe_pci pci = {0};
+	unsigned int n_rules, i;
+	int r, status = 0;
+
+	run.dry_run = opts->dry_run;
+
+	/* Step 1: the switches. */
+	read_cmdline(opts->root, &switches);
+	if (switches.debug && !opts->quiet)
+		vfe_log_set_level(VFE_LOG_DEBUG);
+	run.dry_run |= switches.dry_run;
+	if (switches.off) {
+		INF("switched off by vfio_early.off: doing nothing");
+		run.disabled = true;
+		finish(&run, t0);
+		return 0;
+	}
+
+	/* Step 2: the config, all or nothing. */
+	if (opts->config)
+		snprintf(config_path, sizeof(config_path), "%s", opts->config);
+	else if (vfe_path(config_path, sizeof(config_path), opts->root, "/etc/vfio-early.conf") < 0)
+		config_path[0] = '\0';
+	run.config_path = config_path;
+	r = vfe_config_load(&config, config_path, err, sizeof(err));
+	if (r == -ENOENT && !opts->config) {
+		INF("no %s: nothing configured", config_path);
+		r = 0;
+	} else if (r < 0) {
+		ERR("%s: %s; nothing is bound or reserved", config_path, err);
+		run.config_error = err;
+		finish(&run, t0);
+		return 1;
+	}
+	run.config_ok = true;
+
+	rules = switches.have_bind ? switches.binds : config.binds;
+	n_rules = switches.have_bind ? switches.n_binds : config.n_binds;
+	if (switches.have_bind && switches.bind_error[0]) {
+		/* Report the config's lines as skipped, so the user sees what did not happen. */
+		rules = config.binds;
+		n_rules = config.n_binds;
+	}
+	vfe_plan_init(&plan, opts->root, run.dry_run, rules, n_rules);
+	if (switches.bind_error[0]) {
+		snprintf(err, sizeof(err), "malformed vfio_early.bind=: %s; binding nothing this boot",
+			 switches.bind_error);
+		WRN("%s", err);
+		vfe_plan_skip(&plan, NULL, err);
+		status = 1;
+	}
+	if (switches.skip_error[0]) {
+		snprintf(err, sizeof(err), "malformed vfio_early.skip=: %s; binding nothing this boot",
+			 switches.skip_error);
+		WRN("%s", err);
+		vfe_plan_skip(&plan, NULL, err);
+		status = 1;
+	}
+	for (i = 0; i < switches.n_skip; i++)
+		vfe_plan_skip(&plan, switches.skip[i], "vfio_early.skip= on the command line");
+
+	/* Steps 3-8. */
+	if (vfe_plan_count(&plan, VFE_PENDING)) {
+		r = vfe_pci_open(&pci, opts->root);
+		if (r < 0) {
+			vfe_plan_skip(&plan, NULL, "cannot open the PCI bus through libpci");
+		} else {
+			vfe_plan_resolve(&plan, &pci);
+			vfe_plan_check_safety(&plan, &pci);
+			vfe_plan_bind(&plan, &pci, vfe_load_vfio_modules);
+		}
+	}
+
+	/* Steps 9-10 are reported, not acted on, by this version. */
+	run.hugepages = config.hugepages;
+	run.n_hugepages = config.n_hugepages;
+	if (switches.have_hugepages) {
+		if (switches.hugepages_error[0]) {
+			WRN("malformed vfio_early.hugepages=: %s; hugepages step skipped",
+			    switches.hugepages_error);
+			run.n_hugepages = 0;
+			status = 1;
+		} else if (switches.hugepages_off) {
+			run.n_hugepages = 0;
+		} else {
+			cmdline_hugepages = switches.hugepages;
+			run.hugepages = &cmdline_hugepages;
+			run.n_hugepages = 1;
+		}
+	}
+	if (run.n_hugepages)
+		run.hugepages_note = "reported only: this version does not reserve hugepages yet";
+	run.has_vm_cpus = config.has_vm_cpus;
+	run.vm_cpus = &config.vm_cpus;
+	if (switches.have_cpus) {
+		if (switches.cpus_error[0]) {
+			WRN("malformed vfio_early.cpus=: %s; affinity step skipped", switches.cpus_error);
+			run.has_vm_cpus = false;
+			status = 1;
+		} else if (switches.cpus_off) {
+			run.has_vm_cpus = false;
+		} else {
+			run.has_vm_cpus = true;
+			run.vm_cpus = &switches.cpus;
+		}
+	}
+	run.governor = config.governor[0] ? config.governor : (run.has_vm_cpus ? "performance" : "");
+	run.affinity_note = "reported only: this version does not move IRQs or workqueues yet";
+
+	/* Step 11. */
+	run.plan = &plan;
+	for (i = 0; i < plan.n; i++)
+		if (plan.targets[i].action != VFE_BOUND && plan.targets[i].action != VFE_ALREADY &&
+		    !(run.dry_run && plan.targets[i].action == VFE_SKIPPED &&
+		      !strncmp(plan.targets[i].reason, "dry run:", 8)))
+			status = 1;
+	run.duration_us = vfe_now_us() - t0;
+	summary(&run);
+	finish(&run, t0);
+	vfe_plan_free(&plan);
+	vfe_pci_close(&pci);
+	return status;
+}

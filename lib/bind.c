@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Deciding and binding: slot AND id, safety rules, driver_override before unbind. */
+#include "bind.h"
+
+#include <errno.h>
+#include <pci/pci.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "util.h"
+
+#define VFIO_DRIVER "vfio-pci"
+/* Probing is synchronous for vfio-pci; the wait only covers deferred probes and unbinds. */
+#define DRIVER_WAIT_US 50000
+
+const char *vfe_action_name(enum vfe_action action)
+{
+	static const char *const names[] = {
+		[VFE_PENDING] = "pending", [VFE_BOUND] = "bound",     [VFE_ALREADY] = "already",
+		[VFE_SKIPPED] = "skipped", [VFE_REFUSED] = "refused", [VFE_FAILED] = "failed",
+	};
+	return names[action];
+}
+
+static void decide(struct vfe_target *t, enum vfe_action action, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void decide(struct vfe_target *t, enum vfe_action action, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->action = action;
+	va_start(ap, fmt);
+	vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
+	va_end(ap);
+	if (action == VFE_FAILED)
+		ERR("%s: %s", t->rule->slot, t->reason);
+	else if (action == VFE_SKIPPED || action == VFE_REFUSED)
+		WRN("%s: %s: %s", t->rule->slot, vfe_action_name(action), t->reason);
+	else
+		INF("%s: %s", t->rule->slot, t->reason);
+}
+
+void vfe_plan_init(struct vfe_bind_plan *plan, const char *root, bool dry_run,
+		   const struct vfe_bind_rule *rules, unsigned int n)
+{
+	unsigned int i;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->root = root;
+	plan->dry_run = dry_run;
+	plan->n = n;
+	for (i = 0; i < n; i++) {
+		plan->targets[i].rule = &rules[i];
+		plan->targets[i].info.group = -1;
+	}
+}
+
+void vfe_plan_skip(struct vfe_bind_plan *plan, const char *slot, const char *reason)
+{
+	unsigned int i;
+
+	for (i = 0; i < plan->n; i++) {
+		struct vfe_target *t = &plan->targets[i];
+
+		if (t->action == VFE_PENDING && (!slot || !strcmp(slot, t->rule->slot)))
+			decide(t, VFE_SKIPPED, "%s", reason);
+	}
+}
+
+static void explain_missing(struct vfe_target *t, struct vfe_pci *pci)
+{
+	char found[8][VFE_SLOT_LEN];
+	char where[8 * (VFE_SLOT_LEN + 2)] = "";
+	int i, n = vfe_pci_find_id(pci, t->rule, found, 8);
+
+	for (i = 0; i < n; i++) {
+		strcat(where, i ? ", " : "");
+		strcat(where, found[i]);
+	}
+	if (n > 0)
+		decide(t, VFE_SKIPPED, "missing: no device at the slot; %s is at %s (moved? run "
+				       "vfio-earlyctl regenerate)", t->rule->id, where);
+	else
+		decide(t, VFE_SKIPPED, "missing: no device at the slot");
+}
+
+void vfe_plan_resolve(struct vfe_bind_plan *plan, struct vfe_pci *pci)
+{
+	unsigned int i;
+
+	for (i = 0; i < plan->n; i++) {
+		struct vfe_target *t = &plan->targets[i];
+		int r;
+
+		if (t->action != VFE_PENDING)
+			continue;
+		r = vfe_pci_lookup(pci, t->rule->slot, &t->info);
+		if (r == -ENODEV) {
+			explain_missing(t, pci);
+			continue;
+		}
+		if (r < 0) {
+			decide(t, VFE_FAILED, "cannot read the device: %s", strerror(-r));
+			continue;
+		}
+		t->found = true;
+		snprintf(t->driver_before, sizeof(t->driver_before), "%s", t->info.driver);
+		if (!vfe_pci_rule_matches(t->rule, &t->info))
+			/* Another card in the slot is never "close enough". */
+			decide(t, VFE_SKIPPED, "changed: expected %s, found %04x:%04x (class %04x)",
+			       t->rule->id, t->info.vendor, t->info.device, t->info.device_class);
+	}
+}
+
+static struct vfe_target *target_at(struct vfe_bind_plan *plan, const char *slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < plan->n; i++)
+		if (plan->targets[i].found && !strcmp(plan->targets[i].info.slot, slot))
+			return &plan->targets[i];
+	return NULL;
+}
+
+static void check_group(struct vfe_bind_plan *plan, struct vfe_pci *pci, int group)
+{
+	char members[256][VFE_SLOT_LEN];
+	char missing[512] = "";
+	unsigned int i;
+	int n, k;
+
+	n = vfe_iommu_group_members(plan->root, group, members, 256);
+	if (n < 0) {
+		snprintf(missing, sizeof(missing), "cannot list IOMMU group %d: %s", group,
+			 strerror(-n));
+		goto refuse;
+	}
+	for (k = 0; k < n; k++) {
+		struct vfe_target *t = target_at(plan, members[k]);
+		struct vfe_pci_info info;
+		size_t used = strlen(missing);
+
+		if (t && t->action == VFE_PENDING)
+			continue;
+		if (!t) {
+			if (vfe_pci_lookup(pci, members[k], &info) < 0)
+				continue; /* gone since the group was listed */
+			pci_free_dev(info.dev);
+			if (vfe_pci_is_bridge(&info))
+				continue;
+			snprintf(missing + used, sizeof(missing) - used, "%s%.15s [%04x:%04x]%s%s",
+				 used ? ", " : "", members[k], info.vendor, info.device,
+				 info.driver[0] ? " on " : "", info.driver);
+		} else {
+			snprintf(missing + used, sizeof(missing) - used, "%s%.15s (%s)",
+				 used ? ", " : "", members[k], vfe_action_name(t->action));
+		}
+	}
+	if (!missing[0])
+		return;
+refuse:
+	for (i = 0; i < plan->n; i++) {
+		struct vfe_target *t = &plan->targets[i];
+
+		if (t->action == VFE_PENDING && t->info.group == group)
+			decide(t, VFE_REFUSED, "IOMMU group %d is not viable: not in the config: %s",
+			       group, missing);
+	}
+}
+
+void vfe_plan_check_safety(struct vfe_bind_plan *plan, struct vfe_pci *pci)
+{
+	unsigned int i, j;
+
+	if (!vfe_iommu_enabled(plan->root)) {
+		for (i = 0; i < plan->n; i++)
+			if (plan->targets[i].action == VFE_PENDING)
+				decide(&plan->targets[i], VFE_REFUSED,
+				       "no IOMMU groups: enable the IOMMU (VT-d/AMD-Vi in the firmware; "
+				       "intel_iommu=on on Intel)");
+		return;
+	}
+	for (i = 0; i < plan->n; i++) {
+		struct vfe_target *t = &plan->targets[i];
+
+		if (t->action != VFE_PENDING)
+			continue;
+		if (vfe_pci_is_bridge(&t->info))
+			decide(t, VFE_REFUSED, "a PCI bridge is never passed through");
+		else if (t->info.boot_vga == 1 && !t->rule->allow_boot_vga)
+			decide(t, VFE_REFUSED, "boot VGA (the host's console); add allow-boot-vga to "
+					       "line %u to pass it anyway", t->rule->line);
+		else if (t->info.group < 0)
+			decide(t, VFE_REFUSED, "no IOMMU group");
+	}
+	/* Bridge/VGA refusals first: a refused member makes its whole group unviable. */
+	for (i = 0; i < plan->n; i++) {
+		struct vfe_target *t = &plan->targets[i];
+		bool seen = false;
+
+		if (!t->found || t->info.group < 0)
+			continue;
+		for (j = 0; j < i; j++)
+			seen |= plan->targets[j].found && plan->targets[j].info.group == t->info.group;
+		if (!seen)
+			check_group(plan, pci, t->info.group);
+	}
+}
+
+static int device_attr(const struct vfe_bind_plan *plan, const struct vfe_target *t,
+		       const char *attr, char *path, size_t size)
+{
+	return vfe_pathf(path, size, plan->root, "/sys/bus/pci/devices/%s/%s", t->info.slot, attr);
+}
+
+/* Read the driver link back until it says WANT ("" for none, NULL for any) or the wait is over. */
+static bool wait_for_driver(struct vfe_pci *pci, struct vfe_target *t, const char *want)
+{
+	unsigned long long end = vfe_now_us() + DRIVER_WAIT_US;
+	struct timespec pause = {0, 1000000};
+
+	for (;;) {
+		if (vfe_pci_refresh_driver(pci, &t->info) == 0 &&
+		    (want ? !strcmp(t->info.driver, want) : t->info.driver[0] != '\0'))
+			return true;
+		if (vfe_now_us() >= end)
+			return false;
+		nanosleep(&pause, NULL);
+	}
+}
+
+static int set_override(struct vfe_bind_plan *plan, struct vfe_target *t)
+{
+	char path[VFE_PATH_MAX], cur[64];
+	int r;
+
+	r = device_attr(plan, t, "driver_override", path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (vfe_read_file(path, cur, sizeof(cur)) >= 0 && !strcmp(cur, VFIO_DRIVER))
+		return 0;
+	if (plan->dry_run) {
+		INF("%s: would write %s to driver_override", t->info.slot, VFIO_DRIVER);
+		return 0;
+	}
+	r = vfe_sysfs_write(path, VFIO_DRIVER);
+	if (r == 0)
+		t->override_set = true;
+	return r;
+}
+
+static int unbind_host_driver(struct vfe_bind_plan *plan, struct vfe_pci *pci, struct vfe_target *t)
+{
+	char path[VFE_PATH_MAX];
+	int r;
+
+	if (!t->info.driver[0])
+		return 0;
+	if (plan->dry_run) {
+		INF("%s: would unbind %s", t->info.slot, t->info.driver);
+		return 0;
+	}
+	r = device_attr(plan, t, "driver/unbind", path, sizeof(path));
+	if (r == 0)
+		r = vfe_sysfs_write(path, t->info.slot);
+	if (r < 0)
+		return r;
+	t->unbound = true;
+	return wait_for_driver(pci, t, "") ? 0 : -EBUSY;
+}
+
+static int probe(struct vfe_bind_plan *plan, const char *slot)
+{
+	char path[VFE_PATH_MAX];
+	int r = vfe_path(path, sizeof(path), plan->root, "/sys/bus/pci/drivers_probe");
+
+	return r < 0 ? r : vfe_sysfs_write(path, slot);
+}
+
+static bool vfio_registered(const struct vfe_bind_plan *plan)
+{
+	char path[VFE_PATH_MAX];
+
+	return vfe_path(path, sizeof(path), plan->root, "/sys/bus/pci/drivers/" VFIO_DRIVER) == 0 &&
+	       vfe_exists(path);
+}
+
+/* vfio-pci cannot be had: give every device this run touched back to the host. */
+static void undo_overrides(struct vfe_bind_plan *plan, struct vfe_pci *pci, const char *why)
+{
+	char path[VFE_PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < plan->n; i++) {
+		struct vfe_target *t = &plan->targets[i];
+		int r = 0;
+
+		if (t->action != VFE_PENDING)
+			continue;
+		if (t->override_set && device_attr(plan, t, "driver_override", path, sizeof(path)) == 0)
+			r = vfe_sysfs_write(path, "\n");
+		if (r < 0)
+			WRN("%s: cannot clear driver_override: %s", t->info.slot, strerror(-r));
+		/* Let the host driver take back what this run took from it. */
+		if (t->unbound && probe(plan, t->info.slot) == 0)
+			wait_for_driver(pci, t, NULL);
+		snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
+		decide(t, VFE_FAILED, "vfio-pci unavailable: %s; override cleared, %s%s", why,
+		       t->info.driver[0] ? "back on " : "left to the host",
+		       t->info.driver[0] ? t->info.driver : "");
+	}
+}
+
+void vfe_plan_bind(struct vfe_bind_plan *plan, struct vfe_pci *pci, vfe_module_loader load)
+{
+	unsigned int i, pending = 0;
+	char err[256] = "";
+	int r;
+
+	/* Step 6: the override first, then the unbind, so nothing can grab it in between. */
+	for (i = 0; i < plan->n; i++) {
+		struct vfe_target *t = &plan->targets[i];
+
+		if (t->action != VFE_PENDING)
+			continue;
+		if (!strcmp(t->info.driver, VFIO_DRIVER)) {
+			snprintf(t->driver_after, sizeof(t->driver_after), "%s", VFIO_DRIVER);
+			decide(t, VFE_ALREADY, "already on vfio-pci");
+			continue;
+		}
+		r = set_override(plan, t);
+		if (r < 0) {
+			decide(t, VFE_FAILED, "cannot write driver_override: %s", strerror(-r));
+			continue;
+		}
+		r = unbind_host_driver(plan, pci, t);
+		if (r < 0) {
+			snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
+			decide(t, VFE_FAILED, "cannot unbind %s: %s", t->driver_before,
+			       r == -EBUSY ? "the driver link stayed" : strerror(-r));
+			continue;
+		}
+		pending++;
+	}
+	if (!pending)
+		return;
+
+	/* Step 7: vfio-pci registered, loading it (and its IOMMU backend) when it is not. */
+	if (!vfio_registered(plan)) {
+		if (plan->dry_run) {
+			INF("vfio-pci is not registered; would load vfio-pci and vfio_iommu_type1");
+		} else {
+			r = load(plan->root, err, sizeof(err));
+			if (r == 0 && !vfio_registered(plan))
+				snprintf(err, sizeof(err), "loaded, but no %s driver is registered",
+					 VFIO_DRIVER);
+			if (r < 0 || !vfio_registered(plan)) {
+				undo_overrides(plan, pci, err);
+				return;
+			}
+		}
+	}
+
+	/* Step 8: probe and read back; the kernel reports success even when nothing bound. */
+	for (i = 0; i < plan->n; i++) {
+		struct vfe_target *t = &plan->targets[i];
+
+		if (t->action != VFE_PENDING)
+			continue;
+		if (plan->dry_run) {
+			decide(t, VFE_SKIPPED, "dry run: would bind to vfio-pci%s%s",
+			       t->driver_before[0] ? " (from " : "", t->driver_before[0] ? t->driver_before : "");
+			if (t->driver_before[0])
+				strcat(t->reason, ")");
+			snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->driver_before);
+			continue;
+		}
+		r = probe(plan, t->info.slot);
+		if (r < 0)
+			WRN("%s: drivers_probe: %s", t->info.slot, strerror(-r));
+		if (wait_for_driver(pci, t, VFIO_DRIVER)) {
+			snprintf(t->driver_after, sizeof(t->driver_after), "%s", VFIO_DRIVER);
+			decide(t, VFE_BOUND, "bound to vfio-pci%s%s%s", t->driver_before[0] ? " (was " : "",
+			       t->driver_before, t->driver_before[0] ? ")" : "");
+		} else {
+			snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
+			decide(t, VFE_FAILED, "vfio-pci did not bind it (driver now: %s)",
+			       t->info.driver[0] ? t->info.driver : "none");
+		}
+	}
+}
+
+void vfe_plan_free(struct vfe_bind_plan *plan)
+{
+	unsigned int i;
+
+	for (i = 0; i < plan->n; i++)
+		if (plan->targets[i].info.dev)
+			pci_free_dev(plan->targets[i].info.dev);
+}
+
+unsigned int vfe_plan_count(const struct vfe_bind_plan *plan, enum vfe_action action)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < plan->n; i++)
+		n += plan->targets[i].action == action;
+	return n;
+}

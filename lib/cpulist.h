@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VFE_MAX_CPUS 8192
+
+struct vfe_cpuset {
+	uint64_t bits[VFE_MAX_CPUS / 64];
+};
+
+/*
+ * Kernel cpulist syntax: comma-separated entries, each N or N-M (decimal, N <= M),
+ * optionally N-M:U/G (use U CPUs of every group of G). Returns NULL or a static error.
+ */
+const char *vfe_cpulist_parse(const char *s, struct vfe_cpuset *set);
+void vfe_cpuset_set(struct vfe_cpuset *set, unsigned int cpu);
+bool vfe_cpuset_test(const struct vfe_cpuset *set, unsigned int cpu);
+unsigned int vfe_cpuset_count(const struct vfe_cpuset *set);
+/* Back to the shortest cpulist form ("0-3,8-11"); "" for an empty set. */
+void vfe_cpulist_format(const struct vfe_cpuset *set, char *buf, unsigned int size);

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* PCI access through libpci, reading only the configured slots and their IOMMU groups. */
+#include "pci.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pci/pci.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+/* libpci's error callback must not return; it jumps back to the guarded call instead. */
+static jmp_buf *pci_escape;
+
+static void __attribute__((noreturn)) pci_error(char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	vfe_logv(VFE_LOG_ERR, msg, ap);
+	va_end(ap);
+	if (pci_escape)
+		longjmp(*pci_escape, 1);
+	/* Unreachable by design: every libpci call below runs guarded. */
+	abort();
+}
+
+static void pci_warning(char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	vfe_logv(VFE_LOG_DEBUG, msg, ap);
+	va_end(ap);
+}
+
+static void pci_debug(char *msg, ...)
+{
+	(void)msg;
+}
+
+#define PCI_GUARDED(on_error)                 \
+	jmp_buf _jb;                          \
+	if (setjmp(_jb)) {                    \
+		pci_escape = NULL;            \
+		on_error;                     \
+	}                                     \
+	pci_escape = &_jb
+
+#define PCI_UNGUARD() (pci_escape = NULL)
+
+int vfe_pci_open(struct vfe_pci *p, const char *root)
+{
+	char path[VFE_PATH_MAX];
+	struct pci_access *volatile acc = NULL;
+	int r;
+
+	p->root = root;
+	p->acc = NULL;
+	r = vfe_path(path, sizeof(path), root, "/sys/bus/pci");
+	if (r < 0)
+		return r;
+	PCI_GUARDED({
+		if (acc)
+			pci_cleanup(acc);
+		return -EIO;
+	});
+	acc = pci_alloc();
+	acc->error = pci_error;
+	acc->warning = pci_warning;
+	acc->debug = pci_debug;
+	acc->method = PCI_ACCESS_SYS_BUS_PCI;
+	pci_set_param(acc, "sysfs.path", path);
+	pci_init(acc);
+	PCI_UNGUARD();
+	p->acc = acc;
+	return 0;
+}
+
+void vfe_pci_close(struct vfe_pci *p)
+{
+	if (!p->acc)
+		return;
+	PCI_GUARDED(return);
+	pci_cleanup(p->acc);
+	PCI_UNGUARD();
+	p->acc = NULL;
+}
+
+static int read_boot_vga(const char *root, const char *slot)
+{
+	char path[VFE_PATH_MAX], buf[8];
+
+	if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/boot_vga", slot) < 0 ||
+	    vfe_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return buf[0] == '1';
+}
+
+static void fill_strings(struct vfe_pci_info *info)
+{
+	char *s;
+
+	s = pci_get_string_property(info->dev, PCI_FILL_IOMMU_GROUP);
+	info->group = s ? atoi(s) : -1;
+	s = pci_get_string_property(info->dev, PCI_FILL_DRIVER);
+	snprintf(info->driver, sizeof(info->driver), "%s", s ? s : "");
+}
+
+int vfe_pci_lookup(struct vfe_pci *p, const char *slot, struct vfe_pci_info *info)
+{
+	char path[VFE_PATH_MAX];
+	unsigned int dom, bus, dev, func;
+	struct pci_dev *volatile d = NULL;
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	info->group = -1;
+	if (sscanf(slot, "%x:%x:%x.%u", &dom, &bus, &dev, &func) != 4)
+		return -EINVAL;
+	r = vfe_pathf(path, sizeof(path), p->root, "/sys/bus/pci/devices/%s", slot);
+	if (r < 0)
+		return r;
+	/* pci_get_dev does not look; an absent device would only fail later, inside libpci. */
+	if (!vfe_exists(path))
+		return -ENODEV;
+	PCI_GUARDED({
+		if (d)
+			pci_free_dev(d);
+		return -EIO;
+	});
+	d = pci_get_dev(p->acc, (int)dom, (int)bus, (int)dev, (int)func);
+	pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER);
+	info->dev = d;
+	fill_strings(info);
+	PCI_UNGUARD();
+	snprintf(info->slot, sizeof(info->slot), "%s", slot);
+	info->vendor = d->vendor_id;
+	info->device = d->device_id;
+	info->device_class = d->device_class;
+	info->boot_vga = read_boot_vga(p->root, slot);
+	return 0;
+}
+
+int vfe_pci_refresh_driver(struct vfe_pci *p, struct vfe_pci_info *info)
+{
+	(void)p;
+	PCI_GUARDED(return -EIO);
+	char *s;
+
+	pci_fill_info(info->dev, PCI_FILL_RESCAN | PCI_FILL_DRIVER);
+	s = pci_get_string_property(info->dev, PCI_FILL_DRIVER);
+	PCI_UNGUARD();
+	snprintf(info->driver, sizeof(info->driver), "%s", s ? s : "");
+	return 0;
+}
+
+bool vfe_pci_rule_matches(const struct vfe_bind_rule *rule, const struct vfe_pci_info *info)
+{
+	struct pci_filter f;
+
+	pci_filter_init(NULL, &f);
+	f.domain = rule->domain;
+	f.bus = rule->bus;
+	f.slot = rule->dev;
+	f.func = rule->func;
+	f.vendor = rule->vendor;
+	f.device = rule->device;
+	f.device_class = rule->device_class;
+	return pci_filter_match(&f, info->dev);
+}
+
+bool vfe_pci_is_bridge(const struct vfe_pci_info *info)
+{
+	return info->device_class == PCI_CLASS_BRIDGE_PCI || info->device_class == 0x0609;
+}
+
+bool vfe_iommu_enabled(const char *root)
+{
+	char path[VFE_PATH_MAX];
+	struct dirent *e;
+	bool any = false;
+	DIR *dir;
+
+	if (vfe_path(path, sizeof(path), root, "/sys/kernel/iommu_groups") < 0)
+		return false;
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!any && (e = readdir(dir)))
+		any = e->d_name[0] != '.';
+	closedir(dir);
+	return any;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int vfe_iommu_group_members(const char *root, int group, char (*slots)[VFE_SLOT_LEN], int max)
+{
+	char path[VFE_PATH_MAX];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	if (vfe_pathf(path, sizeof(path), root, "/sys/kernel/iommu_groups/%d/devices", group) < 0)
+		return -ENAMETOOLONG;
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= VFE_SLOT_LEN)
+			continue;
+		if (n == max) {
+			closedir(dir);
+			return -E2BIG;
+		}
+		strcpy(slots[n++], e->d_name);
+	}
+	closedir(dir);
+	qsort(slots, n, VFE_SLOT_LEN, cmp_slot);
+	return n;
+}
+
+int vfe_pci_find_id(struct vfe_pci *p, const struct vfe_bind_rule *rule,
+		    char (*slots)[VFE_SLOT_LEN], int max)
+{
+	struct pci_access *volatile acc = NULL;
+	char path[VFE_PATH_MAX];
+	struct pci_filter f;
+	struct pci_dev *d;
+	volatile int n = 0;
+
+	if (vfe_path(path, sizeof(path), p->root, "/sys/bus/pci") < 0)
+		return -ENAMETOOLONG;
+	/* A separate access, so the scan's device list does not outlive this call. */
+	PCI_GUARDED({
+		if (acc)
+			pci_cleanup(acc);
+		return -EIO;
+	});
+	acc = pci_alloc();
+	acc->error = pci_error;
+	acc->warning = pci_warning;
+	acc->debug = pci_debug;
+	acc->method = PCI_ACCESS_SYS_BUS_PCI;
+	pci_set_param(acc, "sysfs.path", path);
+	pci_init(acc);
+	pci_scan_bus(acc);
+	pci_filter_init(acc, &f);
+	f.vendor = rule->vendor;
+	f.device = rule->device;
+	f.device_class = rule->device_class;
+	for (d = acc->devices; d; d = d->next) {
+		if (!pci_filter_match(&f, d) || n == max)
+			continue;
+		snprintf(slots[n], VFE_SLOT_LEN, "%04x:%02x:%02x.%d", d->domain & 0xffff, d->bus,
+			 d->dev, d->func);
+		n++;
+	}
+	pci_cleanup(acc);
+	PCI_UNGUARD();
+	return n;
+}

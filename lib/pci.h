@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config.h"
+
+struct pci_access;
+struct pci_dev;
+
+/* libpci pointed at ROOT/sys/bus/pci, with an error handler that never exits. */
+struct vfe_pci {
+	struct pci_access *acc;
+	const char *root;
+};
+
+/* What the helper needs to know about one function. */
+struct vfe_pci_info {
+	char slot[VFE_SLOT_LEN];
+	unsigned int vendor, device;
+	unsigned int device_class; /* class << 8 | subclass, as libpci has it */
+	int group;		   /* IOMMU group, -1 without one */
+	char driver[64];	   /* "" when no driver is bound */
+	int boot_vga;		   /* -1 when the attribute is absent */
+	struct pci_dev *dev;
+};
+
+int vfe_pci_open(struct vfe_pci *p, const char *root);
+void vfe_pci_close(struct vfe_pci *p);
+
+/* Look up one function by slot, reading only that device; -ENODEV when nothing is there. */
+int vfe_pci_lookup(struct vfe_pci *p, const char *slot, struct vfe_pci_info *info);
+/* Re-read the bound driver (after a sysfs write). */
+int vfe_pci_refresh_driver(struct vfe_pci *p, struct vfe_pci_info *info);
+/* Does the rule's id (and class, when given) match the device? libpci's filter decides. */
+bool vfe_pci_rule_matches(const struct vfe_bind_rule *rule, const struct vfe_pci_info *info);
+bool vfe_pci_is_bridge(const struct vfe_pci_info *info);
+
+/* Are there IOMMU groups at all (ROOT/sys/kernel/iommu_groups non-empty)? */
+bool vfe_iommu_enabled(const char *root);
+/* The slots in IOMMU group GROUP, sorted; count or -errno. */
+int vfe_iommu_group_members(const char *root, int group, char (*slots)[VFE_SLOT_LEN], int max);
+
+/* Full bus scan, only to explain a missing card: slots whose id matches RULE, count. */
+int vfe_pci_find_id(struct vfe_pci *p, const struct vfe_bind_rule *rule,
+		    char (*slots)[VFE_SLOT_LEN], int max);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "modload.h"
+
+#include <errno.h>
+#include <libkmod.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+
+static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
+		     const char *format, va_list args)
+{
+	(void)data;
+	(void)file;
+	(void)line;
+	(void)fn;
+	/* libkmod's own messages, routed into our one logger; its errors are ours to judge. */
+	vfe_logv(priority <= VFE_LOG_ERR ? VFE_LOG_WARNING : VFE_LOG_DEBUG, format, args);
+}
+
+static struct kmod_ctx *open_ctx(const char *root, char *err, size_t errsize)
+{
+	char dir[VFE_PATH_MAX], conf[3][VFE_PATH_MAX];
+	const char *confs[4];
+	struct kmod_ctx *ctx;
+	struct utsname u;
+
+	if (!root || !strcmp(root, "/") || !root[0]) {
+		ctx = kmod_new(NULL, NULL);
+	} else {
+		uname(&u);
+		if (vfe_pathf(dir, sizeof(dir), root, "/lib/modules/%s", u.release) < 0 ||
+		    vfe_path(conf[0], sizeof(conf[0]), root, "/etc/modprobe.d") < 0 ||
+		    vfe_path(conf[1], sizeof(conf[1]), root, "/run/modprobe.d") < 0 ||
+		    vfe_path(conf[2], sizeof(conf[2]), root, "/lib/modprobe.d") < 0) {
+			snprintf(err, errsize, "path too long");
+			return NULL;
+		}
+		if (!vfe_exists(dir)) {
+			snprintf(err, errsize, "no modules at %s", dir);
+			return NULL;
+		}
+		confs[0] = conf[0];
+		confs[1] = conf[1];
+		confs[2] = conf[2];
+		confs[3] = NULL;
+		ctx = kmod_new(dir, confs);
+	}
+	if (!ctx) {
+		snprintf(err, errsize, "libkmod: cannot start");
+		return NULL;
+	}
+	kmod_set_log_fn(ctx, kmod_log, NULL);
+	kmod_set_log_priority(ctx, vfe_log_get_level());
+	return ctx;
+}
+
+static int load_one(struct kmod_ctx *ctx, const char *name, char *err, size_t errsize)
+{
+	struct kmod_list *list = NULL, *l;
+	int r;
+
+	r = kmod_module_new_from_lookup(ctx, name, &list);
+	if (r < 0 || !list) {
+		snprintf(err, errsize, "module %s not found%s", name, r < 0 ? ": lookup failed" : "");
+		return r < 0 ? r : -ENOENT;
+	}
+	kmod_list_foreach(l, list)
+	{
+		struct kmod_module *mod = kmod_module_get_module(l);
+
+		DBG("loading module %s", kmod_module_get_name(mod));
+		r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
+		if (r < 0)
+			snprintf(err, errsize, "cannot load %s: %s", kmod_module_get_name(mod),
+				 strerror(-r));
+		kmod_module_unref(mod);
+		if (r == 0)
+			break;
+	}
+	kmod_module_unref_list(list);
+	return r;
+}
+
+int vfe_load_module(const char *root, const char *name, char *err, size_t errsize)
+{
+	struct kmod_ctx *ctx = open_ctx(root, err, errsize);
+	int r;
+
+	if (!ctx)
+		return -ENOENT;
+	r = load_one(ctx, name, err, errsize);
+	kmod_unref(ctx);
+	return r;
+}
+
+int vfe_load_vfio_modules(const char *root, char *err, size_t errsize)
+{
+	struct kmod_ctx *ctx = open_ctx(root, err, errsize);
+	int r;
+
+	if (!ctx)
+		return -ENOENT;
+	r = load_one(ctx, "vfio-pci", err, errsize);
+	/* The IOMMU backend is needed by every user of the device, not for binding. */
+	if (r == 0 && load_one(ctx, "vfio_iommu_type1", err, errsize) < 0)
+		WRN("%s", err);
+	kmod_unref(ctx);
+	return r;
+}

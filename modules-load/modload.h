@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stddef.h>
+
+/*
+ * Load vfio-pci and vfio_iommu_type1 with libkmod, so options from modprobe.d and the
+ * kernel command line apply. "Already loaded" and "built in" are success.
+ * Under a ROOT other than /, modules come from ROOT/lib/modules/<release>.
+ */
+int vfe_load_vfio_modules(const char *root, char *err, size_t errsize);
+/* Load one module by name or alias; 0 or -errno with a message in ERR. */
+int vfe_load_module(const char *root, const char *name, char *err, size_t errsize);

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian packages this project needs that are missing here.
+# Usage: scripts/install-deps.sh GROUP...   (build, test, qemu, generators)
+# Only asks apt for what dpkg says is absent, so a ready machine pays one dpkg query.
+set -eu
+group_packages() {
+	case $1 in
+	build) echo "gcc make pkg-config libpci-dev libkmod-dev libjson-c-dev pci.ids" ;;
+	test) echo "clang libclang-rt-14-dev xz-utils shellcheck" ;;
+	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
+	generators) echo "initramfs-tools-core dracut-core kmod udev" ;;
+	*) echo "install-deps: unknown group $1" >&2 && return 1 ;;
+	esac
+}
+
+want=""
+for group in "$@"; do
+	list=$(group_packages "$group")
+	for p in $list; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+			want="$want $p"
+		fi
+	done
+done
+[ -n "$want" ] || exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$want (run as root, or install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing$want"
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/periodic/vfio-early-update
+if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +720 2>/dev/null)" ]; then
+	apt-get update -qq
+	mkdir -p "${stamp%/*}" && touch "$stamp"
+fi
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $want >/dev/null

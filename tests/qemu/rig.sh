@@ -1,0 +1,63 @@
+#!/bin/sh
+# Boot the emulated seed rig of DESIGN.md section 8 under QEMU (TCG, no KVM).
+# Usage: tests/qemu/rig.sh KERNEL INITRD SERIAL_LOG [EXTRA_CMDLINE...]
+# Environment:
+#   RIG_TIMEOUT  seconds before the guest is killed (default 120); exit status 124 then
+#   RIG_MEM      guest memory in MiB (default 1024)
+#   RIG_QEMU     extra QEMU arguments appended as is (word-split)
+#   RIG_PRINT=1  print the QEMU command line on stderr before running it
+# The guest's serial console (ttyS0) goes to SERIAL_LOG; QEMU's own messages to
+# SERIAL_LOG.qemu; the QEMU command line (shell-quoted) to SERIAL_LOG.cmd. The guest
+# powers off at the end (-no-reboot turns a panic's reboot into an exit too). Exit status: QEMU's, 124 on timeout, 3 on a guest kernel panic.
+#
+# PCI topology (as the guest sees it):
+#   00:04.0  qemu-xhci 1b36:000d            the host's own xHCI
+#   00:1c.0  pcie-root-port -> 01:00.0 x3130 upstream -> 02:00.0 xio3130 downstream
+#     03:00.0 VGA 1234:1111 (bochs, boot VGA), 03:00.1 ich9-intel-hda 8086:293e,
+#     03:00.2 qemu-xhci 1b36:000d           the "GPU" and its functions
+#   00:1d.0  pcie-root-port -> 04:00.0 qemu-xhci 1b36:000d   the VL805 stand-in
+# IOMMU groups (kernel 6.1.0-56): the xio3130 ports have no ACS, so the downstream
+# port 02:00.0 (pcieport) shares one group with 03:00.0, 03:00.1 and 03:00.2; the
+# root ports, 01:00.0, 00:04.0 and 04:00.0 each have their own.
+set -eu
+kernel=${1:?usage: rig.sh KERNEL INITRD SERIAL_LOG [EXTRA_CMDLINE...]}
+initrd=${2:?usage: rig.sh KERNEL INITRD SERIAL_LOG [EXTRA_CMDLINE...]}
+log=${3:?usage: rig.sh KERNEL INITRD SERIAL_LOG [EXTRA_CMDLINE...]}
+shift 3
+cmdline="console=ttyS0 intel_iommu=on panic=-1 quiet${*:+ $*}"
+
+set -- qemu-system-x86_64 \
+	-M q35 -accel tcg -cpu max -smp 1 -m "${RIG_MEM:-1024}" \
+	-device intel-iommu,intremap=on \
+	-device qemu-xhci,bus=pcie.0,addr=0x4 \
+	-device pcie-root-port,id=rp1,chassis=1,slot=1,addr=0x1c \
+	-device x3130-upstream,id=up1,bus=rp1 \
+	-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0 \
+	-device VGA,bus=dn1,addr=00.0,multifunction=on \
+	-device ich9-intel-hda,bus=dn1,addr=00.1 \
+	-device qemu-xhci,bus=dn1,addr=00.2 \
+	-device pcie-root-port,id=rp2,chassis=3,slot=2,addr=0x1d \
+	-device qemu-xhci,bus=rp2 \
+	-display none -vga none -nodefaults -no-reboot \
+	-serial "file:$log" -monitor none \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
+# shellcheck disable=SC2086 # RIG_QEMU is a list of arguments
+[ -z "${RIG_QEMU:-}" ] || set -- "$@" $RIG_QEMU
+for a in "$@"; do # a shell-quoted copy of the command, for logs and fixture headers
+	case $a in
+	*[!A-Za-z0-9_./:=,+-]*) printf "'%s' " "$(printf '%s' "$a" | sed "s/'/'\\\''/g")" ;;
+	*) printf '%s ' "$a" ;;
+	esac
+done | sed 's/ $//' > "$log.cmd"
+echo >> "$log.cmd"
+[ "${RIG_PRINT:-0}" = 1 ] && cat "$log.cmd" >&2
+: > "$log"
+status=0
+timeout -k 5 "${RIG_TIMEOUT:-120}" "$@" > "$log.qemu" 2>&1 < /dev/null || status=$?
+[ "$status" -eq 0 ] || { echo "rig: qemu exited with $status (see $log, $log.qemu)" >&2; cat "$log.qemu" >&2; }
+# A panic also ends in a clean exit (panic=-1 with -no-reboot): tell it apart.
+if [ "$status" -eq 0 ] && grep -aq 'Kernel panic - not syncing' "$log"; then
+	echo "rig: guest kernel panic (see $log)" >&2
+	status=3
+fi
+exit "$status"

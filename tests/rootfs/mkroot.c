@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mkroot - build a fake root shaped like a real kernel's sysfs from a fixture spec.
+ * Usage: mkroot SPEC OUTDIR
+ *
+ * The fast twin of mkroot.sh: same spec format, same tree (files, contents, relative
+ * symlinks, config-space bytes, modalias), byte for byte. Spec lines (# starts a comment):
+ *   cmdline <text>        /proc/cmdline
+ *   driver <name>         a registered PCI driver with bind/unbind/new_id/remove_id
+ *   dev <path> <vendor>:<device> <class> <group|-> <driver|-> [boot_vga=0|1] [subsys=V:D] [rev=XX]
+ * <path> is the device directory under /sys/devices; its last part is the slot.
+ * Links are relative (as ln -r makes them) so a copy of the tree (cp -a) stays self-contained.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PATH_LEN 4096
+#define MAX_WORDS 64
+
+static const char *spec_name;
+static int out_fd = -1;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mkroot: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void fmt_path(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, PATH_LEN, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= PATH_LEN)
+		die("%s: path too long", spec_name);
+}
+
+/* mkdir -p, relative to dirfd; path is modified temporarily but restored */
+static void mkdir_p(int dirfd, char *path)
+{
+	char *slash;
+
+	if (!mkdirat(dirfd, path, 0777) || errno == EEXIST)
+		return;
+	if (errno != ENOENT)
+		die("mkdir %s: %s", path, strerror(errno));
+	slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		die("mkdir %s: %s", path, strerror(ENOENT));
+	*slash = '\0';
+	mkdir_p(dirfd, path);
+	*slash = '/';
+	if (mkdirat(dirfd, path, 0777) && errno != EEXIST)
+		die("mkdir %s: %s", path, strerror(errno));
+}
+
+static void mkdirs(const char *fmt, ...)
+{
+	char path[PATH_LEN];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= PATH_LEN)
+		die("%s: path too long", spec_name);
+	mkdir_p(out_fd, path);
+}
+
+static void put_file(int dirfd, const char *name, const void *data, size_t len)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		die("%s: %s", name, strerror(errno));
+	if (len && write(fd, data, len) != (ssize_t)len)
+		die("write %s: %s", name, strerror(errno));
+	close(fd);
+}
+
+/* a text file holding one line, as `echo "$fmt..." >file` writes it */
+static void put_line(int dirfd, const char *name, const char *fmt, ...)
+{
+	char buf[PATH_LEN];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(buf) - 1)
+		die("%s: %s: value too long", spec_name, name);
+	buf[n++] = '\n';
+	put_file(dirfd, name, buf, n);
+}
+
+/* what ln -sr writes: target as seen from the directory holding link (both under the root) */
+static void rel_symlink(const char *target, const char *link)
+{
+	const char *slash = strrchr(link, '/');
+	size_t dir_len = slash ? (size_t)(slash - link) : 0;
+	size_t common = 0, up = 0, i, n = 0;
+	const char *rest;
+	char buf[PATH_LEN];
+
+	/* the longest run of whole components shared by target and the link's directory */
+	for (i = 0;; i++) {
+		char a = i < dir_len ? link[i] : '\0', b = target[i];
+
+		if ((a == '/' || !a) && (b == '/' || !b))
+			common = i;
+		if (a != b || !a)
+			break;
+	}
+	for (i = common; i < dir_len; i++)
+		up += link[i] == '/';
+	if (!common && dir_len)
+		up++;
+	rest = target + common + (target[common] == '/');
+	if (up * 3 + strlen(rest) >= sizeof(buf))
+		die("%s: path too long", spec_name);
+	for (i = 0; i < up; i++, n += 3)
+		memcpy(buf + n, "../", 3);
+	memcpy(buf + n, rest, strlen(rest));
+	n += strlen(rest);
+	if (n && buf[n - 1] == '/')
+		n--;
+	if (!n)
+		buf[n++] = '.';
+	buf[n] = '\0';
+	if (symlinkat(buf, out_fd, link))
+		die("ln %s: %s", link, strerror(errno));
+}
+
+static void add_driver(const char *name)
+{
+	static const char *const files[] = { "bind", "unbind", "new_id", "remove_id" };
+	char path[PATH_LEN];
+	struct stat st;
+	unsigned int i;
+	int fd;
+
+	fmt_path(path, "sys/bus/pci/drivers/%s", name);
+	if (!fstatat(out_fd, path, &st, 0) && S_ISDIR(st.st_mode))
+		return;
+	mkdir_p(out_fd, path);
+	fd = openat(out_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		put_file(fd, files[i], NULL, 0);
+	close(fd);
+}
+
+/* ${s#??}: s without its first n characters, unless it is shorter */
+static const char *drop_head(const char *s, size_t n)
+{
+	return strlen(s) >= n ? s + n : s;
+}
+
+/* ${s%??}: s without its last n characters, unless it is shorter; copied into buf */
+static const char *drop_tail(char *buf, size_t size, const char *s, size_t n)
+{
+	size_t len = strlen(s);
+
+	if (len >= n)
+		len -= n;
+	if (len >= size)
+		die("%s: value too long: %s", spec_name, s);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* one config-space byte from a hex string, as printf "\\$(printf %03o 0x$s)" makes it */
+static unsigned char hex_byte(const char *s, const char *what, const char *whole)
+{
+	unsigned int v = 0;
+	const char *p;
+	int c;
+
+	for (p = s; *p && v <= 0xff; p++) {
+		c = (unsigned char)*p;
+		if (!isxdigit(c))
+			break;
+		v = v * 16 + (unsigned int)(isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	if (!*s || *p || v > 0xff)
+		die("%s: bad %s: %s", spec_name, what, whole);
+	return (unsigned char)v;
+}
+
+/* cut -c FROM-TO | tr a-f A-F */
+static void cut_upper(char *buf, const char *s, size_t from, size_t to)
+{
+	size_t len = strlen(s), i, n = 0;
+
+	for (i = from - 1; i < to && i < len; i++)
+		buf[n++] = (s[i] >= 'a' && s[i] <= 'f') ? s[i] - 'a' + 'A' : s[i];
+	buf[n] = '\0';
+}
+
+static void upper_af(char *buf, size_t size, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len >= size)
+		die("%s: value too long: %s", spec_name, s);
+	cut_upper(buf, s, 1, len);
+}
+
+/* ${s%%:*} and ${s#*:} */
+static void split_pair(char *a, char *b, size_t size, const char *s)
+{
+	const char *colon = strchr(s, ':');
+	size_t len = colon ? (size_t)(colon - s) : strlen(s);
+	const char *rest = colon ? colon + 1 : s;
+
+	if (len >= size || strlen(rest) >= size)
+		die("%s: value too long: %s", spec_name, s);
+	memcpy(a, s, len);
+	a[len] = '\0';
+	strcpy(b, rest);
+}
+
+/* 64 bytes of config space: ids, class, header type (1 for bridges) */
+static void write_config(int dirfd, const char *v, const char *d, const char *c, const char *r)
+{
+	unsigned char cfg[64] = { 0 };
+	char t1[PATH_LEN], t2[PATH_LEN];
+
+	cfg[0] = hex_byte(drop_head(v, 2), "vendor", v);
+	cfg[1] = hex_byte(drop_tail(t1, sizeof(t1), v, 2), "vendor", v);
+	cfg[2] = hex_byte(drop_head(d, 2), "device", d);
+	cfg[3] = hex_byte(drop_tail(t1, sizeof(t1), d, 2), "device", d);
+	cfg[6] = 0x10;
+	cfg[8] = hex_byte(r, "rev", r);
+	cfg[9] = hex_byte(drop_head(c, 4), "class", c);
+	cfg[10] = hex_byte(drop_head(drop_tail(t1, sizeof(t1), c, 2), 2), "class", c);
+	cfg[11] = hex_byte(drop_tail(t2, sizeof(t2), c, 4), "class", c);
+	cfg[14] = strcmp(drop_tail(t1, sizeof(t1), c, 2), "0604") ? 0x00 : 0x01;
+	put_file(dirfd, "config", cfg, sizeof(cfg));
+}
+
+static void add_dev(int argc, char **argv)
+{
+	const char *path, *id, *class, *group, *drv, *slot;
+	const char *boot_vga = "", *subsys = "0000:0000", *rev = "00";
+	char vendor[64], device[64], sv[64], sd[64], u[7][64];
+	char norm[PATH_LEN], dir[PATH_LEN], link[PATH_LEN], tgt[PATH_LEN];
+	size_t n = 0;
+	char *p;
+	int i, fd;
+
+	if (argc < 5)
+		die("%s: dev: needs <path> <id> <class> <group> <driver>", spec_name);
+	path = argv[0], id = argv[1], class = argv[2], group = argv[3], drv = argv[4];
+	for (i = 5; i < argc; i++) {
+		if (!strncmp(argv[i], "boot_vga=", 9))
+			boot_vga = argv[i] + 9;
+		else if (!strncmp(argv[i], "subsys=", 7))
+			subsys = argv[i] + 7;
+		else if (!strncmp(argv[i], "rev=", 4))
+			rev = argv[i] + 4;
+		else
+			die("%s: unknown option %s", spec_name, argv[i]);
+	}
+
+	/* the path with empty and "." components dropped, as the kernel would resolve it */
+	if (strlen(path) >= sizeof(norm))
+		die("%s: path too long", spec_name);
+	for (p = strtok(strcpy(tgt, path), "/"); p; p = strtok(NULL, "/")) {
+		if (!strcmp(p, "."))
+			continue;
+		if (!strcmp(p, ".."))
+			die("%s: dev: '..' in path %s", spec_name, path);
+		n += sprintf(norm + n, "%s%s", n ? "/" : "", p);
+	}
+	if (!n)
+		die("%s: dev: empty path", spec_name);
+	slot = strrchr(norm, '/') ? strrchr(norm, '/') + 1 : norm;
+
+	split_pair(vendor, device, sizeof(vendor), id);
+	split_pair(sv, sd, sizeof(sv), subsys);
+
+	fmt_path(dir, "sys/devices/%s", norm);
+	mkdir_p(out_fd, dir);
+	fd = openat(out_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die("%s: %s", dir, strerror(errno));
+	put_line(fd, "vendor", "0x%s", vendor);
+	put_line(fd, "device", "0x%s", device);
+	put_line(fd, "class", "0x%s", class);
+	put_line(fd, "subsystem_vendor", "0x%s", sv);
+	put_line(fd, "subsystem_device", "0x%s", sd);
+	put_line(fd, "revision", "0x%s", rev);
+	put_line(fd, "driver_override", "(null)");
+	put_line(fd, "irq", "0");
+	put_line(fd, "enable", "1");
+	put_line(fd, "numa_node", "-1");
+	upper_af(u[0], sizeof(u[0]), vendor);
+	upper_af(u[1], sizeof(u[1]), device);
+	upper_af(u[2], sizeof(u[2]), sv);
+	upper_af(u[3], sizeof(u[3]), sd);
+	cut_upper(u[4], class, 1, 2);
+	cut_upper(u[5], class, 3, 4);
+	cut_upper(u[6], class, 5, 6);
+	put_line(fd, "modalias", "pci:v0000%sd0000%ssv0000%ssd0000%sbc%ssc%si%s", u[0], u[1], u[2],
+		 u[3], u[4], u[5], u[6]);
+	put_file(fd, "resource", NULL, 0);
+	write_config(fd, vendor, device, class, rev);
+	if (*boot_vga)
+		put_line(fd, "boot_vga", "%s", boot_vga);
+	close(fd);
+
+	fmt_path(link, "sys/bus/pci/devices/%s", slot);
+	rel_symlink(dir, link);
+	fmt_path(link, "%s/subsystem", dir);
+	rel_symlink("sys/bus/pci", link);
+	if (strcmp(group, "-")) {
+		fmt_path(tgt, "sys/kernel/iommu_groups/%s", group);
+		mkdirs("%s/devices", tgt);
+		fmt_path(link, "%s/iommu_group", dir);
+		rel_symlink(tgt, link);
+		fmt_path(link, "%s/devices/%s", tgt, slot);
+		rel_symlink(dir, link);
+	}
+	if (strcmp(drv, "-")) {
+		add_driver(drv);
+		fmt_path(tgt, "sys/bus/pci/drivers/%s", drv);
+		fmt_path(link, "%s/driver", dir);
+		rel_symlink(tgt, link);
+		fmt_path(link, "%s/%s", tgt, slot);
+		rel_symlink(dir, link);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char *line = NULL, *words[MAX_WORDS], *w, *hash, *text;
+	char out[PATH_LEN], raw[PATH_LEN];
+	size_t cap = 0;
+	ssize_t len;
+	int nw;
+	FILE *f;
+
+	if (argc != 3 || !*argv[1] || !*argv[2]) {
+		fprintf(stderr, "usage: mkroot SPEC OUTDIR\n");
+		return 2;
+	}
+	spec_name = argv[1];
+	f = fopen(spec_name, "r");
+	if (!f)
+		die("%s: %s", spec_name, strerror(errno));
+
+	fmt_path(out, "%s", argv[2]);
+	mkdir_p(AT_FDCWD, out);
+	out_fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (out_fd < 0)
+		die("%s: %s", out, strerror(errno));
+	mkdirs("sys/bus/pci/devices");
+	mkdirs("sys/bus/pci/drivers");
+	mkdirs("sys/devices");
+	mkdirs("proc");
+	mkdirs("run");
+	mkdirs("etc");
+	mkdirs("dev");
+	put_file(out_fd, "sys/bus/pci/drivers_probe", NULL, 0);
+	put_file(out_fd, "sys/bus/pci/rescan", NULL, 0);
+	put_file(out_fd, "proc/cmdline", NULL, 0);
+
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		if ((size_t)len >= sizeof(raw))
+			die("%s: line too long", spec_name);
+		strcpy(raw, line);
+
+		nw = 0;
+		for (w = strtok(line, " \t"); w; w = strtok(NULL, " \t")) {
+			if (nw == MAX_WORDS)
+				die("%s: too many words: %s", spec_name, words[0]);
+			words[nw++] = w;
+		}
+		if (!nw)
+			continue;
+		if (!strcmp(words[0], "cmdline")) {
+			/* the text as written, blanks included: ${line#*cmdline } */
+			text = strstr(raw, "cmdline ");
+			put_line(out_fd, "proc/cmdline", "%s", text ? text + 8 : raw);
+		} else if (!strcmp(words[0], "driver")) {
+			if (nw < 2)
+				die("%s: driver: needs a name", spec_name);
+			add_driver(words[1]);
+		} else if (!strcmp(words[0], "dev")) {
+			add_dev(nw - 1, words + 1);
+		} else {
+			die("%s: unknown line: %s", spec_name, raw);
+		}
+	}
+	if (ferror(f))
+		die("%s: %s", spec_name, strerror(errno));
+	free(line);
+	fclose(f);
+	close(out_fd);
+	return 0;
+}

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Run every test and end with one line "N passed, N failed".
+# Usage: tests/run.sh BUILD_DIR [fuzz-check]
+set -u
+build=${1:-build}
+passed=0
+failed=0
+
+count() { # name status
+	if [ "$2" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "PASS: $1"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $1"
+	fi
+}
+
+# kselftest harness binaries: take their own totals line.
+for t in "$build"/tests/test-*; do
+	[ -x "$t" ] || continue
+	log=$(mktemp)
+	"$t" >"$log" 2>&1
+	status=$?
+	cat "$log"
+	totals=$(grep '^# Totals:' "$log" | tail -n 1)
+	p=$(echo "$totals" | sed -n 's/^# Totals: pass:\([0-9]*\) fail:.*/\1/p')
+	f=$(echo "$totals" | sed -n 's/^# Totals: pass:[0-9]* fail:\([0-9]*\) .*/\1/p')
+	if [ -z "$p" ]; then
+		count "${t##*/} (no totals: crashed?)" 1
+	else
+		passed=$((passed + p))
+		failed=$((failed + f))
+		[ "$status" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+	fi
+	rm -f "$log"
+done
+
+# Shell code that runs in early boot or builds fixtures must be clean.
+files=$(ls scripts/*.sh tests/run.sh tests/rootfs/mkroot.sh tests/qemu/*.sh tests/qemu/guest/*.sh bench/*.sh 2>/dev/null)
+# shellcheck disable=SC2086 # list of files
+shellcheck -S warning $files
+count "shellcheck" $?
+
+if [ "${2:-}" = fuzz-check ]; then
+	for t in fuzz-config fuzz-cmdline; do
+		make -s "build/fuzz/$t" >/dev/null || { count "$t (build)" 1; continue; }
+		mkdir -p "build/fuzz/corpus-$t"
+		"build/fuzz/$t" -max_total_time="${FUZZ_CHECK_SECONDS:-15}" -print_final_stats=0 \
+			"build/fuzz/corpus-$t" "tests/fuzz/corpus/${t#fuzz-}" >"build/fuzz/$t.log" 2>&1
+		status=$?
+		tail -n 2 "build/fuzz/$t.log"
+		count "$t ${FUZZ_CHECK_SECONDS:-15}s" $status
+	done
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The boot helper end to end on fake roots: every rule of DESIGN.md §5 and every switch of §4.
+ * The fake kernel (fakekernel.c) answers drivers_probe and unbind, so "bound" means a driver
+ * link to vfio-pci appeared, as it would in sysfs.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fakekernel.h"
+#include "kselftest_harness.h"
+#include "testutil.h"
+
+#define GPU_CONF                                                                                   \
+	"bind 0b:00.0 1002:73bf    # Navi 21 VGA\n"                                                \
+	"bind 0b:00.1 1002:ab28    # Navi 21 HDMI audio\n"                                         \
+	"bind 0b:00.2 1002:73a6    # Navi 21 USB\n"                                                \
+	"bind 0b:00.3 1002:73a4    # Navi 21 USB-C (UCSI)\n"                                       \
+	"bind 0f:00.0 1106:3483    # VIA VL805 USB 3.0 card\n"
+#define SEED_CONF GPU_CONF "hugepages 2M 8192\nvm-cpus 8-15\n"
+
+static const char *const gpu_slots[] = {"0000:0b:00.0", "0000:0b:00.1", "0000:0b:00.2",
+					"0000:0b:00.3", "0000:0f:00.0"};
+
+static char out[65536];
+
+/* The report's device entry for SLOT, or NULL. */
+static json_object *report_device(json_object *report, const char *slot)
+{
+	json_object *devices, *d, *s;
+	size_t i;
+
+	if (!report || !json_object_object_get_ex(report, "devices", &devices))
+		return NULL;
+	for (i = 0; i < json_object_array_length(devices); i++) {
+		d = json_object_array_get_idx(devices, i);
+		if (json_object_object_get_ex(d, "slot", &s) && !strcmp(json_object_get_string(s), slot))
+			return d;
+	}
+	return NULL;
+}
+
+static const char *field(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return "(null)";
+	return json_object_get_string(v);
+}
+
+static json_object *load_report(const struct vroot *r)
+{
+	const char *text = vroot_read(r, "run/vfio-early/report.json");
+
+	return text ? json_tokener_parse(text) : NULL;
+}
+
+FIXTURE(seed)
+{
+	struct vroot r;
+	struct fake_kernel *fk;
+	json_object *report;
+};
+
+FIXTURE_SETUP(seed)
+{
+	ASSERT_EQ(0, vroot_make(&self->r, "seed"));
+	self->fk = NULL;
+	self->report = NULL;
+}
+
+FIXTURE_TEARDOWN(seed)
+{
+	fk_stop(self->fk);
+	json_object_put(self->report);
+	vroot_destroy(&self->r);
+}
+
+static void start_kernel(struct __test_metadata *_metadata, FIXTURE_DATA(seed) * self)
+{
+	self->fk = fk_start(self->r.dir);
+	ASSERT_NE(NULL, self->fk);
+}
+
+static int run(FIXTURE_DATA(seed) * self, const char *cmdline)
+{
+	int status;
+
+	vroot_write(&self->r, "proc/cmdline", cmdline);
+	status = run_helper(&self->r, out, sizeof(out), NULL);
+	json_object_put(self->report);
+	self->report = load_report(&self->r);
+	return status;
+}
+
+TEST_F(seed, binds_gpu_and_usb_card_over_host_drivers)
+{
+	size_t i;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", SEED_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, "ro quiet")) TH_LOG("%s%s", out, vroot_log(&self->r));
+	for (i = 0; i < 5; i++) {
+		EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, gpu_slots[i]));
+		EXPECT_STREQ("bound", field(report_device(self->report, gpu_slots[i]), "action"));
+	}
+	EXPECT_STREQ("amdgpu", field(report_device(self->report, "0000:0b:00.0"), "driver_before"));
+	EXPECT_STREQ("26", field(report_device(self->report, "0000:0b:00.0"), "group"));
+	/* The override was in place when the host driver let go: nothing could grab it between. */
+	EXPECT_NE(NULL, strstr(fk_events(self->fk), "unbind amdgpu 0000:0b:00.0 override=vfio-pci\n"))
+	TH_LOG("%s", fk_events(self->fk));
+	EXPECT_NE(NULL, strstr(fk_events(self->fk), "probe 0000:0b:00.0 -> vfio-pci\n"));
+	/* Same-class neighbours stay with the host. */
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0e:00.3"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0c:00.0"));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "<6>vfio-early: bound 5/5, hugepages 2M 8192, "
+						  "vm-cpus 8-15, "));
+}
+
+TEST_F(seed, binds_before_any_driver_at_early_boot)
+{
+	vroot_unbind_all(&self->r);
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, ""));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("(null)", field(report_device(self->report, "0000:0b:00.0"), "driver_before"));
+	EXPECT_EQ(NULL, strstr(fk_events(self->fk), "unbind"));
+}
+
+TEST_F(seed, moved_card_is_never_grabbed)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 10:00.0 1002:73bf\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_STREQ("skipped", field(report_device(self->report, "0000:10:00.0"), "action"));
+	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:10:00.0"), "reason"),
+			       "missing: no device at the slot; 1002:73bf is at 0000:0b:00.0"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:0b:00.0", "(null)"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_F(seed, another_card_in_the_slot_is_left_alone)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0b:00.0 10de:2204\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_STREQ("skipped", field(report_device(self->report, "0000:0b:00.0"), "action"));
+	EXPECT_STREQ("changed: expected 10de:2204, found 1002:73bf (class 0300)",
+		     field(report_device(self->report, "0000:0b:00.0"), "reason"));
+	EXPECT_STREQ("1002:73bf", field(report_device(self->report, "0000:0b:00.0"), "found_id"));
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:0b:00.0", "(null)"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+}
+
+TEST_F(seed, class_in_the_id_must_match_too)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0b:00.1 1002:ab28:0300\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_STREQ("skipped", field(report_device(self->report, "0000:0b:00.1"), "action"));
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0b:00.1 1002:ab28:0403\n");
+	EXPECT_EQ(0, run(self, ""));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0b:00.1"));
+}
+
+TEST_F(seed, bridge_is_refused)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0a:00.0 1002:1479\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_STREQ("refused", field(report_device(self->report, "0000:0a:00.0"), "action"));
+	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:0a:00.0"), "reason"),
+			       "PCI bridge"));
+	EXPECT_STREQ("pcieport", vroot_driver(&self->r, "0000:0a:00.0"));
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:0a:00.0", "(null)"));
+}
+
+TEST_F(seed, boot_vga_needs_allow_boot_vga)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0c:00.0 1002:67df\nbind 0c:00.1 1002:aaf0\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_STREQ("refused", field(report_device(self->report, "0000:0c:00.0"), "action"));
+	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:0c:00.0"), "reason"),
+			       "boot VGA"));
+	/* Its audio shares group 30 with the refused VGA: the group is refused whole. */
+	EXPECT_STREQ("refused", field(report_device(self->report, "0000:0c:00.1"), "action"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0c:00.0"));
+	EXPECT_STREQ("snd_hda_intel", vroot_driver(&self->r, "0000:0c:00.1"));
+	EXPECT_STREQ("", fk_events(self->fk));
+
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 0c:00.0 1002:67df allow-boot-vga\nbind 0c:00.1 1002:aaf0\n");
+	EXPECT_EQ(0, run(self, ""));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0c:00.0"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0c:00.1"));
+}
+
+TEST_F(seed, shared_iommu_group_is_refused_whole)
+{
+	const char *reason;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 06:00.3 1022:149c\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	reason = field(report_device(self->report, "0000:06:00.3"), "reason");
+	EXPECT_STREQ("refused", field(report_device(self->report, "0000:06:00.3"), "action"));
+	/* Names the members that are missing (not the bridge 03:08.0, bridges are aside). */
+	EXPECT_NE(NULL, strstr(reason, "IOMMU group 19"));
+	EXPECT_NE(NULL, strstr(reason, "0000:06:00.0 [1022:1485]"));
+	EXPECT_NE(NULL, strstr(reason, "0000:06:00.1 [1022:149c] on xhci_hcd"));
+	EXPECT_EQ(NULL, strstr(reason, "03:08.0"));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:06:00.3"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_F(seed, whole_group_with_bridge_aside_is_viable)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 06:00.0 1022:1485\nbind 06:00.1 1022:149c\nbind 06:00.3 1022:149c\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, "")) TH_LOG("%s", vroot_log(&self->r));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:06:00.1"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:06:00.3"));
+	EXPECT_STREQ("pcieport", vroot_driver(&self->r, "0000:03:08.0"));
+}
+
+TEST_F(seed, no_iommu_refuses_everything)
+{
+	char *argv_rm[] = {NULL};
+
+	(void)argv_rm;
+	ASSERT_EQ(0, system(strcat(strcpy(out, "rm -rf "), vroot_path(&self->r, "sys/kernel/iommu_groups"))));
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_STREQ("refused", field(report_device(self->report, "0000:0b:00.0"), "action"));
+	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:0b:00.0"), "reason"),
+			       "enable the IOMMU"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_F(seed, vfio_pci_unavailable_clears_overrides)
+{
+	size_t i;
+
+	ASSERT_EQ(0, system(strcat(strcpy(out, "rm -rf "),
+				   vroot_path(&self->r, "sys/bus/pci/drivers/vfio-pci"))));
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	for (i = 0; i < 5; i++) {
+		EXPECT_TRUE(vroot_override_is(&self->r, gpu_slots[i], "(null)"));
+		EXPECT_STREQ("failed", field(report_device(self->report, gpu_slots[i]), "action"));
+	}
+	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:0b:00.0"), "reason"),
+			       "vfio-pci unavailable"));
+	/* The host drivers took their devices back. */
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));
+}
+
+TEST_F(seed, second_run_is_a_no_op)
+{
+	char *before;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, ""));
+	before = vroot_snapshot(&self->r);
+	vroot_write(&self->r, "dev/kmsg", "");
+	fk_stop(self->fk);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, ""));
+	EXPECT_STREQ("already", field(report_device(self->report, "0000:0b:00.0"), "action"));
+	EXPECT_STREQ("", fk_events(self->fk));
+	EXPECT_EQ(NULL, strstr(vroot_log(&self->r), "write"));
+	free(before);
+}
+
+TEST_F(seed, dry_run_writes_nothing)
+{
+	char *before, *after;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", SEED_CONF);
+	vroot_write(&self->r, "proc/cmdline", "");
+	before = vroot_snapshot(&self->r);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), "--dry-run", NULL));
+	fk_stop(self->fk);
+	self->fk = NULL;
+	vroot_write(&self->r, "dev/kmsg", "");
+	after = vroot_snapshot(&self->r);
+	EXPECT_STREQ(before, after);
+	EXPECT_NE(NULL, strstr(out, "\"dry_run\":true"));
+	EXPECT_NE(NULL, strstr(out, "dry run: would bind to vfio-pci (from amdgpu)"));
+	free(before);
+	free(after);
+}
+
+TEST_F(seed, dry_run_switch_writes_nothing)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, "quiet vfio_early.dry_run"));
+	EXPECT_EQ(NULL, self->report);
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:0b:00.0", "(null)"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_F(seed, off_does_nothing)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, "ro vfio_early.off quiet"));
+	EXPECT_STREQ("true", field(self->report, "disabled"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:0b:00.0", "(null)"));
+	EXPECT_STREQ("", fk_events(self->fk));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "switched off by vfio_early.off"));
+
+	EXPECT_EQ(0, run(self, "vfio_early.off=y"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	/* Last occurrence wins; =0 means not off. */
+	EXPECT_EQ(0, run(self, "vfio_early.off vfio_early.off=0"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0b:00.0"));
+}
+
+TEST_F(seed, off_after_double_dash_is_not_ours)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, "ro -- vfio_early.off"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0b:00.0"));
+}
+
+TEST_F(seed, skip_leaves_that_slot_to_the_host)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, "vfio_early.skip=\"0f:00.0\""));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:0f:00.0", "(null)"));
+	EXPECT_STREQ("skipped", field(report_device(self->report, "0000:0f:00.0"), "action"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0b:00.0"));
+}
+
+TEST_F(seed, malformed_skip_binds_nothing)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, "vfio_early.skip=0f:00"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("", fk_events(self->fk));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "malformed vfio_early.skip="));
+}
+
+TEST_F(seed, bind_switch_replaces_the_config_lines)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, "vfio_early.bind=0000:0f:00.0/1106:3483"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0f:00.0"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_EQ(NULL, report_device(self->report, "0000:0b:00.0"));
+}
+
+TEST_F(seed, malformed_bind_switch_binds_nothing)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, "vfio_early.bind=0f:00.0/1106:3483,0b:00.0"));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("", fk_events(self->fk));
+	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:0b:00.0"), "reason"),
+			       "malformed vfio_early.bind="));
+}
+
+TEST_F(seed, hugepages_and_cpus_switches_are_reported)
+{
+	json_object *hp, *aff;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", "hugepages 2M 8192\nvm-cpus 8-15\n");
+	ASSERT_EQ(0, system(strcat(strcpy(out, "mkdir -p "),
+				   vroot_path(&self->r, "sys/devices/system/cpu"))));
+	vroot_write(&self->r, "sys/devices/system/cpu/possible", "0-15\n");
+	EXPECT_EQ(0, run(self, "vfio_early.hugepages=1G:8 vfio_early.cpus=4-7,12-15"));
+	ASSERT_TRUE(json_object_object_get_ex(self->report, "hugepages", &hp));
+	EXPECT_EQ(1, json_object_array_length(hp));
+	EXPECT_STREQ("1048576", field(json_object_array_get_idx(hp, 0), "size_kb"));
+	EXPECT_STREQ("8", field(json_object_array_get_idx(hp, 0), "requested"));
+	ASSERT_TRUE(json_object_object_get_ex(self->report, "affinity", &aff));
+	EXPECT_STREQ("4-7,12-15", field(aff, "vm_cpus"));
+	EXPECT_STREQ("0-3,8-11", field(aff, "host_cpus"));
+	EXPECT_STREQ("performance", field(aff, "governor"));
+
+	EXPECT_EQ(0, run(self, "vfio_early.hugepages=0 vfio_early.cpus=off"));
+	ASSERT_TRUE(json_object_object_get_ex(self->report, "hugepages", &hp));
+	EXPECT_EQ(0, json_object_array_length(hp));
+	EXPECT_STREQ("(null)", field(self->report, "affinity"));
+
+	/* Malformed: that step is skipped (less, never more), and said. */
+	EXPECT_EQ(1, run(self, "vfio_early.hugepages=3M:8 vfio_early.cpus=7-4"));
+	ASSERT_TRUE(json_object_object_get_ex(self->report, "hugepages", &hp));
+	EXPECT_EQ(0, json_object_array_length(hp));
+	EXPECT_STREQ("(null)", field(self->report, "affinity"));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "malformed vfio_early.hugepages="));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "malformed vfio_early.cpus="));
+}
+
+TEST_F(seed, debug_switch_logs_every_write_first)
+{
+	const char *log;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, "vfio_early.debug"));
+	log = vroot_log(&self->r);
+	EXPECT_NE(NULL, strstr(log, "<7>vfio-early: write 'vfio-pci' to "));
+	EXPECT_NE(NULL, strstr(log, "/sys/bus/pci/devices/0000:0f:00.0/driver_override\n"));
+	EXPECT_NE(NULL, strstr(log, "/sys/bus/pci/drivers_probe\n"));
+}
+
+TEST_F(seed, broken_config_binds_nothing)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF "bind 0c:00.0 1002:67dg\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_STREQ("false", field(json_object_object_get(self->report, "config"), "ok"));
+	EXPECT_NE(NULL, strstr(field(json_object_object_get(self->report, "config"), "error"),
+			       "line 6: bind: id '1002:67dg'"));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "<3>vfio-early: "));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_F(seed, missing_config_is_nothing_to_do)
+{
+	EXPECT_EQ(0, run(self, ""));
+	EXPECT_STREQ("true", field(json_object_object_get(self->report, "config"), "ok"));
+	EXPECT_EQ(0, json_object_array_length(json_object_object_get(self->report, "devices")));
+}
+
+TEST_F(seed, explicit_config_path_and_usage)
+{
+	char conf[600];
+
+	snprintf(conf, sizeof(conf), "%s", vroot_path(&self->r, "other.conf"));
+	vroot_write(&self->r, "other.conf", "bind 0f:00.0 1106:3483\n");
+	start_kernel(_metadata, self);
+	vroot_write(&self->r, "proc/cmdline", "");
+	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), "--config", conf, NULL));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0f:00.0"));
+	EXPECT_EQ(1, run_helper(&self->r, out, sizeof(out), "-c", "/nonexistent.conf", NULL));
+	EXPECT_EQ(2, run_helper(&self->r, out, sizeof(out), "--bogus", NULL));
+	EXPECT_NE(NULL, strstr(out, "Try 'vfio-early --help'"));
+	EXPECT_EQ(2, run_helper(&self->r, out, sizeof(out), "extra", NULL));
+	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), "--help", NULL));
+	EXPECT_NE(NULL, strstr(out, "vfio-early(8)"));
+	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), "--version", NULL));
+	EXPECT_NE(NULL, strstr(out, "vfio-early "));
+}
+
+/* The rig of DESIGN.md §8, captured from a real 6.1 kernel in QEMU. */
+FIXTURE(rig)
+{
+	struct vroot r;
+	struct fake_kernel *fk;
+};
+
+FIXTURE_SETUP(rig)
+{
+	ASSERT_EQ(0, vroot_make(&self->r, "qemu-rig"));
+	self->fk = fk_start(self->r.dir);
+	ASSERT_NE(NULL, self->fk);
+	vroot_write(&self->r, "proc/cmdline", "console=ttyS0 intel_iommu=on");
+}
+
+FIXTURE_TEARDOWN(rig)
+{
+	fk_stop(self->fk);
+	vroot_destroy(&self->r);
+}
+
+TEST_F(rig, identical_controllers_are_told_apart_by_slot)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 04:00.0 1b36:000d\n");
+	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), NULL)) TH_LOG("%s", vroot_log(&self->r));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:04:00.0"));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:00:04.0"));
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:00:04.0", "(null)"));
+}
+
+TEST_F(rig, gpu_functions_share_a_group_with_their_bridge)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 03:00.0 1234:1111 allow-boot-vga\nbind 03:00.1 8086:293e\n"
+		    "bind 03:00.2 1b36:000d\nbind 04:00.0 1b36:000d\n");
+	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), NULL)) TH_LOG("%s", vroot_log(&self->r));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:03:00.0"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:03:00.1"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:03:00.2"));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:04:00.0"));
+	EXPECT_STREQ("pcieport", vroot_driver(&self->r, "0000:02:00.0"));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:00:04.0"));
+}
+
+TEST_F(rig, part_of_the_gpu_group_is_refused)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 03:00.2 1b36:000d\n");
+	EXPECT_EQ(1, run_helper(&self->r, out, sizeof(out), NULL));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:03:00.2"));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "0000:03:00.0 [1234:1111] on bochs-drm"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_HARNESS_MAIN
