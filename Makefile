@@ -26,12 +26,15 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -DVFE_VERSI
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
 CORE_SRC := lib/log.c lib/util.c lib/cpulist.c lib/config.c lib/pci.c lib/bind.c lib/report.c \
+	lib/inventory.c lib/backup.c lib/confedit.c \
 	kernel-cmdline/cmdline.c modules-load/modload.c
 HELPER_SRC := cmd/vfio-early/main.c cmd/vfio-early/boot.c
+CTL_SRC := $(wildcard cmd/vfio-earlyctl/*.c)
+CTL_OBJ := $(CTL_SRC:%.c=$(O)/obj/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
 
-UNIT_TESTS := test-config test-cmdline test-helper
+UNIT_TESTS := test-config test-cmdline test-helper test-ctl
 UNIT_BIN := $(UNIT_TESTS:%=$(O)/tests/%)
 FIXTURES := seed qemu-rig
 FIXTURE_DIRS := $(FIXTURES:%=build/rootfs/%)
@@ -41,7 +44,9 @@ TEST_CFLAGS := -isystem $(CACHE)/kselftest -Wno-sign-compare -Wno-missing-protot
 	-Wno-format-truncation -Wno-format-nonliteral
 
 .PHONY: all deps deps-test check unit fuzz fuzz-build fuzz-check bench install clean lint
-all: $(O)/vfio-early
+# Keep intermediate objects: a rebuild of one test must not recompile the others.
+.SECONDARY:
+all: $(O)/vfio-early $(O)/vfio-earlyctl
 
 # Installs the missing Debian packages (apt); a no-op when everything is there.
 deps:
@@ -54,6 +59,9 @@ $(O)/obj/%.o: %.c | deps
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/vfio-early: $(HELPER_OBJ) $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # ---- tests ----
@@ -77,7 +85,7 @@ $(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/testutil.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-unit: $(O)/vfio-early $(UNIT_BIN) $(FIXTURE_DIRS)
+unit: $(O)/vfio-early $(O)/vfio-earlyctl $(UNIT_BIN) $(FIXTURE_DIRS)
 
 check: unit
 	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,fuzz-check)
@@ -105,8 +113,9 @@ bench: $(O)/vfio-early build/tests/mkroot
 	bench/run.sh $(O)
 
 # ---- install ----
-install: $(O)/vfio-early
+install: $(O)/vfio-early $(O)/vfio-earlyctl install-initramfs
 	install -D -m 0755 $(O)/vfio-early $(DESTDIR)$(SBINDIR)/vfio-early
+	install -D -m 0755 $(O)/vfio-earlyctl $(DESTDIR)$(SBINDIR)/vfio-earlyctl
 	install -D -m 0644 man/vfio-early.8 $(DESTDIR)$(MANDIR)/man8/vfio-early.8
 	install -D -m 0644 man/vfio-early.conf.5 $(DESTDIR)$(MANDIR)/man5/vfio-early.conf.5
 
@@ -116,5 +125,7 @@ lint:
 
 clean:
 	rm -rf build
+
+include initramfs/install.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -145,7 +145,7 @@ static int act(const char *root, const char *driver, const char *file, const cha
 	char slot[64], cur[64], ovr[64], path[PATH_MAX];
 
 	if (snprintf(slot, sizeof(slot), "%.*s", (int)strcspn(value, "\n"), value) >=
-		    (int)sizeof(slot) ||
+		(int)sizeof(slot) ||
 	    !slot[0] || strchr(slot, '/') || pathf(path, "%s" BUS "/devices/%s", root, slot) ||
 	    !exists(path))
 		return -ENODEV;

@@ -1,8 +1,8 @@
 #!/bin/sh
-# make bench: build the bench driver (bench/run.c) and the tree builder (tests/rootfs/mkroot.c) into
-# BUILD when missing or stale (and the fake kernel bench/fakesysfs.c), then time BUILD/vfio-early against bench/shell-binder.sh on fake
-# trees of 64, 512 and 4096 devices (see the header of bench/run.c for the method).
-# Usage: bench/run.sh [BUILD [run options: -k RUNS -n N,N,... -d TMPDIR --keep --no-fake-kernel]]
+# make bench: build the bench driver (bench/run.c), its fake kernel (bench/fakesysfs.c) and the
+# tree builder (tests/rootfs/mkroot.c) into BUILD when missing or stale, then time BUILD/vfio-early
+# against bench/shell-binder.sh on fake trees of 64, 512 and 4096 devices (method: bench/run.c).
+# Usage: bench/run.sh [BUILD [-k RUNS] [-n N,N,...] [-d TMPDIR] [--keep] [--no-fake-kernel]]
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}

@@ -20,7 +20,7 @@ void vfe_log_open(const char *prog, const char *root)
 	char path[VFE_PATH_MAX];
 
 	log_prog = prog;
-	if (vfe_path(path, sizeof(path), root, "/dev/kmsg") < 0)
+	if (!root || vfe_path(path, sizeof(path), root, "/dev/kmsg") < 0)
 		return;
 	/* O_APPEND keeps lines whole when a test root has a plain file there. */
 	log_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);

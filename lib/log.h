@@ -5,7 +5,7 @@
 
 enum vfe_log_level { VFE_LOG_ERR = 3, VFE_LOG_WARNING = 4, VFE_LOG_INFO = 6, VFE_LOG_DEBUG = 7 };
 
-/* Open ROOT/dev/kmsg for the log; without it, messages go to stderr. */
+/* Open ROOT/dev/kmsg for the log (a NULL root: stderr only); without it, stderr. */
 void vfe_log_open(const char *prog, const char *root);
 void vfe_log_close(void);
 void vfe_log_set_level(enum vfe_log_level max);

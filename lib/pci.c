@@ -112,6 +112,23 @@ static void fill_strings(struct vfe_pci_info *info)
 	snprintf(info->driver, sizeof(info->driver), "%s", s ? s : "");
 }
 
+int vfe_pci_info_of(struct vfe_pci *p, struct pci_dev *d, struct vfe_pci_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	PCI_GUARDED(return -EIO);
+	pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER);
+	info->dev = d;
+	fill_strings(info);
+	PCI_UNGUARD();
+	snprintf(info->slot, sizeof(info->slot), "%04x:%02x:%02x.%d", d->domain & 0xffff, d->bus,
+		 d->dev, d->func);
+	info->vendor = d->vendor_id;
+	info->device = d->device_id;
+	info->device_class = d->device_class;
+	info->boot_vga = read_boot_vga(p->root, info->slot);
+	return 0;
+}
+
 int vfe_pci_lookup(struct vfe_pci *p, const char *slot, struct vfe_pci_info *info)
 {
 	char path[VFE_PATH_MAX];
@@ -129,21 +146,20 @@ int vfe_pci_lookup(struct vfe_pci *p, const char *slot, struct vfe_pci_info *inf
 	/* pci_get_dev does not look; an absent device would only fail later, inside libpci. */
 	if (!vfe_exists(path))
 		return -ENODEV;
-	PCI_GUARDED({
-		if (d)
-			pci_free_dev(d);
-		return -EIO;
-	});
+	PCI_GUARDED(return -EIO);
 	d = pci_get_dev(p->acc, (int)dom, (int)bus, (int)dev, (int)func);
-	pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER);
-	info->dev = d;
-	fill_strings(info);
 	PCI_UNGUARD();
-	snprintf(info->slot, sizeof(info->slot), "%s", slot);
-	info->vendor = d->vendor_id;
-	info->device = d->device_id;
-	info->device_class = d->device_class;
-	info->boot_vga = read_boot_vga(p->root, slot);
+	r = vfe_pci_info_of(p, d, info);
+	if (r < 0)
+		pci_free_dev(d);
+	return r;
+}
+
+int vfe_pci_scan(struct vfe_pci *p)
+{
+	PCI_GUARDED(return -EIO);
+	pci_scan_bus(p->acc);
+	PCI_UNGUARD();
 	return 0;
 }
 

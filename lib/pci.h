@@ -30,6 +30,10 @@ void vfe_pci_close(struct vfe_pci *p);
 
 /* Look up one function by slot, reading only that device; -ENODEV when nothing is there. */
 int vfe_pci_lookup(struct vfe_pci *p, const char *slot, struct vfe_pci_info *info);
+/* Fill INFO from a device libpci already has (from a scan). */
+int vfe_pci_info_of(struct vfe_pci *p, struct pci_dev *d, struct vfe_pci_info *info);
+/* Scan the whole bus into p->acc->devices: for the CLI, never on the boot path. */
+int vfe_pci_scan(struct vfe_pci *p);
 /* Re-read the bound driver (after a sysfs write). */
 int vfe_pci_refresh_driver(struct vfe_pci *p, struct vfe_pci_info *info);
 /* Does the rule's id (and class, when given) match the device? libpci's filter decides. */

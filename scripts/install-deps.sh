@@ -8,7 +8,7 @@ group_packages() {
 	build) echo "gcc make pkg-config libpci-dev libkmod-dev libjson-c-dev pci.ids" ;;
 	test) echo "clang libclang-rt-14-dev xz-utils shellcheck" ;;
 	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
-	generators) echo "initramfs-tools-core dracut-core kmod udev" ;;
+	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;
 	*) echo "install-deps: unknown group $1" >&2 && return 1 ;;
 	esac
 }

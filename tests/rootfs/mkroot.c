@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PATH_LEN 4096
+#define PATH_LEN  4096
 #define MAX_WORDS 64
 
 static const char *spec_name;
@@ -152,7 +152,7 @@ static void rel_symlink(const char *target, const char *link)
 
 static void add_driver(const char *name)
 {
-	static const char *const files[] = { "bind", "unbind", "new_id", "remove_id" };
+	static const char *const files[] = {"bind", "unbind", "new_id", "remove_id"};
 	char path[PATH_LEN];
 	struct stat st;
 	unsigned int i;
@@ -244,7 +244,7 @@ static void split_pair(char *a, char *b, size_t size, const char *s)
 /* 64 bytes of config space: ids, class, header type (1 for bridges) */
 static void write_config(int dirfd, const char *v, const char *d, const char *c, const char *r)
 {
-	unsigned char cfg[64] = { 0 };
+	unsigned char cfg[64] = {0};
 	char t1[PATH_LEN], t2[PATH_LEN];
 
 	cfg[0] = hex_byte(drop_head(v, 2), "vendor", v);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+/* Global options, fixed before the command word. */
+struct ctl_globals {
+	const char *root;
+	const char *config; /* the path as given, or ROOT/etc/vfio-early.conf */
+	bool json;
+};
+
+struct ctl_cmd {
+	const char *name;
+	int (*fn)(struct ctl_globals *g, int argc, char *argv[]);
+	const char *help;
+};
+
+extern const struct ctl_cmd ctl_cmd_list, ctl_cmd_add, ctl_cmd_remove, ctl_cmd_status;
+
+/* Parse "--json" and "-h" shared by every command; returns optind or -1 on usage error. */
+int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc, char *argv[],
+		     const char *usage);

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vfio-earlyctl: set up, check and report on vfio-early. One file per command. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/log.h"
+#include "../../lib/util.h"
+#include "ctl.h"
+
+#ifndef VFE_VERSION
+#define VFE_VERSION "0"
+#endif
+
+static const struct ctl_cmd *const commands[] = {
+	&ctl_cmd_list,
+	&ctl_cmd_add,
+	&ctl_cmd_remove,
+	&ctl_cmd_status,
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fputs("Usage: vfio-earlyctl [options] COMMAND [--json] [args]\n"
+	      "\n"
+	      "Set up and check vfio-early: which PCI devices go to vfio-pci at boot.\n"
+	      "\n"
+	      "Commands:\n",
+	      out);
+	for (i = 0; i < VFE_ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->help);
+	fputs("\n"
+	      "Options:\n"
+	      "  -r, --root DIR     work on the system under DIR (sysfs, /etc, /run)\n"
+	      "  -c, --config FILE  the config file (default: ROOT/etc/vfio-early.conf)\n"
+	      "  -v, --verbose      log more\n"
+	      "  -q, --quiet        log errors only\n"
+	      "  -h, --help         show this help and exit\n"
+	      "  -V, --version      show the version and exit\n"
+	      "\n"
+	      "See vfio-earlyctl(8).\n",
+	      out);
+}
+
+int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc, char *argv[],
+		     const char *usage_text)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			g->json = true;
+			break;
+		case 'h':
+			printf("Usage: vfio-earlyctl %s %s\n\n%s\n", cmd->name, usage_text, cmd->help);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'vfio-earlyctl %s --help' for more information.\n",
+				cmd->name);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"root", required_argument, NULL, 'r'}, {"config", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},	{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},	{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	static char config[VFE_PATH_MAX];
+	struct ctl_globals g = {.root = "/"};
+	enum vfe_log_level level = VFE_LOG_WARNING;
+	size_t i;
+	int c;
+
+	/* "+": global options stop at the command word. */
+	while ((c = getopt_long(argc, argv, "+r:c:vqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			g.root = optarg;
+			break;
+		case 'c':
+			g.config = optarg;
+			break;
+		case 'v':
+			level = VFE_LOG_DEBUG;
+			break;
+		case 'q':
+			level = VFE_LOG_ERR;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vfio-earlyctl %s\n", VFE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'vfio-earlyctl --help' for more information.\n");
+			return 2;
+		}
+	}
+	if (g.root[0] != '/') {
+		fprintf(stderr, "vfio-earlyctl: --root needs an absolute directory\n");
+		return 2;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!g.config) {
+		if (vfe_path(config, sizeof(config), g.root, "/etc/vfio-early.conf") < 0)
+			return 2;
+		g.config = config;
+	}
+	/* The CLI talks to a person: stderr, never the kernel log. */
+	vfe_log_open("vfio-earlyctl", NULL);
+	vfe_log_set_level(level);
+	for (i = 0; i < VFE_ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[optind], commands[i]->name))
+			return commands[i]->fn(&g, argc - optind, argv + optind);
+	fprintf(stderr, "vfio-earlyctl: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return 2;
+}

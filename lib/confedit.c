@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "confedit.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backup.h"
+#include "config.h"
+#include "util.h"
+
+static int load_text(const char *path, char **text, size_t *len)
+{
+	int r = vfe_slurp(path, VFE_CONFIG_MAX_BYTES, text, len);
+
+	if (r == -ENOENT) {
+		*text = strdup("");
+		*len = 0;
+		return *text ? 0 : -ENOMEM;
+	}
+	return r;
+}
+
+static int commit(const char *root, const char *path, const char *text, size_t len, char *err,
+		  size_t errsize)
+{
+	static struct vfe_config check;
+	char perr[256];
+	int r;
+
+	/* Never write a file the helper would reject whole. */
+	if (vfe_config_parse(&check, text, len, perr, sizeof(perr)) < 0) {
+		snprintf(err, errsize, "the result would not parse (%s); nothing written", perr);
+		return -EINVAL;
+	}
+	r = vfe_replace_file(root, path, text, len);
+	if (r < 0)
+		snprintf(err, errsize, "cannot write %s: %s", path, strerror(-r));
+	return r;
+}
+
+int vfe_conf_add_lines(const char *root, const char *path, const char *const *lines, size_t n,
+		       char *err, size_t errsize)
+{
+	char *text, *out;
+	size_t len, need, used, i;
+	int r;
+
+	r = load_text(path, &text, &len);
+	if (r < 0) {
+		snprintf(err, errsize, "cannot read %s: %s", path, strerror(-r));
+		return r;
+	}
+	need = len + 2;
+	for (i = 0; i < n; i++)
+		need += strlen(lines[i]) + 1;
+	out = malloc(need);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	memcpy(out, text, len);
+	used = len;
+	if (used && out[used - 1] != '\n')
+		out[used++] = '\n';
+	for (i = 0; i < n; i++)
+		used += (size_t)sprintf(out + used, "%s\n", lines[i]);
+	r = commit(root, path, out, used, err, errsize);
+	free(out);
+	free(text);
+	return r;
+}
+
+/* The normalized slot of a bind line, or "" for any other line. */
+static void bind_slot_of(const char *line, size_t n, char slot[VFE_SLOT_LEN])
+{
+	char buf[512], *w, *save = NULL;
+
+	slot[0] = '\0';
+	if (n >= sizeof(buf))
+		return;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	buf[strcspn(buf, "#")] = '\0';
+	w = strtok_r(buf, " \t\r", &save);
+	if (!w || strcmp(w, "bind"))
+		return;
+	w = strtok_r(NULL, " \t\r", &save);
+	if (!w || vfe_slot_parse(w, slot))
+		slot[0] = '\0';
+}
+
+int vfe_conf_remove_slots(const char *root, const char *path, const char *const *slots, size_t n,
+			  char *err, size_t errsize)
+{
+	char *text, *out;
+	size_t len, pos = 0, used = 0, i, removed = 0;
+	int r;
+
+	r = vfe_slurp(path, VFE_CONFIG_MAX_BYTES, &text, &len);
+	if (r < 0) {
+		snprintf(err, errsize, "cannot read %s: %s", path, strerror(-r));
+		return r;
+	}
+	out = malloc(len + 1);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n_line = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
+		char slot[VFE_SLOT_LEN];
+		bool drop = false;
+
+		bind_slot_of(text + pos, n_line, slot);
+		for (i = 0; slot[0] && i < n; i++)
+			drop |= !strcmp(slot, slots[i]);
+		if (drop)
+			removed++;
+		else {
+			memcpy(out + used, text + pos, n_line);
+			used += n_line;
+		}
+		pos += n_line;
+	}
+	if (!removed) {
+		snprintf(err, errsize, "no bind line for the given slot(s) in %s", path);
+		r = -ENOENT;
+	} else {
+		r = commit(root, path, out, used, err, errsize);
+	}
+	free(out);
+	free(text);
+	return r;
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vfio-earlyctl list/add/remove/status on the seed's machine (a fake root). */
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "testutil.h"
+
+static char out[131072];
+
+/* Run build/vfio-earlyctl --root ROOT ARGS...; stdout+stderr into out. */
+static int ctl(const struct vroot *r, ...)
+{
+	char cmd[4096], bin[512];
+	const char *env = getenv("VFE_BUILD");
+	va_list ap;
+	const char *a;
+	FILE *p;
+	size_t n;
+	int status;
+
+	snprintf(bin, sizeof(bin), "%s/vfio-earlyctl", env && env[0] ? env : "build");
+	snprintf(cmd, sizeof(cmd), "%s --root '%s'", bin, r->dir);
+	va_start(ap, r);
+	while ((a = va_arg(ap, const char *)))
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " '%s'", a);
+	va_end(ap);
+	strcat(cmd, " 2>&1 </dev/null");
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+FIXTURE(seed)
+{
+	struct vroot r;
+};
+
+FIXTURE_SETUP(seed)
+{
+	ASSERT_EQ(0, vroot_make(&self->r, "seed"));
+}
+
+FIXTURE_TEARDOWN(seed)
+{
+	vroot_destroy(&self->r);
+}
+
+TEST_F(seed, list_shows_groups_drivers_and_marks)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	ASSERT_EQ(0, ctl(&self->r, "list", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "Group 19:"));
+	EXPECT_NE(NULL, strstr(out, "06:00.3  USB controller"));
+	EXPECT_NE(NULL, strstr(out, "Matisse USB 3.0 Host Controller  (xhci_hcd)"));
+	EXPECT_NE(NULL, strstr(out, "(amdgpu boot-VGA)"));
+	EXPECT_NE(NULL, strstr(out, "*[1106:3483]"));
+	EXPECT_NE(NULL, strstr(out, "[configured]"));
+}
+
+TEST_F(seed, list_json)
+{
+	json_object *j, *groups, *g, *devs, *d, *v;
+	size_t i;
+	bool seen = false;
+
+	ASSERT_EQ(0, ctl(&self->r, "list", "--json", NULL));
+	j = json_tokener_parse(out);
+	ASSERT_NE(NULL, j) TH_LOG("%s", out);
+	ASSERT_TRUE(json_object_object_get_ex(j, "groups", &groups));
+	for (i = 0; i < json_object_array_length(groups); i++) {
+		g = json_object_array_get_idx(groups, i);
+		if (json_object_get_int(json_object_object_get(g, "group")) != 30)
+			continue;
+		devs = json_object_object_get(g, "devices");
+		ASSERT_EQ(2, json_object_array_length(devs));
+		d = json_object_array_get_idx(devs, 0);
+		EXPECT_STREQ("0000:0c:00.0", json_object_get_string(json_object_object_get(d, "slot")));
+		EXPECT_TRUE(json_object_object_get_ex(d, "boot_vga", &v) && json_object_get_boolean(v));
+		EXPECT_STREQ("amdgpu", json_object_get_string(json_object_object_get(d, "driver")));
+		EXPECT_STREQ("VGA compatible controller",
+			     json_object_get_string(json_object_object_get(d, "class_name")));
+		seen = true;
+	}
+	EXPECT_TRUE(seen);
+	json_object_put(j);
+}
+
+TEST_F(seed, add_takes_every_function_of_a_graphics_card)
+{
+	const char *conf;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", "# my VM\nhugepages 2M 8192\n");
+	ASSERT_EQ(0, ctl(&self->r, "add", "0b:00.0", "1106:3483", NULL)) TH_LOG("%s", out);
+	conf = vroot_read(&self->r, "etc/vfio-early.conf");
+	EXPECT_EQ(0, strncmp(conf, "# my VM\nhugepages 2M 8192\nbind 0000:0b:00.0 1002:73bf", 52))
+	TH_LOG("%s", conf);
+	EXPECT_NE(NULL, strstr(conf, "bind 0000:0b:00.1 1002:ab28"));
+	EXPECT_NE(NULL, strstr(conf, "bind 0000:0b:00.2 1002:73a6"));
+	EXPECT_NE(NULL, strstr(conf, "bind 0000:0b:00.3 1002:73a4"));
+	EXPECT_NE(NULL, strstr(conf, "bind 0000:0f:00.0 1106:3483"));
+	/* the old file was backed up */
+	ASSERT_EQ(0, system(strcat(strcpy(out, "grep -rqx 'hugepages 2M 8192' "),
+				   vroot_path(&self->r, "var/lib/vfio-early/backup"))));
+	/* a second add of the same card changes nothing */
+	ASSERT_EQ(0, ctl(&self->r, "add", "0b:00.1", NULL));
+	EXPECT_NE(NULL, strstr(out, "already configured"));
+}
+
+TEST_F(seed, add_refuses_an_incomplete_group_naming_the_members)
+{
+	ASSERT_EQ(1, ctl(&self->r, "add", "06:00.3", NULL));
+	EXPECT_NE(NULL, strstr(out, "IOMMU group 19 would be incomplete"));
+	EXPECT_NE(NULL, strstr(out, "0000:06:00.0 [1022:1485]"));
+	EXPECT_NE(NULL, strstr(out, "0000:06:00.1 [1022:149c]"));
+	EXPECT_EQ(NULL, strstr(out, "03:08.0"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/vfio-early.conf"));
+}
+
+TEST_F(seed, add_by_ambiguous_id_asks_for_a_slot)
+{
+	ASSERT_EQ(1, ctl(&self->r, "add", "1022:149c", NULL));
+	EXPECT_NE(NULL, strstr(out, "1022:149c matches 3 devices"));
+	EXPECT_NE(NULL, strstr(out, "0000:0e:00.3"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/vfio-early.conf"));
+}
+
+TEST_F(seed, add_refuses_boot_vga_and_bridges)
+{
+	ASSERT_EQ(1, ctl(&self->r, "add", "0c:00.0", NULL));
+	EXPECT_NE(NULL, strstr(out, "boot VGA"));
+	ASSERT_EQ(1, ctl(&self->r, "add", "09:00.0", NULL));
+	EXPECT_NE(NULL, strstr(out, "PCI bridge"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/vfio-early.conf"));
+	ASSERT_EQ(0, ctl(&self->r, "add", "--allow-boot-vga", "0c:00.0", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"),
+			       "bind 0000:0c:00.0 1002:67df allow-boot-vga"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"),
+			       "bind 0000:0c:00.1 1002:aaf0"));
+}
+
+TEST_F(seed, add_unknown_slot_and_bad_words)
+{
+	EXPECT_EQ(1, ctl(&self->r, "add", "10:00.0", NULL));
+	EXPECT_NE(NULL, strstr(out, "no device at this slot"));
+	EXPECT_EQ(1, ctl(&self->r, "add", "nonsense", NULL));
+	EXPECT_EQ(2, ctl(&self->r, "add", NULL));
+	EXPECT_EQ(2, ctl(&self->r, "frobnicate", NULL));
+	EXPECT_NE(NULL, strstr(out, "unknown command"));
+	EXPECT_EQ(2, ctl(&self->r, "--bogus", NULL));
+	EXPECT_NE(NULL, strstr(out, "Try 'vfio-earlyctl --help'"));
+	EXPECT_EQ(0, ctl(&self->r, "--help", NULL));
+	EXPECT_NE(NULL, strstr(out, "vfio-earlyctl(8)"));
+}
+
+TEST_F(seed, remove_keeps_every_other_byte)
+{
+	static const char before[] = "# VM devices\n"
+				     "bind 0f:00.0 1106:3483   # VL805\n"
+				     "\n"
+				     "bind 0000:0b:00.1 1002:ab28\n"
+				     "vm-cpus 8-15 # the VM\n";
+
+	vroot_write(&self->r, "etc/vfio-early.conf", before);
+	ASSERT_EQ(0, ctl(&self->r, "remove", "0000:0f:00.0", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ("# VM devices\n\nbind 0000:0b:00.1 1002:ab28\nvm-cpus 8-15 # the VM\n",
+		     vroot_read(&self->r, "etc/vfio-early.conf"));
+	EXPECT_EQ(1, ctl(&self->r, "remove", "0c:00.0", NULL));
+	EXPECT_NE(NULL, strstr(out, "no bind line"));
+}
+
+TEST_F(seed, status_reports_boot_and_live_state)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	ASSERT_EQ(0, system(strcat(strcpy(out, "mkdir -p "),
+				   vroot_path(&self->r, "run/vfio-early"))));
+	vroot_write(&self->r, "run/vfio-early/report.json",
+		    "{\"version\":\"0.1.0\",\"disabled\":false,\"duration_us\":812,"
+		    "\"devices\":[{\"slot\":\"0000:0f:00.0\",\"action\":\"failed\","
+		    "\"reason\":\"vfio-pci did not bind it\"}]}");
+	EXPECT_EQ(1, ctl(&self->r, "status", NULL));
+	EXPECT_NE(NULL, strstr(out, "vfio-pci did not bind it"));
+	EXPECT_NE(NULL, strstr(out, "0000:0f:00.0 xhci_hcd"));
+	EXPECT_NE(NULL, strstr(out, "NOT on vfio-pci"));
+	EXPECT_EQ(1, ctl(&self->r, "status", "--json", NULL));
+	EXPECT_NE(NULL, strstr(out, "\"on_vfio_pci\":false"));
+}
+
+TEST_HARNESS_MAIN
