@@ -121,7 +121,7 @@ install: $(O)/vfio-early $(O)/vfio-earlyctl install-initramfs
 
 lint:
 	clang-format --dry-run -Werror $(CORE_SRC) $(HELPER_SRC) $(wildcard lib/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
-	shellcheck -S warning scripts/*.sh tests/run.sh tests/rootfs/mkroot.sh tests/qemu/*.sh bench/*.sh
+	shellcheck -S warning scripts/*.sh tests/run.sh tests/qemu/*.sh bench/*.sh
 
 clean:
 	rm -rf build

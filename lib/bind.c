@@ -175,7 +175,11 @@ void vfe_plan_check_safety(struct vfe_bind_plan *plan, struct vfe_pci *pci)
 {
 	unsigned int i, j;
 
-	if (!vfe_iommu_enabled(plan->root)) {
+	/* A target in a group proves groups exist; only otherwise list the groups directory. */
+	for (i = 0; i < plan->n; i++)
+		if (plan->targets[i].found && plan->targets[i].info.group >= 0)
+			break;
+	if (i == plan->n && !vfe_iommu_enabled(plan->root)) {
 		for (i = 0; i < plan->n; i++)
 			if (plan->targets[i].action == VFE_PENDING)
 				decide(&plan->targets[i], VFE_REFUSED,

@@ -111,3 +111,23 @@ int vfe_load_vfio_modules(const char *root, char *err, size_t errsize)
 	kmod_unref(ctx);
 	return r;
 }
+
+bool vfe_module_available(const char *root, const char *name)
+{
+	char err[256], path[VFE_PATH_MAX];
+	struct kmod_list *list = NULL;
+	struct kmod_ctx *ctx;
+	bool found;
+
+	/* A registered driver answers at once, whatever the module tree says. */
+	if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/drivers/%s", name) == 0 &&
+	    vfe_exists(path))
+		return true;
+	ctx = open_ctx(root, err, sizeof(err));
+	if (!ctx)
+		return false;
+	found = kmod_module_new_from_lookup(ctx, name, &list) == 0 && list;
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	return found;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -11,3 +12,5 @@
 int vfe_load_vfio_modules(const char *root, char *err, size_t errsize);
 /* Load one module by name or alias; 0 or -errno with a message in ERR. */
 int vfe_load_module(const char *root, const char *name, char *err, size_t errsize);
+/* Can NAME be had: built in, loaded, or a module file under ROOT's module tree? */
+bool vfe_module_available(const char *root, const char *name);

@@ -17,6 +17,7 @@ static const struct ctl_cmd *const commands[] = {
 	&ctl_cmd_list,
 	&ctl_cmd_add,
 	&ctl_cmd_remove,
+	&ctl_cmd_check,
 	&ctl_cmd_status,
 };
 

@@ -3,18 +3,22 @@
  * mkroot - build a fake root shaped like a real kernel's sysfs from a fixture spec.
  * Usage: mkroot SPEC OUTDIR
  *
- * The fast twin of mkroot.sh: same spec format, same tree (files, contents, relative
- * symlinks, config-space bytes, modalias), byte for byte. Spec lines (# starts a comment):
+ * Spec lines (# starts a comment):
  *   cmdline <text>        /proc/cmdline
  *   driver <name>         a registered PCI driver with bind/unbind/new_id/remove_id
- *   dev <path> <vendor>:<device> <class> <group|-> <driver|-> [boot_vga=0|1] [subsys=V:D] [rev=XX]
- * <path> is the device directory under /sys/devices; its last part is the slot.
+ *   dev <path> <vendor>:<device> <class> <group|-> <driver|-> [boot_vga=0|1] [subsys=V:D]
+ *       [rev=XX] [reset]
+ *   usb <slot> <dir> <vid>:<pid> <busnum> <devnum> [<product>...]
+ *                         a USB device below a controller: ROOT/sys/bus/pci/devices/<slot>/<dir>
+ *   file <path> <text>    any other file, "\n" in the text for a line break
+ * <path> of a dev is the device directory under /sys/devices; its last part is the slot.
  * Links are relative (as ln -r makes them) so a copy of the tree (cp -a) stays self-contained.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,7 @@
 
 static const char *spec_name;
 static int out_fd = -1;
+static char out_real[4096];
 
 static void die(const char *fmt, ...)
 {
@@ -268,7 +273,7 @@ static void add_dev(int argc, char **argv)
 	char norm[PATH_LEN], dir[PATH_LEN], link[PATH_LEN], tgt[PATH_LEN];
 	size_t n = 0;
 	char *p;
-	int i, fd;
+	int i, fd, reset = 0;
 
 	if (argc < 5)
 		die("%s: dev: needs <path> <id> <class> <group> <driver>", spec_name);
@@ -280,6 +285,8 @@ static void add_dev(int argc, char **argv)
 			subsys = argv[i] + 7;
 		else if (!strncmp(argv[i], "rev=", 4))
 			rev = argv[i] + 4;
+		else if (!strcmp(argv[i], "reset"))
+			reset = 1;
 		else
 			die("%s: unknown option %s", spec_name, argv[i]);
 	}
@@ -329,6 +336,8 @@ static void add_dev(int argc, char **argv)
 	write_config(fd, vendor, device, class, rev);
 	if (*boot_vga)
 		put_line(fd, "boot_vga", "%s", boot_vga);
+	if (reset)
+		put_file(fd, "reset", NULL, 0);
 	close(fd);
 
 	fmt_path(link, "sys/bus/pci/devices/%s", slot);
@@ -353,6 +362,75 @@ static void add_dev(int argc, char **argv)
 	}
 }
 
+/* PATH (under the root) with every link resolved, again relative to the root; 0 if absent. */
+static int realpathat(const char *path, char *buf)
+{
+	char full[2 * PATH_LEN], real[PATH_MAX];
+	size_t n = strlen(out_real);
+
+	snprintf(full, sizeof(full), "%s/%s", out_real, path);
+	if (!realpath(full, real) || strncmp(real, out_real, n) || real[n] != '/')
+		return 0;
+	snprintf(buf, PATH_LEN, "%s", real + n + 1);
+	return 1;
+}
+
+/* A directory of the PCI device's tree holding what the USB core puts there. */
+static void add_usb(int argc, char **argv, const char *name)
+{
+	char dev[PATH_LEN], real[PATH_LEN], dir[PATH_LEN], vid[64], pid[64];
+	int fd;
+
+	if (argc < 5)
+		die("%s: usb: needs <slot> <dir> <vid>:<pid> <busnum> <devnum>", spec_name);
+	fmt_path(dev, "sys/bus/pci/devices/%s", argv[0]);
+	if (!realpathat(dev, real))
+		die("%s: usb: no PCI device %s (list it first)", spec_name, argv[0]);
+	fmt_path(dir, "%s/%s", real, argv[1]);
+	mkdir_p(out_fd, dir);
+	fd = openat(out_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die("%s: %s", dir, strerror(errno));
+	split_pair(vid, pid, sizeof(vid), argv[2]);
+	put_line(fd, "idVendor", "%s", vid);
+	put_line(fd, "idProduct", "%s", pid);
+	put_line(fd, "busnum", "%s", argv[3]);
+	put_line(fd, "devnum", "%s", argv[4]);
+	if (*name)
+		put_line(fd, "product", "%s", name);
+	close(fd);
+}
+
+static void add_file(const char *raw)
+{
+	char path[PATH_LEN], text[PATH_LEN], *slash;
+	const char *p = raw + strspn(raw, " \t") + 4, *end;
+	size_t n = 0;
+
+	p += strspn(p, " \t");
+	end = p + strcspn(p, " \t");
+	if (end == p || (size_t)(end - p) >= sizeof(path))
+		die("%s: file: needs <path> <text>", spec_name);
+	memcpy(path, p, end - p);
+	path[end - p] = '\0';
+	for (p = end + strspn(end, " \t"); *p && n < sizeof(text) - 2; p++) {
+		if (p[0] == '\\' && p[1] == 'n') {
+			text[n++] = '\n';
+			p++;
+		} else {
+			text[n++] = *p;
+		}
+	}
+	text[n++] = '\n';
+	slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		mkdirs("%s", path);
+		*slash = '/';
+	}
+	put_file(out_fd, path, text, n);
+}
+
 int main(int argc, char **argv)
 {
 	char *line = NULL, *words[MAX_WORDS], *w, *hash, *text;
@@ -374,7 +452,7 @@ int main(int argc, char **argv)
 	fmt_path(out, "%s", argv[2]);
 	mkdir_p(AT_FDCWD, out);
 	out_fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (out_fd < 0)
+	if (out_fd < 0 || !realpath(out, out_real))
 		die("%s: %s", out, strerror(errno));
 	mkdirs("sys/bus/pci/devices");
 	mkdirs("sys/bus/pci/drivers");
@@ -415,6 +493,11 @@ int main(int argc, char **argv)
 			add_driver(words[1]);
 		} else if (!strcmp(words[0], "dev")) {
 			add_dev(nw - 1, words + 1);
+		} else if (!strcmp(words[0], "usb")) {
+			/* the product string as written, blanks included */
+			add_usb(nw - 1, words + 1, nw > 6 ? raw + (words[6] - line) : "");
+		} else if (!strcmp(words[0], "file")) {
+			add_file(raw);
 		} else {
 			die("%s: unknown line: %s", spec_name, raw);
 		}

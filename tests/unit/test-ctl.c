@@ -65,6 +65,10 @@ TEST_F(seed, list_shows_groups_drivers_and_marks)
 	EXPECT_NE(NULL, strstr(out, "(amdgpu boot-VGA)"));
 	EXPECT_NE(NULL, strstr(out, "*[1106:3483]"));
 	EXPECT_NE(NULL, strstr(out, "[configured]"));
+	/* the USB devices behind each controller, and [R] where a reset exists */
+	EXPECT_NE(NULL, strstr(out, "[046a:0001]  Bus 003 Device 003  Cherry GmbH Keyboard"));
+	EXPECT_NE(NULL, strstr(out, "[1022:149c] [R] 06:00.3"));
+	EXPECT_NE(NULL, strstr(out, "[1022:1485]     06:00.0"));
 }
 
 TEST_F(seed, list_json)
@@ -122,6 +126,9 @@ TEST_F(seed, add_refuses_an_incomplete_group_naming_the_members)
 	EXPECT_NE(NULL, strstr(out, "IOMMU group 19 would be incomplete"));
 	EXPECT_NE(NULL, strstr(out, "0000:06:00.0 [1022:1485]"));
 	EXPECT_NE(NULL, strstr(out, "0000:06:00.1 [1022:149c]"));
+	/* with what hangs behind them: the host's headset and receiver */
+	EXPECT_NE(NULL, strstr(out, "USB 001:005 [046d:c547] Logitech USB Receiver"));
+	EXPECT_NE(NULL, strstr(out, "SteelSeries Arctis Pro Wireless"));
 	EXPECT_EQ(NULL, strstr(out, "03:08.0"));
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/vfio-early.conf"));
 }
@@ -193,6 +200,49 @@ TEST_F(seed, status_reports_boot_and_live_state)
 	EXPECT_NE(NULL, strstr(out, "NOT on vfio-pci"));
 	EXPECT_EQ(1, ctl(&self->r, "status", "--json", NULL));
 	EXPECT_NE(NULL, strstr(out, "\"on_vfio_pci\":false"));
+}
+
+TEST_F(seed, check_finds_drift_and_says_what_to_do)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 0b:00.0 1002:73bf\nbind 0b:00.1 1002:ab28\nbind 0b:00.2 1002:73a6\n"
+		    "bind 0b:00.3 1002:73a4\nbind 10:00.0 1106:3483\nbind 0c:00.1 1002:aaf0\n"
+		    "hugepages 1G 30\nvm-cpus 0-7\n");
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "ok    iommu"));
+	EXPECT_NE(NULL, strstr(out, "ok    cpu        hardware virtualization (AMD-V) is on"));
+	/* the VL805 moved from 0f:00.0: found by its id */
+	EXPECT_NE(NULL, strstr(out, "line 5: nothing at 0000:10:00.0; 1106:3483 is at 0000:0f:00.0"));
+	EXPECT_NE(NULL, strstr(out, "vfio-earlyctl regenerate"));
+	EXPECT_NE(NULL, strstr(out, "IOMMU group 30 also holds 0000:0c:00.0"));
+	EXPECT_NE(NULL, strstr(out, "FIX   hugepages"));
+	EXPECT_NE(NULL, strstr(out, "vm-cpus holds CPU 0"));
+
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 0b:00.0 1002:73bf\nbind 0b:00.1 1002:ab28\nbind 0b:00.2 1002:73a6\n"
+		    "bind 0b:00.3 1002:73a4\nbind 0f:00.0 1106:3483\nhugepages 2M 8192\n"
+		    "vm-cpus 8-15\n");
+	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "0 finding(s)"));
+	EXPECT_EQ(0, ctl(&self->r, "check", "--json", NULL));
+	EXPECT_NE(NULL, strstr(out, "\"findings\":0"));
+}
+
+TEST_F(seed, check_finds_a_target_that_holds_the_root_filesystem)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 04:00.0 15b7:5002\n");
+	ASSERT_EQ(0, system(strcat(strcpy(out, "mkdir -p "), vroot_path(&self->r, "sys/block"))));
+	ASSERT_EQ(0, symlink("../devices/pci0000:00/0000:00:01.2/0000:02:00.0/0000:03:01.0/"
+			     "0000:04:00.0/nvme/nvme0/nvme0n1",
+			     vroot_path(&self->r, "sys/block/nvme0n1")));
+	ASSERT_EQ(0, system(strcat(strcpy(out, "mkdir -p "),
+				   vroot_path(&self->r, "sys/devices/pci0000:00/0000:00:01.2/"
+							"0000:02:00.0/0000:03:01.0/0000:04:00.0/"
+							"nvme/nvme0/nvme0n1"))));
+	vroot_write(&self->r, "proc/mounts", "/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n");
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "0000:04:00.0 holds /dev/nvme0n1, mounted or used as swap"))
+	TH_LOG("%s", out);
 }
 
 TEST_HARNESS_MAIN

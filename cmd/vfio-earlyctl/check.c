@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* check: preflight and drift, one line per finding with what to do. Exit 0 clean, 1 findings. */
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../../lib/config.h"
+#include "../../lib/cpulist.h"
+#include "../../lib/inventory.h"
+#include "../../lib/log.h"
+#include "../../lib/report.h"
+#include "../../lib/util.h"
+#include "../../modules-load/modload.h"
+#include "ctl.h"
+
+struct findings {
+	json_object *list;
+	unsigned int bad;
+	bool json;
+};
+
+static void finding(struct findings *f, bool ok, const char *check, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void finding(struct findings *f, bool ok, const char *check, const char *fmt, ...)
+{
+	char msg[512];
+	json_object *o;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->bad += !ok;
+	if (!f->json) {
+		printf("%-5s %-10s %s\n", ok ? "ok" : "FIX", check, msg);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "check", json_object_new_string(check));
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	json_object_array_add(f->list, o);
+}
+
+static void check_cpu(struct findings *f, const char *root)
+{
+	char path[VFE_PATH_MAX], *text = NULL;
+	size_t len;
+
+	vfe_path(path, sizeof(path), root, "/proc/cpuinfo");
+	if (vfe_slurp(path, 8 << 20, &text, &len) < 0) {
+		finding(f, true, "cpu", "cannot read %s; virtualization not checked", path);
+		return;
+	}
+	if (strstr(text, " vmx") || strstr(text, " svm"))
+		finding(f, true, "cpu", "hardware virtualization (%s) is on",
+			strstr(text, " vmx") ? "VT-x" : "AMD-V");
+	else
+		finding(f, false, "cpu", "no vmx/svm flag: enable VT-x/AMD-V (SVM) in the firmware");
+	free(text);
+}
+
+/* Does a mounted filesystem or active swap live on a block device below the device's path? */
+static void check_storage(struct findings *f, const char *root, const struct vfe_dev *d)
+{
+	char path[VFE_PATH_MAX], devpath[VFE_PATH_MAX], real[VFE_PATH_MAX], *mounts = NULL;
+	char *swaps = NULL, used[256] = "";
+	struct dirent *e;
+	size_t len;
+	DIR *dir;
+
+	vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s", d->slot);
+	if (!realpath(path, devpath))
+		return;
+	vfe_path(path, sizeof(path), root, "/proc/mounts");
+	vfe_slurp(path, 8 << 20, &mounts, &len);
+	vfe_path(path, sizeof(path), root, "/proc/swaps");
+	vfe_slurp(path, 1 << 20, &swaps, &len);
+	vfe_path(path, sizeof(path), root, "/sys/block");
+	dir = opendir(path);
+	while (dir && (e = readdir(dir))) {
+		char name[VFE_PATH_MAX + 8];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", e->d_name);
+		if (realpath(path, real) && !strncmp(real, devpath, strlen(devpath)) &&
+		    real[strlen(devpath)] == '/') {
+			/* "/dev/nvme0n1" matches its partitions too (nvme0n1p2) in both tables */
+			snprintf(name, sizeof(name), "/dev/%.200s", e->d_name);
+			if ((mounts && strstr(mounts, name)) || (swaps && strstr(swaps, name)))
+				snprintf(used + strlen(used), sizeof(used) - strlen(used), "%s%.60s",
+					 used[0] ? ", " : "", name);
+		}
+		*strrchr(path, '/') = '\0';
+	}
+	if (dir)
+		closedir(dir);
+	if (used[0])
+		finding(f, false, "storage",
+			"%s holds %s, mounted or used as swap: the host would lose it; remove it "
+			"with 'vfio-earlyctl remove %s'",
+			d->slot, used, d->slot);
+	free(mounts);
+	free(swaps);
+}
+
+static void check_binds(struct findings *f, const char *root, const struct vfe_config *conf,
+			const struct vfe_inventory *inv)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < conf->n_binds; i++) {
+		const struct vfe_bind_rule *b = &conf->binds[i];
+		const struct vfe_dev *d = vfe_inventory_find(inv, b->slot);
+		char where[128] = "";
+
+		if (!d || d->vendor != (unsigned int)b->vendor ||
+		    d->device != (unsigned int)b->device) {
+			for (k = 0; k < inv->n; k++)
+				if (inv->devs[k].vendor == (unsigned int)b->vendor &&
+				    inv->devs[k].device == (unsigned int)b->device)
+					snprintf(where + strlen(where), sizeof(where) - strlen(where),
+						 "%s%s", where[0] ? ", " : "", inv->devs[k].slot);
+			if (!d)
+				finding(f, false, "device", "line %u: nothing at %s%s%s%s%s", b->line,
+					b->slot, where[0] ? "; " : "", where[0] ? b->id : "",
+					where[0] ? " is at " : "", where);
+			else
+				finding(f, false, "device", "line %u: %s holds %04x:%04x, not %s%s%s",
+					b->line, b->slot, d->vendor, d->device, b->id,
+					where[0] ? "; that card is at " : "", where);
+			if (where[0])
+				finding(f, false, "device",
+					"line %u: run 'vfio-earlyctl regenerate' to follow the card to %s",
+					b->line, where);
+			continue;
+		}
+		finding(f, true, "device", "line %u: %s is %s (%s)", b->line, b->slot, b->id,
+			d->device_name[0] ? d->device_name : d->class_name);
+		if (d->boot_vga == 1 && !b->allow_boot_vga)
+			finding(f, false, "boot-vga",
+				"%s is the boot VGA: the helper refuses it unless line %u says "
+				"allow-boot-vga (and the host needs another console)",
+				b->slot, b->line);
+		if (vfe_dev_is_bridge(d))
+			finding(f, false, "bridge", "line %u: %s is a PCI bridge; remove it", b->line,
+				b->slot);
+		for (k = 0; k < inv->n; k++) {
+			const struct vfe_dev *m = &inv->devs[k];
+			unsigned int j;
+			bool cfg = false;
+
+			if (m->group != d->group || d->group < 0 || m == d || vfe_dev_is_bridge(m))
+				continue;
+			for (j = 0; j < conf->n_binds; j++)
+				cfg |= !strcmp(conf->binds[j].slot, m->slot);
+			if (!cfg)
+				finding(f, false, "group",
+					"%s: IOMMU group %d also holds %s [%04x:%04x] (%s), which is "
+					"not configured: add it or the helper refuses the group",
+					b->slot, d->group, m->slot, m->vendor, m->device,
+					m->driver[0] ? m->driver : "no driver");
+		}
+		check_storage(f, root, d);
+	}
+}
+
+static void check_resources(struct findings *f, const char *root, const struct vfe_config *conf)
+{
+	char path[VFE_PATH_MAX], *text = NULL, *p;
+	unsigned long long want_kb = 0, total_kb = 0;
+	struct vfe_cpuset possible;
+	size_t len;
+	unsigned int i;
+
+	for (i = 0; i < conf->n_hugepages; i++)
+		want_kb += (unsigned long long)conf->hugepages[i].size_kb * conf->hugepages[i].count;
+	vfe_path(path, sizeof(path), root, "/proc/meminfo");
+	if (want_kb && vfe_slurp(path, 1 << 20, &text, &len) == 0 &&
+	    (p = strstr(text, "MemTotal:"))) {
+		total_kb = strtoull(p + 9, NULL, 10);
+		/* The host keeps at least a quarter of its memory. */
+		if (want_kb > total_kb * 3 / 4)
+			finding(f, false, "hugepages",
+				"%llu MiB of hugepages asked, %llu MiB in the machine: leave the host "
+				"at least a quarter",
+				want_kb / 1024, total_kb / 1024);
+		else
+			finding(f, true, "hugepages", "%llu of %llu MiB for hugepages",
+				want_kb / 1024, total_kb / 1024);
+	}
+	free(text);
+	if (!conf->has_vm_cpus)
+		return;
+	if (vfe_possible_cpus(root, &possible) < 0) {
+		finding(f, true, "vm-cpus", "cannot read the CPU list; vm-cpus not checked");
+		return;
+	}
+	if (vfe_cpuset_test(&conf->vm_cpus, 0))
+		finding(f, false, "vm-cpus", "vm-cpus holds CPU 0, which the host needs");
+	else if (vfe_cpuset_count(&conf->vm_cpus) >= vfe_cpuset_count(&possible))
+		finding(f, false, "vm-cpus", "vm-cpus leaves no CPU to the host");
+	else {
+		for (i = 0; i < VFE_MAX_CPUS; i++)
+			if (vfe_cpuset_test(&conf->vm_cpus, i) && !vfe_cpuset_test(&possible, i))
+				break;
+		if (i < VFE_MAX_CPUS)
+			finding(f, false, "vm-cpus", "vm-cpus names CPU %u, which does not exist", i);
+		else
+			finding(f, true, "vm-cpus", "vm-cpus fits this machine");
+	}
+}
+
+/* The initramfs must be newer than the config it carries a copy of. */
+static void check_initramfs(struct findings *f, const char *root, const char *config)
+{
+	char path[VFE_PATH_MAX], newest[VFE_PATH_MAX] = "";
+	struct stat cst, ist;
+	time_t newest_time = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	if (stat(config, &cst) < 0)
+		return;
+	vfe_path(path, sizeof(path), root, "/boot");
+	dir = opendir(path);
+	while (dir && (e = readdir(dir))) {
+		if (strncmp(e->d_name, "initrd.img-", 11) && strncmp(e->d_name, "initramfs-", 10))
+			continue;
+		vfe_pathf(path, sizeof(path), root, "/boot/%s", e->d_name);
+		if (stat(path, &ist) == 0 && ist.st_mtime >= newest_time) {
+			newest_time = ist.st_mtime;
+			snprintf(newest, sizeof(newest), "%s", path);
+		}
+	}
+	if (dir)
+		closedir(dir);
+	if (!newest[0])
+		finding(f, true, "initramfs", "no initramfs under /boot; not checked");
+	else if (newest_time < cst.st_mtime)
+		finding(f, false, "initramfs",
+			"%s is older than %s: run 'vfio-earlyctl apply' to rebuild it", newest,
+			config);
+	else
+		finding(f, true, "initramfs", "%s is newer than the config", newest);
+}
+
+static int do_check(struct ctl_globals *g, int argc, char *argv[])
+{
+	struct findings f = {.list = json_object_new_array(), .json = false};
+	static struct vfe_config conf;
+	struct vfe_inventory inv;
+	char err[320];
+	int r;
+
+	if (ctl_parse_common(g, &ctl_cmd_check, argc, argv, "[--json]") != argc) {
+		json_object_put(f.list);
+		return 2;
+	}
+	f.json = g->json;
+	r = vfe_config_load(&conf, g->config, err, sizeof(err));
+	if (r == -ENOENT)
+		finding(&f, false, "config", "no %s: add devices with 'vfio-earlyctl add'",
+			g->config);
+	else if (r < 0)
+		finding(&f, false, "config", "%s: the helper would bind nothing", err);
+	else
+		finding(&f, true, "config", "%s: %u bind line(s)", g->config, conf.n_binds);
+	r = vfe_inventory_scan(&inv, g->root, false);
+	if (r < 0) {
+		ERR("cannot read the PCI bus: %s", strerror(-r));
+		json_object_put(f.list);
+		return 1;
+	}
+	if (inv.iommu)
+		finding(&f, true, "iommu", "IOMMU groups present");
+	else
+		finding(&f, false, "iommu",
+			"no IOMMU groups: enable VT-d/AMD-Vi in the firmware (Intel: intel_iommu=on, "
+			"which 'vfio-earlyctl apply' adds)");
+	check_cpu(&f, g->root);
+	if (vfe_module_available(g->root, "vfio-pci"))
+		finding(&f, true, "vfio-pci", "vfio-pci is available");
+	else
+		finding(&f, false, "vfio-pci", "vfio-pci is neither loaded, built in nor installed");
+	check_binds(&f, g->root, &conf, &inv);
+	check_resources(&f, g->root, &conf);
+	check_initramfs(&f, g->root, g->config);
+	if (g->json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "findings", json_object_new_int((int)f.bad));
+		json_object_object_add(o, "checks", f.list);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		json_object_put(f.list);
+		printf("%u finding(s)\n", f.bad);
+	}
+	vfe_inventory_free(&inv);
+	return f.bad ? 1 : 0;
+}
+
+const struct ctl_cmd ctl_cmd_check = {"check", do_check,
+				      "preflight and drift: what is wrong and what to do"};
