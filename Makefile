@@ -26,15 +26,16 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -DVFE_VERSI
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
 CORE_SRC := lib/log.c lib/util.c lib/cpulist.c lib/config.c lib/pci.c lib/bind.c lib/report.c \
-	lib/inventory.c lib/backup.c lib/confedit.c \
-	kernel-cmdline/cmdline.c modules-load/modload.c
+	lib/inventory.c lib/backup.c lib/confedit.c lib/run.c lib/hugepages.c lib/affinity.c \
+	kernel-cmdline/cmdline.c kernel-cmdline/tokens.c kernel-cmdline/grub.c \
+	kernel-cmdline/kernelcmdline.c modules-load/modload.c modules-load/softdep.c
 HELPER_SRC := cmd/vfio-early/main.c cmd/vfio-early/boot.c
 CTL_SRC := $(wildcard cmd/vfio-earlyctl/*.c)
 CTL_OBJ := $(CTL_SRC:%.c=$(O)/obj/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
 
-UNIT_TESTS := test-config test-cmdline test-helper test-ctl
+UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit
 UNIT_BIN := $(UNIT_TESTS:%=$(O)/tests/%)
 FIXTURES := seed qemu-rig
 FIXTURE_DIRS := $(FIXTURES:%=build/rootfs/%)
@@ -91,10 +92,11 @@ check: unit
 	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,fuzz-check)
 
 # ---- fuzzing (libFuzzer, clang) ----
-FUZZ_TARGETS := fuzz-config fuzz-cmdline
+FUZZ_TARGETS := fuzz-config fuzz-cmdline fuzz-grub
 FUZZ_BIN := $(FUZZ_TARGETS:%=build/fuzz/%)
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
-FUZZ_CORE := lib/config.c lib/cpulist.c lib/util.c lib/log.c kernel-cmdline/cmdline.c
+FUZZ_CORE := lib/config.c lib/cpulist.c lib/util.c lib/log.c kernel-cmdline/cmdline.c \
+	kernel-cmdline/tokens.c kernel-cmdline/grub.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) | deps-test
 	@mkdir -p $(dir $@)

@@ -136,3 +136,58 @@ int vfe_conf_remove_slots(const char *root, const char *path, const char *const 
 	free(text);
 	return r;
 }
+
+int vfe_conf_move_slots(const char *root, const char *path, const char (*from)[16],
+			const char (*to)[16], size_t n, bool dry_run, char *err, size_t errsize)
+{
+	char *text, *out;
+	size_t len, pos = 0, used = 0, i, moved = 0;
+	int r;
+
+	r = vfe_slurp(path, VFE_CONFIG_MAX_BYTES, &text, &len);
+	if (r < 0) {
+		snprintf(err, errsize, "cannot read %s: %s", path, strerror(-r));
+		return r;
+	}
+	out = malloc(len + n * VFE_SLOT_LEN + 1);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	while (pos < len) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n_line = nl ? (size_t)(nl - line) + 1 : len - pos;
+		char slot[VFE_SLOT_LEN];
+
+		bind_slot_of(line, n_line, slot);
+		for (i = 0; slot[0] && i < n && strcmp(slot, from[i]); i++)
+			;
+		if (slot[0] && i < n) {
+			/* the slot word as written: after "bind" and blanks */
+			const char *w = line + strspn(line, " \t");
+			size_t before, wlen;
+
+			w += 4;
+			w += strspn(w, " \t");
+			wlen = strcspn(w, " \t\r\n#");
+			before = (size_t)(w - line);
+			memcpy(out + used, line, before);
+			used += before;
+			used += (size_t)sprintf(out + used, "%s", to[i]);
+			memcpy(out + used, w + wlen, n_line - before - wlen);
+			used += n_line - before - wlen;
+			moved++;
+		} else {
+			memcpy(out + used, line, n_line);
+			used += n_line;
+		}
+		pos += n_line;
+	}
+	if (dry_run || !moved)
+		r = moved ? 0 : -ENOENT;
+	else
+		r = commit(root, path, out, used, err, errsize);
+	free(out);
+	free(text);
+	return r;
+}

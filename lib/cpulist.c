@@ -107,3 +107,80 @@ void vfe_cpulist_format(const struct vfe_cpuset *set, char *buf, unsigned int si
 		cpu = end + 1;
 	}
 }
+
+unsigned int vfe_cpuset_nbits(const struct vfe_cpuset *set)
+{
+	unsigned int i = VFE_MAX_CPUS;
+
+	while (i > 0 && !vfe_cpuset_test(set, i - 1))
+		i--;
+	return i;
+}
+
+static uint32_t group_of(const struct vfe_cpuset *set, unsigned int g)
+{
+	return (uint32_t)(set->bits[g / 2] >> (32 * (g % 2)));
+}
+
+void vfe_cpumask_format(const struct vfe_cpuset *set, unsigned int nbits, char *buf,
+			unsigned int size)
+{
+	unsigned int groups, g, used = 0, top_digits;
+	int n;
+
+	if (nbits < vfe_cpuset_nbits(set))
+		nbits = vfe_cpuset_nbits(set);
+	if (!nbits)
+		nbits = 1;
+	groups = (nbits + 31) / 32;
+	/* Only the top group is shorter, as the kernel prints it. */
+	top_digits = ((nbits - 1) % 32) / 4 + 1;
+	buf[0] = '\0';
+	for (g = groups; g-- > 0;) {
+		n = snprintf(buf + used, size - used, "%s%0*x", used ? "," : "",
+			     g == groups - 1 ? (int)top_digits : 8, group_of(set, g));
+		if (n < 0 || (unsigned int)n >= size - used) {
+			buf[0] = '\0';
+			return;
+		}
+		used += (unsigned int)n;
+	}
+}
+
+const char *vfe_cpumask_parse(const char *s, struct vfe_cpuset *set)
+{
+	uint32_t groups[VFE_MAX_CPUS / 32];
+	unsigned int n = 0, i;
+
+	memset(set, 0, sizeof(*set));
+	while (isspace((unsigned char)*s))
+		s++;
+	for (;;) {
+		uint32_t v = 0;
+		unsigned int digits = 0;
+
+		while (isxdigit((unsigned char)*s)) {
+			if (++digits > 8)
+				return "more than 8 hex digits in a group";
+			v = v << 4 | (uint32_t)(isdigit((unsigned char)*s) ? *s - '0'
+									 : (tolower((unsigned char)*s) - 'a' + 10));
+			s++;
+		}
+		if (!digits)
+			return "expected hex digits";
+		if (n == sizeof(groups) / sizeof(groups[0]))
+			return "mask too long";
+		groups[n++] = v;
+		if (*s != ',')
+			break;
+		s++;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s)
+		return "unexpected character in mask";
+	/* The last group holds CPUs 0-31. */
+	for (i = 0; i < n; i++)
+		set->bits[i / 2] |= (uint64_t)groups[n - 1 - i] << (32 * (i % 2));
+	return NULL;
+}

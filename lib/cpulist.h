@@ -20,3 +20,14 @@ bool vfe_cpuset_test(const struct vfe_cpuset *set, unsigned int cpu);
 unsigned int vfe_cpuset_count(const struct vfe_cpuset *set);
 /* Back to the shortest cpulist form ("0-3,8-11"); "" for an empty set. */
 void vfe_cpulist_format(const struct vfe_cpuset *set, char *buf, unsigned int size);
+
+/*
+ * The kernel's hex bitmap ("%*pb", as in /proc/irq/default_smp_affinity): 32-bit groups of
+ * hex digits separated by commas, most significant first, zero-padded to NBITS bits.
+ */
+void vfe_cpumask_format(const struct vfe_cpuset *set, unsigned int nbits, char *buf,
+			unsigned int size);
+/* The same format back (groups of at most 8 digits, blanks around it ignored); NULL or error. */
+const char *vfe_cpumask_parse(const char *s, struct vfe_cpuset *set);
+/* The highest CPU in SET plus one; 0 for an empty set. */
+unsigned int vfe_cpuset_nbits(const struct vfe_cpuset *set);

@@ -17,38 +17,6 @@ static json_object *str_or_null(const char *s)
 	return s && s[0] ? json_object_new_string(s) : NULL;
 }
 
-long vfe_hugepages_reserved(const char *root, unsigned long size_kb, int node)
-{
-	char path[VFE_PATH_MAX], buf[32];
-	ssize_t n;
-	int r;
-
-	if (node < 0)
-		r = vfe_pathf(path, sizeof(path), root,
-			      "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages", size_kb);
-	else
-		r = vfe_pathf(path, sizeof(path), root,
-			      "/sys/devices/system/node/node%d/hugepages/hugepages-%lukB/nr_hugepages",
-			      node, size_kb);
-	if (r < 0)
-		return r;
-	n = vfe_read_file(path, buf, sizeof(buf));
-	return n < 0 ? n : strtol(buf, NULL, 10);
-}
-
-int vfe_possible_cpus(const char *root, struct vfe_cpuset *set)
-{
-	char path[VFE_PATH_MAX], buf[256];
-	ssize_t n;
-
-	if (vfe_path(path, sizeof(path), root, "/sys/devices/system/cpu/possible") < 0)
-		return -ENAMETOOLONG;
-	n = vfe_read_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	return vfe_cpulist_parse(buf, set) ? -EINVAL : 0;
-}
-
 static json_object *device_json(const struct vfe_target *t)
 {
 	json_object *d = json_object_new_object();
@@ -80,47 +48,54 @@ static json_object *hugepages_json(const struct vfe_run *run)
 	unsigned int i;
 
 	for (i = 0; i < run->n_hugepages; i++) {
-		const struct vfe_hugepages *hp = &run->hugepages[i];
+		const struct vfe_hugepages_result *hp = &run->hugepages[i];
 		json_object *h = json_object_new_object();
-		long now = vfe_hugepages_reserved(run->root, hp->size_kb, hp->node);
 
 		json_object_object_add(h, "size_kb", json_object_new_int64((int64_t)hp->size_kb));
 		json_object_object_add(h, "node", hp->node >= 0 ? json_object_new_int(hp->node) : NULL);
-		json_object_object_add(h, "requested", json_object_new_int64((int64_t)hp->count));
-		json_object_object_add(h, "reserved", now >= 0 ? json_object_new_int64(now) : NULL);
+		json_object_object_add(h, "requested", json_object_new_int64((int64_t)hp->requested));
+		json_object_object_add(h, "before", hp->before >= 0 ? json_object_new_int64(hp->before)
+								    : NULL);
+		json_object_object_add(h, "reserved",
+				       hp->reserved >= 0 ? json_object_new_int64(hp->reserved) : NULL);
+		json_object_object_add(h, "error", hp->error ? json_object_new_string(strerror(-hp->error))
+							     : NULL);
 		json_object_array_add(a, h);
 	}
 	return a;
 }
 
+static json_object *cpulist_or_null(const struct vfe_cpuset *set)
+{
+	char buf[1024];
+
+	if (!vfe_cpuset_count(set))
+		return NULL;
+	vfe_cpulist_format(set, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
 static json_object *affinity_json(const struct vfe_run *run)
 {
-	json_object *a = json_object_new_object();
-	struct vfe_cpuset possible, host;
-	char buf[1024];
-	unsigned int i;
+	const struct vfe_affinity_result *res = run->affinity;
+	json_object *a;
 
-	if (!run->has_vm_cpus) {
-		json_object_put(a);
+	if (!run->has_vm_cpus || !res)
 		return NULL;
-	}
-	vfe_cpulist_format(run->vm_cpus, buf, sizeof(buf));
-	json_object_object_add(a, "vm_cpus", json_object_new_string(buf));
-	if (vfe_possible_cpus(run->root, &possible) == 0) {
-		memset(&host, 0, sizeof(host));
-		for (i = 0; i < VFE_MAX_CPUS; i++)
-			if (vfe_cpuset_test(&possible, i) && !vfe_cpuset_test(run->vm_cpus, i))
-				vfe_cpuset_set(&host, i);
-		vfe_cpulist_format(&host, buf, sizeof(buf));
-		json_object_object_add(a, "host_cpus", json_object_new_string(buf));
-	} else {
-		json_object_object_add(a, "host_cpus", NULL);
-	}
-	json_object_object_add(a, "irqs_moved", json_object_new_int(0));
-	json_object_object_add(a, "irqs_refused", json_object_new_int(0));
-	json_object_object_add(a, "workqueue", NULL);
-	json_object_object_add(a, "governor", str_or_null(run->governor));
-	json_object_object_add(a, "note", str_or_null(run->affinity_note));
+	a = json_object_new_object();
+	json_object_object_add(a, "vm_cpus", cpulist_or_null(&res->vm));
+	json_object_object_add(a, "host_cpus", cpulist_or_null(&res->host));
+	json_object_object_add(a, "refused", str_or_null(res->refused));
+	json_object_object_add(a, "default_smp_affinity", str_or_null(res->default_affinity));
+	json_object_object_add(a, "irqs_found", json_object_new_int((int)res->irqs_found));
+	json_object_object_add(a, "irqs_moved", json_object_new_int((int)res->irqs_moved));
+	json_object_object_add(a, "irqs_refused", json_object_new_int((int)res->irqs_refused));
+	json_object_object_add(a, "irqs_refused_list", str_or_null(res->refused_irqs));
+	json_object_object_add(a, "workqueue", str_or_null(res->workqueue));
+	json_object_object_add(a, "governor", str_or_null(res->governor));
+	json_object_object_add(a, "governor_cpus", cpulist_or_null(&res->governor_set));
+	json_object_object_add(a, "governor_failed", cpulist_or_null(&res->governor_failed));
+	json_object_object_add(a, "no_cpufreq", cpulist_or_null(&res->no_cpufreq));
 	return a;
 }
 
@@ -143,7 +118,6 @@ json_object *vfe_report_build(const struct vfe_run *run)
 		json_object_array_add(devices, device_json(&run->plan->targets[i]));
 	json_object_object_add(r, "devices", devices);
 	json_object_object_add(r, "hugepages", hugepages_json(run));
-	json_object_object_add(r, "hugepages_note", str_or_null(run->hugepages_note));
 	json_object_object_add(r, "affinity", affinity_json(run));
 	return r;
 }

@@ -4,8 +4,10 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "affinity.h"
 #include "bind.h"
 #include "config.h"
+#include "hugepages.h"
 
 #define VFE_REPORT_PATH "/run/vfio-early/report.json"
 
@@ -18,19 +20,12 @@ struct vfe_run {
 	bool config_ok;
 	const char *config_error; /* "" when none */
 	const struct vfe_bind_plan *plan;
-	const struct vfe_hugepages *hugepages;
+	const struct vfe_hugepages_result *hugepages; /* step 9, one per request */
 	unsigned int n_hugepages;
-	const char *hugepages_note; /* why the step did not act, "" when it did */
 	bool has_vm_cpus;
-	const struct vfe_cpuset *vm_cpus;
-	const char *governor;
-	const char *affinity_note;
+	const struct vfe_affinity_result *affinity; /* step 10, when has_vm_cpus */
 };
 
 json_object *vfe_report_build(const struct vfe_run *run);
 /* Atomically replace ROOT/run/vfio-early/report.json. */
 int vfe_report_write(const char *root, json_object *report);
-/* Hugepages of SIZE_KB reserved now (on NODE, or all when -1); -errno. */
-long vfe_hugepages_reserved(const char *root, unsigned long size_kb, int node);
-/* The CPUs that exist (ROOT/sys/devices/system/cpu/possible); -errno. */
-int vfe_possible_cpus(const char *root, struct vfe_cpuset *set);

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "../../kernel-cmdline/cmdline.h"
+#include "../../lib/affinity.h"
 #include "../../lib/bind.h"
+#include "../../lib/hugepages.h"
 #include "../../lib/log.h"
 #include "../../lib/report.h"
 #include "../../lib/util.h"
@@ -18,6 +20,8 @@
 static struct vfe_switches switches;
 static struct vfe_config config;
 static struct vfe_bind_plan plan;
+static struct vfe_hugepages_result hugepages[VFE_MAX_HUGEPAGES];
+static struct vfe_affinity_result affinity;
 
 static void read_cmdline(const char *root, struct vfe_switches *sw)
 {
@@ -67,18 +71,21 @@ static void summary(const struct vfe_run *run)
 			 ok, plan.n);
 	unsigned int i;
 
+	/* "hugepages 2M 8192/8192": reserved/requested, as "bound" counts ok/asked. */
 	for (i = 0; i < run->n_hugepages && n < (int)sizeof(line); i++) {
-		const struct vfe_hugepages *hp = &run->hugepages[i];
-		char node[16] = "";
+		const struct vfe_hugepages_result *hp = &run->hugepages[i];
+		char node[16] = "", size[24];
 
 		if (hp->node >= 0)
 			snprintf(node, sizeof(node), "@%d", hp->node);
-		n += snprintf(line + n, sizeof(line) - n, ", hugepages %s %lu%s",
-			      hp->size_kb == 2048 ? "2M" : "1G", hp->count, node);
+		n += snprintf(line + n, sizeof(line) - n, ", hugepages %s%s %ld/%lu",
+			      vfe_hugepage_size_name(hp->size_kb, size, sizeof(size)), node,
+			      hp->reserved < 0 ? 0 : hp->reserved, hp->requested);
 	}
 	if (run->has_vm_cpus && n < (int)sizeof(line)) {
-		vfe_cpulist_format(run->vm_cpus, cpus, sizeof(cpus));
-		n += snprintf(line + n, sizeof(line) - n, ", vm-cpus %s", cpus);
+		vfe_cpulist_format(&run->affinity->vm, cpus, sizeof(cpus));
+		n += snprintf(line + n, sizeof(line) - n, ", vm-cpus %s%s", cpus,
+			      run->affinity->refused[0] ? " refused" : "");
 	}
 	if (n < (int)sizeof(line))
 		snprintf(line + n, sizeof(line) - n, ", %.1f ms", (double)run->duration_us / 1000.0);
@@ -89,8 +96,10 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 {
 	unsigned long long t0 = vfe_now_us();
 	char config_path[VFE_PATH_MAX], err[320] = "";
-	struct vfe_run run = {.root = opts->root, .config_error = "", .hugepages_note = ""};
-	struct vfe_hugepages cmdline_hugepages;
+	struct vfe_run run = {.root = opts->root, .config_error = ""};
+	const struct vfe_hugepages *hugepage_req;
+	const struct vfe_cpuset *vm_cpus;
+	unsigned int n_hugepage_req;
 	const struct vfe_bind_rule *rules;
 	struct vfe_pci pci = {0};
 	unsigned int n_rules, i;
@@ -165,41 +174,50 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 		}
 	}
 
-	/* Steps 9-10 are reported, not acted on, by this version. */
-	run.hugepages = config.hugepages;
-	run.n_hugepages = config.n_hugepages;
+	/* Step 9: hugepages; the command line replaces or disables the config's. */
+	hugepage_req = config.hugepages;
+	n_hugepage_req = config.n_hugepages;
 	if (switches.have_hugepages) {
 		if (switches.hugepages_error[0]) {
 			WRN("malformed vfio_early.hugepages=: %s; hugepages step skipped",
 			    switches.hugepages_error);
-			run.n_hugepages = 0;
+			n_hugepage_req = 0;
 			status = 1;
 		} else if (switches.hugepages_off) {
-			run.n_hugepages = 0;
+			INF("vfio_early.hugepages=0: no hugepages reserved this boot");
+			n_hugepage_req = 0;
 		} else {
-			cmdline_hugepages = switches.hugepages;
-			run.hugepages = &cmdline_hugepages;
-			run.n_hugepages = 1;
+			hugepage_req = &switches.hugepages;
+			n_hugepage_req = 1;
 		}
 	}
-	if (run.n_hugepages)
-		run.hugepages_note = "reported only: this version does not reserve hugepages yet";
-	run.has_vm_cpus = config.has_vm_cpus;
-	run.vm_cpus = &config.vm_cpus;
+	if (vfe_hugepages_reserve(opts->root, run.dry_run, hugepage_req, n_hugepage_req, hugepages))
+		status = 1;
+	run.hugepages = hugepages;
+	run.n_hugepages = n_hugepage_req;
+
+	/* Step 10: affinity, when there are VM CPUs; the command line replaces or disables. */
+	vm_cpus = config.has_vm_cpus ? &config.vm_cpus : NULL;
 	if (switches.have_cpus) {
 		if (switches.cpus_error[0]) {
 			WRN("malformed vfio_early.cpus=: %s; affinity step skipped", switches.cpus_error);
-			run.has_vm_cpus = false;
+			vm_cpus = NULL;
 			status = 1;
 		} else if (switches.cpus_off) {
-			run.has_vm_cpus = false;
+			INF("vfio_early.cpus=off: affinity left alone this boot");
+			vm_cpus = NULL;
 		} else {
-			run.has_vm_cpus = true;
-			run.vm_cpus = &switches.cpus;
+			vm_cpus = &switches.cpus;
 		}
 	}
-	run.governor = config.governor[0] ? config.governor : (run.has_vm_cpus ? "performance" : "");
-	run.affinity_note = "reported only: this version does not move IRQs or workqueues yet";
+	if (vm_cpus) {
+		const char *governor = config.governor[0] ? config.governor : "performance";
+
+		if (vfe_affinity_apply(opts->root, run.dry_run, vm_cpus, governor, &affinity))
+			status = 1;
+		run.has_vm_cpus = true;
+		run.affinity = &affinity;
+	}
 
 	/* Step 11. */
 	run.plan = &plan;

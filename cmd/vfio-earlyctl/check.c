@@ -176,6 +176,7 @@ static void check_resources(struct findings *f, const char *root, const struct v
 	char path[VFE_PATH_MAX], *text = NULL, *p;
 	unsigned long long want_kb = 0, total_kb = 0;
 	struct vfe_cpuset possible;
+	char why[200];
 	size_t len;
 	unsigned int i;
 
@@ -198,23 +199,15 @@ static void check_resources(struct findings *f, const char *root, const struct v
 	free(text);
 	if (!conf->has_vm_cpus)
 		return;
-	if (vfe_possible_cpus(root, &possible) < 0) {
+	if (vfe_present_cpus(root, &possible) < 0) {
 		finding(f, true, "vm-cpus", "cannot read the CPU list; vm-cpus not checked");
 		return;
 	}
-	if (vfe_cpuset_test(&conf->vm_cpus, 0))
-		finding(f, false, "vm-cpus", "vm-cpus holds CPU 0, which the host needs");
-	else if (vfe_cpuset_count(&conf->vm_cpus) >= vfe_cpuset_count(&possible))
-		finding(f, false, "vm-cpus", "vm-cpus leaves no CPU to the host");
-	else {
-		for (i = 0; i < VFE_MAX_CPUS; i++)
-			if (vfe_cpuset_test(&conf->vm_cpus, i) && !vfe_cpuset_test(&possible, i))
-				break;
-		if (i < VFE_MAX_CPUS)
-			finding(f, false, "vm-cpus", "vm-cpus names CPU %u, which does not exist", i);
-		else
-			finding(f, true, "vm-cpus", "vm-cpus fits this machine");
-	}
+	/* The boot helper's own rules, so check refuses exactly what the helper would. */
+	if (vfe_vm_cpus_refusal(&conf->vm_cpus, &possible, why, sizeof(why)))
+		finding(f, false, "vm-cpus", "%s", why);
+	else
+		finding(f, true, "vm-cpus", "vm-cpus fits this machine");
 }
 
 /* The initramfs must be newer than the config it carries a copy of. */

@@ -18,6 +18,9 @@ static const struct ctl_cmd *const commands[] = {
 	&ctl_cmd_add,
 	&ctl_cmd_remove,
 	&ctl_cmd_check,
+	&ctl_cmd_regenerate,
+	&ctl_cmd_apply,
+	&ctl_cmd_rollback,
 	&ctl_cmd_status,
 };
 

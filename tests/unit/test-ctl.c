@@ -245,4 +245,131 @@ TEST_F(seed, check_finds_a_target_that_holds_the_root_filesystem)
 	TH_LOG("%s", out);
 }
 
+static void grub_machine(struct __test_metadata *_metadata, const struct vroot *r)
+{
+	char uts[256], cmd[1024];
+	FILE *p = popen("uname -r", "r");
+
+	ASSERT_NE(NULL, fgets(uts, sizeof(uts), p));
+	pclose(p);
+	uts[strcspn(uts, "\n")] = '\0';
+	/* libkmod under --root reads ROOT/lib/modules/<running release> and ROOT's modprobe.d */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/etc/default %s/etc/modprobe.d %s/lib/modules/%s",
+		 r->dir, r->dir, r->dir, uts);
+	ASSERT_EQ(0, system(cmd));
+	vroot_write(r, "etc/modprobe.d/aliases.conf",
+		    "alias pci:v00001002d000073BF* amdgpu\n"
+		    "alias pci:v00001002d0000AB28* snd_hda_intel\n"
+		    "alias pci:v*d*sv*sd*bc0Csc03i30* xhci_pci\n");
+	vroot_write(r, "etc/default/grub",
+		    "# If you change this file, run 'update-grub' afterwards.\n"
+		    "GRUB_DEFAULT=0\n"
+		    "GRUB_TIMEOUT=5\n"
+		    "GRUB_CMDLINE_LINUX_DEFAULT='quiet splash'\n"
+		    "GRUB_CMDLINE_LINUX=\"\"\n");
+	vroot_write(r, "etc/vfio-early.conf",
+		    "bind 0b:00.0 1002:73bf\nbind 0b:00.1 1002:ab28\nbind 0b:00.2 1002:73a6\n"
+		    "bind 0b:00.3 1002:73a4\nbind 0f:00.0 1106:3483\nhugepages 2M 8192\n"
+		    "vm-cpus 8-15\n");
+}
+
+TEST_F(seed, apply_writes_diffs_backs_up_and_rolls_back)
+{
+	char original[1024];
+	const char *grub, *softdep;
+
+	grub_machine(_metadata, &self->r);
+	snprintf(original, sizeof(original), "%s", vroot_read(&self->r, "etc/default/grub"));
+
+	/* not a terminal and no --yes: show, write nothing */
+	EXPECT_EQ(1, ctl(&self->r, "apply", NULL));
+	EXPECT_NE(NULL, strstr(out, "+GRUB_CMDLINE_LINUX_DEFAULT="));
+	EXPECT_STREQ(original, vroot_read(&self->r, "etc/default/grub"));
+
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	grub = vroot_read(&self->r, "etc/default/grub");
+	/* AMD: iommu=pt but never amd_iommu=on, nor intel_iommu=on */
+	EXPECT_NE(NULL, strstr(grub, "GRUB_CMDLINE_LINUX_DEFAULT='quiet splash iommu=pt "
+				     "kvm.ignore_msrs=1 default_hugepagesz=2M hugepagesz=2M "
+				     "hugepages=8192 isolcpus=managed_irq,domain,8-15 nohz_full=8-15 "
+				     "rcu_nocbs=8-15 irqaffinity=0-7'\n"))
+	TH_LOG("%s", grub);
+	EXPECT_EQ(NULL, strstr(grub, "amd_iommu"));
+	EXPECT_EQ(NULL, strstr(grub, "intel_iommu"));
+	EXPECT_NE(NULL, strstr(grub, "# If you change this file, run 'update-grub' afterwards.\n"
+				     "GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\n"));
+	softdep = vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf");
+	EXPECT_NE(NULL, strstr(softdep, "softdep amdgpu pre: vfio-pci\n"
+					"softdep snd_hda_intel pre: vfio-pci\n"
+					"softdep xhci_pci pre: vfio-pci\n"))
+	TH_LOG("%s", softdep);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/grub.d/42_vfio-early"), "vfio_early.off"));
+	/* under --root the generators are named, not run */
+	EXPECT_NE(NULL, strstr(out, "would run: "));
+
+	/* applying again changes nothing */
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "no file changes"));
+
+	/* rollback: byte for byte, and the files apply created are gone */
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(original, vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+}
+
+TEST_F(seed, apply_on_intel_adds_intel_iommu)
+{
+	grub_machine(_metadata, &self->r);
+	vroot_write(&self->r, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+					      "flags\t\t: fpu vmx\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"),
+			       "'quiet splash intel_iommu=on iommu=pt"));
+}
+
+TEST_F(seed, apply_with_kernel_install_cmdline)
+{
+	grub_machine(_metadata, &self->r);
+	unlink(vroot_path(&self->r, "etc/default/grub"));
+	ASSERT_EQ(0, system(strcat(strcpy(out, "mkdir -p "), vroot_path(&self->r, "etc/kernel"))));
+	vroot_write(&self->r, "etc/kernel/cmdline", "root=UUID=0b3c5e7a ro quiet\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_EQ(0, strncmp(vroot_read(&self->r, "etc/kernel/cmdline"),
+			     "root=UUID=0b3c5e7a ro quiet iommu=pt kvm.ignore_msrs=1", 53))
+	TH_LOG("%s", vroot_read(&self->r, "etc/kernel/cmdline"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+}
+
+TEST_F(seed, regenerate_follows_moved_cards)
+{
+	const char *conf;
+
+	grub_machine(_metadata, &self->r);
+	/* The config from before: the GPU at 0d:00 (that slot now holds another device), the
+	 * VL805 at 11:00.0 (empty now). */
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "# my VM\nbind 0d:00.0 1002:73bf # VGA\nbind 0d:00.1 1002:ab28\n"
+		    "bind 0d:00.2 1002:73a6\nbind 0d:00.3 1002:73a4\nbind 11:00.0 1106:3483\n");
+	ASSERT_EQ(0, ctl(&self->r, "regenerate", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "moved: 0000:0d:00.0 -> 0000:0b:00.0 (1002:73bf)"));
+	EXPECT_NE(NULL, strstr(out, "moved: 0000:11:00.0 -> 0000:0f:00.0 (1106:3483)"));
+	conf = vroot_read(&self->r, "etc/vfio-early.conf");
+	EXPECT_STREQ("# my VM\nbind 0000:0b:00.0 1002:73bf # VGA\nbind 0000:0b:00.1 1002:ab28\n"
+		     "bind 0000:0b:00.2 1002:73a6\nbind 0000:0b:00.3 1002:73a4\n"
+		     "bind 0000:0f:00.0 1106:3483\n",
+		     conf);
+	/* and apply ran */
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), "iommu=pt"));
+}
+
+TEST_F(seed, regenerate_refuses_ambiguity)
+{
+	/* two identical SATA controllers at function 0: a moved one cannot be told apart */
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 11:00.0 1022:7901\n");
+	EXPECT_EQ(1, ctl(&self->r, "regenerate", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "found at several places"));
+	EXPECT_STREQ("bind 11:00.0 1022:7901\n", vroot_read(&self->r, "etc/vfio-early.conf"));
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * apply: render the kernel command line, softdeps, the GRUB "without passthrough" entry and the
+ * initramfs from the config. Every file gets a diff first, a backup, and an atomic replace; a
+ * generator that fails puts the backups back.
+ */
+#include "apply.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "../../kernel-cmdline/grub.h"
+#include "../../kernel-cmdline/kernelcmdline.h"
+#include "../../kernel-cmdline/tokens.h"
+#include "../../lib/backup.h"
+#include "../../lib/config.h"
+#include "../../lib/inventory.h"
+#include "../../lib/log.h"
+#include "../../lib/report.h"
+#include "../../lib/run.h"
+#include "../../lib/util.h"
+#include "../../modules-load/softdep.h"
+
+#define MAX_CHANGES 8
+
+/* A GRUB script of ours: one more menu entry, the newest kernel with vfio_early.off. */
+static const char grub_off_entry[] =
+	"#!/bin/sh\n"
+	"# Written by vfio-earlyctl apply: a boot entry without PCI pass-through, for when the\n"
+	"# devices given to the VM are needed by the host (vfio_early.off switches the helper off).\n"
+	"set -e\n"
+	"prefix=/usr\n"
+	"exec_prefix=/usr\n"
+	"datarootdir=/usr/share\n"
+	". \"${pkgdatadir:-/usr/share/grub}/grub-mkconfig_lib\"\n"
+	"list=\n"
+	"for f in /boot/vmlinuz-* /boot/vmlinux-*; do\n"
+	"\tif grub_file_is_not_garbage \"$f\"; then list=\"$list $f\"; fi\n"
+	"done\n"
+	"[ -n \"$list\" ] || exit 0\n"
+	"linux=$(version_find_latest $list)\n"
+	"version=${linux#*/vmlinu[xz]-}\n"
+	"initrd=\n"
+	"for i in \"/boot/initrd.img-$version\" \"/boot/initramfs-$version.img\"; do\n"
+	"\tif [ -f \"$i\" ]; then initrd=$i; break; fi\n"
+	"done\n"
+	"if [ -n \"${GRUB_DEVICE_UUID}\" ]; then root=\"root=UUID=${GRUB_DEVICE_UUID}\";\n"
+	"else root=\"root=${GRUB_DEVICE}\"; fi\n"
+	"echo \"menuentry 'Linux $version, without PCI pass-through (vfio_early.off)' "
+	"--class gnu-linux {\"\n"
+	"prepare_grub_to_access_device \"${GRUB_DEVICE_BOOT}\" | sed 's/^/\\t/'\n"
+	"printf '\\tlinux\\t%s %s ro %s %s vfio_early.off\\n' "
+	"\"$(make_system_path_relative_to_its_root \"$linux\")\" \"$root\" "
+	"\"${GRUB_CMDLINE_LINUX}\" \"${GRUB_CMDLINE_LINUX_DEFAULT}\"\n"
+	"if [ -n \"$initrd\" ]; then\n"
+	"\tprintf '\\tinitrd\\t%s\\n' \"$(make_system_path_relative_to_its_root \"$initrd\")\"\n"
+	"fi\n"
+	"echo '}'\n";
+
+struct change {
+	char path[VFE_PATH_MAX];
+	struct vfe_text_edit e;
+	bool existed, executable;
+};
+
+struct plan {
+	struct change c[MAX_CHANGES];
+	unsigned int n;
+	bool grub;
+};
+
+static enum vfe_cpu_vendor cpu_vendor(const char *root)
+{
+	char path[VFE_PATH_MAX], *text = NULL;
+	enum vfe_cpu_vendor v = VFE_CPU_OTHER;
+	size_t len;
+
+	vfe_path(path, sizeof(path), root, "/proc/cpuinfo");
+	if (vfe_slurp(path, 8 << 20, &text, &len) < 0)
+		return v;
+	if (strstr(text, "GenuineIntel"))
+		v = VFE_CPU_INTEL;
+	else if (strstr(text, "AuthenticAMD"))
+		v = VFE_CPU_AMD;
+	free(text);
+	return v;
+}
+
+static void kernel_version(const char *root, int *major, int *minor)
+{
+	char path[VFE_PATH_MAX], buf[128];
+	struct utsname u;
+
+	*major = *minor = 0;
+	vfe_path(path, sizeof(path), root, "/proc/sys/kernel/osrelease");
+	if (vfe_read_file(path, buf, sizeof(buf)) < 0) {
+		uname(&u);
+		snprintf(buf, sizeof(buf), "%s", u.release);
+	}
+	sscanf(buf, "%d.%d", major, minor);
+}
+
+static int render_tokens(struct ctl_globals *g, const struct vfe_config *conf,
+			 const struct vfe_inventory *inv, struct vfe_ktokens *t)
+{
+	struct vfe_ktokens_input in = {0};
+	struct vfe_cpuset possible, host;
+	char vm[1024], hostlist[1024];
+	const char *err;
+	unsigned int i;
+
+	in.vendor = cpu_vendor(g->root);
+	kernel_version(g->root, &in.kernel_major, &in.kernel_minor);
+	for (i = 0; i < conf->n_binds; i++) {
+		const struct vfe_dev *d = vfe_inventory_find(inv, conf->binds[i].slot);
+
+		in.target_is_boot_vga |= d && d->boot_vga == 1;
+	}
+	in.hugepages = conf->hugepages;
+	in.n_hugepages = conf->n_hugepages;
+	if (conf->has_vm_cpus) {
+		vfe_cpulist_format(&conf->vm_cpus, vm, sizeof(vm));
+		in.vm_cpus = vm;
+		if (vfe_possible_cpus(g->root, &possible) == 0) {
+			memset(&host, 0, sizeof(host));
+			for (i = 0; i < VFE_MAX_CPUS; i++)
+				if (vfe_cpuset_test(&possible, i) &&
+				    !vfe_cpuset_test(&conf->vm_cpus, i))
+					vfe_cpuset_set(&host, i);
+			vfe_cpulist_format(&host, hostlist, sizeof(hostlist));
+			in.host_cpus = hostlist;
+		}
+	}
+	err = vfe_ktokens_render(&in, t);
+	if (err) {
+		ERR("cannot render the kernel command line: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct change *add_change(struct plan *p, const char *path)
+{
+	struct change *c = &p->c[p->n++];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	return c;
+}
+
+/* A whole file we own: its wanted content against what is there. */
+static int plan_whole_file(struct plan *p, const char *path, const char *content, bool exec)
+{
+	struct change *c = add_change(p, path);
+	int r = vfe_slurp(path, 1 << 20, &c->e.old, &c->e.old_len);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	c->existed = r == 0;
+	if (!c->existed) {
+		c->e.old = strdup("");
+		c->e.old_len = 0;
+	}
+	c->e.new = strdup(content);
+	c->e.new_len = strlen(content);
+	c->executable = exec;
+	if (!vfe_text_edit_changed(&c->e)) {
+		vfe_text_edit_free(&c->e);
+		p->n--;
+	}
+	return 0;
+}
+
+static int build_plan(struct ctl_globals *g, struct plan *p)
+{
+	static struct vfe_config conf;
+	char path[VFE_PATH_MAX], err[320], slots[VFE_MAX_BINDS][16], *softdeps = NULL;
+	struct vfe_inventory inv;
+	struct vfe_ktokens tokens;
+	struct change *c;
+	unsigned int i;
+	bool bootloader = false;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = vfe_config_load(&conf, g->config, err, sizeof(err));
+	if (r < 0) {
+		ERR("%s: nothing to apply", err);
+		return r;
+	}
+	r = vfe_inventory_scan(&inv, g->root, false);
+	if (r < 0) {
+		ERR("cannot read the PCI bus: %s", strerror(-r));
+		return r;
+	}
+	r = render_tokens(g, &conf, &inv, &tokens);
+	if (r < 0)
+		goto out;
+
+	vfe_path(path, sizeof(path), g->root, "/etc/default/grub");
+	if (vfe_exists(path)) {
+		bootloader = p->grub = true;
+		c = add_change(p, path);
+		c->existed = true;
+		r = vfe_grub_file_edit(path, &tokens, &c->e, err, sizeof(err));
+		if (r < 0) {
+			ERR("%s", err);
+			goto out;
+		}
+		if (!vfe_text_edit_changed(&c->e)) {
+			vfe_text_edit_free(&c->e);
+			p->n--;
+		}
+		vfe_path(path, sizeof(path), g->root, "/etc/grub.d/42_vfio-early");
+		r = plan_whole_file(p, path, grub_off_entry, true);
+		if (r < 0)
+			goto out;
+	}
+	vfe_path(path, sizeof(path), g->root, VFE_KERNEL_CMDLINE_PATH);
+	if (vfe_exists(path)) {
+		bootloader = true;
+		c = add_change(p, path);
+		c->existed = true;
+		r = vfe_kernel_cmdline_file_edit(path, &tokens, &c->e, err, sizeof(err));
+		if (r < 0) {
+			ERR("%s", err);
+			goto out;
+		}
+		if (!vfe_text_edit_changed(&c->e)) {
+			vfe_text_edit_free(&c->e);
+			p->n--;
+		}
+	}
+	if (!bootloader) {
+		WRN("neither /etc/default/grub nor /etc/kernel/cmdline: add these to the kernel "
+		    "command line by hand:");
+		for (i = 0; i < tokens.n; i++)
+			fprintf(stderr, "  %s\n", tokens.tok[i]);
+	}
+	for (i = 0; i < conf.n_binds; i++)
+		snprintf(slots[i], sizeof(slots[i]), "%s", conf.binds[i].slot);
+	r = vfe_softdeps_render(g->root, (const char(*)[16])slots, conf.n_binds, &softdeps);
+	if (r < 0)
+		goto out;
+	vfe_path(path, sizeof(path), g->root, "/etc/modprobe.d/vfio-early.conf");
+	r = plan_whole_file(p, path, softdeps, false);
+out:
+	free(softdeps);
+	vfe_inventory_free(&inv);
+	return r;
+}
+
+static void show_diff(const struct change *c)
+{
+	char old[] = "/tmp/vfio-earlyctl.old.XXXXXX", new[] = "/tmp/vfio-earlyctl.new.XXXXXX";
+	char diff[VFE_PATH_MAX], la[VFE_PATH_MAX + 8], lb[VFE_PATH_MAX + 8];
+	int fo = mkstemp(old), fn = mkstemp(new);
+
+	if (fo < 0 || fn < 0 || write(fo, c->e.old, c->e.old_len) != (ssize_t)c->e.old_len ||
+	    write(fn, c->e.new, c->e.new_len) != (ssize_t)c->e.new_len) {
+		printf("--- %s (cannot show the diff)\n", c->path);
+	} else if (vfe_find_program("diff", diff, sizeof(diff))) {
+		char *argv[] = {diff, "-u", "--label", la, "--label", lb, old, new, NULL};
+
+		snprintf(la, sizeof(la), "%s%s", c->path, c->existed ? "" : " (new file)");
+		snprintf(lb, sizeof(lb), "%s", c->path);
+		vfe_run_program(argv);
+	} else {
+		printf("--- %s\n+++ %s\n(diff(1) not found)\n", c->path, c->path);
+	}
+	if (fo >= 0)
+		close(fo);
+	if (fn >= 0)
+		close(fn);
+	unlink(old);
+	unlink(new);
+}
+
+static bool confirm(void)
+{
+	char answer[16];
+
+	if (!isatty(STDIN_FILENO)) {
+		ERR("not a terminal: run again with --yes to write these changes");
+		return false;
+	}
+	printf("Write these changes? [y/N] ");
+	fflush(stdout);
+	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+static int run_generator(char *argv[], bool dry_run)
+{
+	char line[1024];
+	int r;
+
+	vfe_argv_join(argv, line, sizeof(line));
+	if (dry_run) {
+		printf("would run: %s\n", line);
+		return 0;
+	}
+	printf("running: %s\n", line);
+	r = vfe_run_program(argv);
+	if (r != 0)
+		ERR("%s: %s", line, r < 0 ? strerror(-r) : "failed");
+	return r == 0 ? 0 : -EIO;
+}
+
+int ctl_regenerate_boot_files(struct ctl_globals *g, bool grub, bool dry_run)
+{
+	char prog[VFE_PATH_MAX];
+	int r = 0;
+
+	/* Under another root, programs of this system would act on the wrong one. */
+	dry_run |= strcmp(g->root, "/") != 0;
+	if (grub) {
+		if (vfe_find_program("update-grub", prog, sizeof(prog))) {
+			char *argv[] = {prog, NULL};
+
+			r = run_generator(argv, dry_run);
+		} else if (vfe_find_program("grub-mkconfig", prog, sizeof(prog))) {
+			char *argv[] = {prog, "-o", "/boot/grub/grub.cfg", NULL};
+
+			r = run_generator(argv, dry_run);
+		} else if (vfe_find_program("grub2-mkconfig", prog, sizeof(prog))) {
+			char *argv[] = {prog, "-o", "/boot/grub2/grub.cfg", NULL};
+
+			r = run_generator(argv, dry_run);
+		} else {
+			printf("%s: update-grub (or grub-mkconfig -o /boot/grub/grub.cfg)\n",
+			       dry_run ? "would run" : "not found, run by hand");
+		}
+		if (r < 0)
+			return r;
+	}
+	if (vfe_find_program("update-initramfs", prog, sizeof(prog))) {
+		char *argv[] = {prog, "-u", "-k", "all", NULL};
+
+		r = run_generator(argv, dry_run);
+	} else if (vfe_find_program("dracut", prog, sizeof(prog))) {
+		char *argv[] = {prog, "--regenerate-all", "-f", NULL};
+
+		r = run_generator(argv, dry_run);
+	} else if (vfe_find_program("mkinitcpio", prog, sizeof(prog))) {
+		char *argv[] = {prog, "-P", NULL};
+
+		r = run_generator(argv, dry_run);
+	} else {
+		printf("%s: update-initramfs -u -k all (or dracut --regenerate-all -f)\n",
+		       dry_run ? "would run" : "no initramfs generator found, run by hand");
+	}
+	return r;
+}
+
+int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes)
+{
+	struct plan p;
+	unsigned int i;
+	int r;
+
+	r = build_plan(g, &p);
+	if (r < 0)
+		goto out;
+	for (i = 0; i < p.n; i++)
+		show_diff(&p.c[i]);
+	if (!p.n)
+		printf("no file changes\n");
+	if (dry_run) {
+		r = ctl_regenerate_boot_files(g, p.grub, true);
+		goto out;
+	}
+	if (p.n && !yes && !confirm()) {
+		r = -ECANCELED;
+		goto out;
+	}
+	for (i = 0; i < p.n; i++) {
+		struct change *c = &p.c[i];
+		char dir[VFE_PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s", c->path);
+		*strrchr(dir, '/') = '\0';
+		vfe_mkdir_p(dir, 0755);
+		r = vfe_replace_file(g->root, c->path, c->e.new, c->e.new_len);
+		if (r == 0 && c->executable)
+			r = chmod(c->path, 0755) < 0 ? -errno : 0;
+		if (r < 0) {
+			ERR("cannot write %s: %s", c->path, strerror(-r));
+			break;
+		}
+		printf("wrote %s\n", c->path);
+	}
+	if (r == 0)
+		r = ctl_regenerate_boot_files(g, p.grub, false);
+	if (r < 0 && p.n) {
+		ERR("putting the previous files back (backup %s)", vfe_backup_stamp());
+		vfe_backup_restore(g->root, vfe_backup_stamp());
+	} else if (p.n) {
+		printf("backup: %s%s/%s (vfio-earlyctl rollback)\n",
+		       strcmp(g->root, "/") ? g->root : "", VFE_BACKUP_DIR, vfe_backup_stamp());
+	}
+out:
+	for (i = 0; i < p.n; i++)
+		vfe_text_edit_free(&p.c[i].e);
+	return r < 0 ? 1 : 0;
+}
+
+static int do_apply(struct ctl_globals *g, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"dry-run", no_argument, NULL, 'n'},
+		{"yes", no_argument, NULL, 'y'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool dry_run = false, yes = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+nyh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			dry_run = true;
+			break;
+		case 'y':
+			yes = true;
+			break;
+		case 'h':
+			printf("Usage: vfio-earlyctl apply [--dry-run] [--yes]\n\n%s\n",
+			       ctl_cmd_apply.help);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'vfio-earlyctl apply --help' for more information.\n");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vfio-earlyctl apply: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return ctl_apply(g, dry_run, yes);
+}
+
+const struct ctl_cmd ctl_cmd_apply = {
+	"apply", do_apply,
+	"write kernel command line, softdeps, boot entry and initramfs from the config"};

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "softdep.h"
+
+#include <errno.h>
+#include <libkmod.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "../lib/log.h"
+#include "../lib/util.h"
+
+#define MAX_DRIVERS 64
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static struct kmod_ctx *ctx_for(const char *root)
+{
+	char dir[VFE_PATH_MAX], conf[2][VFE_PATH_MAX];
+	const char *confs[3];
+	struct utsname u;
+
+	if (!root || !strcmp(root, "/"))
+		return kmod_new(NULL, NULL);
+	uname(&u);
+	if (vfe_pathf(dir, sizeof(dir), root, "/lib/modules/%s", u.release) < 0 ||
+	    vfe_path(conf[0], sizeof(conf[0]), root, "/etc/modprobe.d") < 0 ||
+	    vfe_path(conf[1], sizeof(conf[1]), root, "/lib/modprobe.d") < 0)
+		return NULL;
+	confs[0] = conf[0];
+	confs[1] = conf[1];
+	confs[2] = NULL;
+	return kmod_new(dir, confs);
+}
+
+int vfe_softdeps_render(const char *root, const char (*slots)[16], size_t n, char **out)
+{
+	char *drivers[MAX_DRIVERS], path[VFE_PATH_MAX], alias[256], *text;
+	size_t i, n_drivers = 0, len = 0, cap;
+	struct kmod_ctx *ctx = ctx_for(root);
+
+	if (!ctx)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct kmod_list *list = NULL, *l;
+
+		if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/modalias", slots[i]) <
+			    0 ||
+		    vfe_read_file(path, alias, sizeof(alias)) < 0)
+			continue;
+		if (kmod_module_new_from_lookup(ctx, alias, &list) < 0)
+			continue;
+		kmod_list_foreach(l, list)
+		{
+			struct kmod_module *m = kmod_module_get_module(l);
+			const char *name = kmod_module_get_name(m);
+			size_t k;
+
+			for (k = 0; k < n_drivers && strcmp(drivers[k], name); k++)
+				;
+			/* vfio-pci's only alias is "vfio_pci:", so it never shows up, but be sure */
+			if (k == n_drivers && n_drivers < MAX_DRIVERS && strcmp(name, "vfio_pci"))
+				drivers[n_drivers++] = strdup(name);
+			kmod_module_unref(m);
+		}
+		kmod_module_unref_list(list);
+	}
+	kmod_unref(ctx);
+	qsort(drivers, n_drivers, sizeof(drivers[0]), cmp_str);
+	cap = 256 + n_drivers * 96;
+	text = malloc(cap);
+	if (!text)
+		return -ENOMEM;
+	len = (size_t)snprintf(text, cap,
+			       "# Written by vfio-earlyctl apply from /etc/vfio-early.conf; do not "
+			       "edit.\n# A safety net: vfio-pci loads before the host drivers of the "
+			       "configured devices.\n");
+	for (i = 0; i < n_drivers; i++) {
+		len += (size_t)snprintf(text + len, cap - len, "softdep %s pre: vfio-pci\n",
+					drivers[i]);
+		free(drivers[i]);
+	}
+	*out = text;
+	return 0;
+}

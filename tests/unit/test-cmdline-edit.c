@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The command-line editors of `vfio-earlyctl apply`: our tokens only, every other byte kept.
+ * Golden files: tests/golden/{grub,kernel-cmdline}/NAME.in is edited to NAME.expected with
+ * the tokens of NAME.want (or the seed's Intel set); editing that again changes nothing;
+ * removing our tokens from it gives NAME.in back, or NAME.removed where the original held
+ * tokens of ours or had to gain quotes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../kernel-cmdline/grub.h"
+#include "../../kernel-cmdline/kernelcmdline.h"
+#include "../../kernel-cmdline/tokens.h"
+#include "../../lib/util.h"
+#include "kselftest_harness.h"
+
+static const struct vfe_ktokens none;
+
+static const char *golden_dir(void)
+{
+	const char *d = getenv("VFE_GOLDEN");
+
+	return d ? d : "tests/golden";
+}
+
+/* DIR/KIND/NAME.EXT, or NULL when absent. */
+static char *golden(const char *kind, const char *name, const char *ext, size_t *len)
+{
+	char path[VFE_PATH_MAX], *text;
+
+	snprintf(path, sizeof(path), "%s/%s/%s.%s", golden_dir(), kind, name, ext);
+	if (vfe_slurp(path, 1024 * 1024, &text, len) < 0)
+		return NULL;
+	return text;
+}
+
+/* The seed's machine: Intel, kernel 6.1, 8192 pages of 2M, no CPU isolation. */
+static void seed_tokens(struct vfe_ktokens *t)
+{
+	static const struct vfe_hugepages hp = {.size_kb = 2048, .node = -1, .count = 8192};
+	const struct vfe_ktokens_input in = {
+	    .vendor = VFE_CPU_INTEL,
+	    .kernel_major = 6,
+	    .kernel_minor = 1,
+	    .hugepages = &hp,
+	    .n_hugepages = 1,
+	};
+
+	vfe_ktokens_render(&in, t);
+}
+
+static int wanted_for(const char *kind, const char *name, struct vfe_ktokens *t)
+{
+	char *text, *tok, *save = NULL;
+	size_t len;
+	int r = 0;
+
+	text = golden(kind, name, "want", &len);
+	if (!text) {
+		seed_tokens(t);
+		return 0;
+	}
+	vfe_ktokens_init(t);
+	for (tok = strtok_r(text, " \n", &save); tok && !r; tok = strtok_r(NULL, " \n", &save))
+		r = vfe_ktokens_add(t, "%s", tok);
+	free(text);
+	return r;
+}
+
+/* Whichever editor KIND names, over a text of LEN bytes. */
+static int edit(const char *kind, const char *text, size_t len, const struct vfe_ktokens *t,
+		char **out, size_t *outlen, char *err, size_t errsize)
+{
+	if (!strcmp(kind, "grub"))
+		return vfe_grub_edit(text, len, VFE_GRUB_VAR, t, out, outlen, err, errsize);
+	snprintf(err, errsize, "-");
+	return vfe_cmdline_edit(text, len, t, out, outlen);
+}
+
+static bool same(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && !memcmp(a, b, alen);
+}
+
+FIXTURE(golden)
+{
+	struct vfe_ktokens want;
+	char *in, *expected, *removed;
+	size_t in_len, expected_len, removed_len;
+	char err[256];
+};
+
+FIXTURE_VARIANT(golden)
+{
+	const char *kind, *name;
+};
+
+FIXTURE_SETUP(golden)
+{
+	memset(self, 0, sizeof(*self));
+	ASSERT_EQ(0, wanted_for(variant->kind, variant->name, &self->want));
+	self->in = golden(variant->kind, variant->name, "in", &self->in_len);
+	self->expected = golden(variant->kind, variant->name, "expected", &self->expected_len);
+	ASSERT_NE(NULL, self->in) TH_LOG("%s/%s.in missing", variant->kind, variant->name);
+	ASSERT_NE(NULL, self->expected);
+	self->removed = golden(variant->kind, variant->name, "removed", &self->removed_len);
+	if (!self->removed) {
+		self->removed = malloc(self->in_len + 1);
+		ASSERT_NE(NULL, self->removed);
+		memcpy(self->removed, self->in, self->in_len + 1);
+		self->removed_len = self->in_len;
+	}
+}
+
+FIXTURE_TEARDOWN(golden)
+{
+	free(self->in);
+	free(self->expected);
+	free(self->removed);
+}
+
+#define GOLDEN(kind_, id, file)                   \
+	FIXTURE_VARIANT_ADD(golden, kind_##_##id) \
+	{                                         \
+		.kind = #kind_, .name = file      \
+	}
+
+GOLDEN(grub, debian_default, "debian-default");
+GOLDEN(grub, double_quotes_empty, "empty-quotes");
+GOLDEN(grub, single_quotes, "single-quotes");
+GOLDEN(grub, no_quotes, "no-quotes");
+GOLDEN(grub, no_value, "empty-bare");
+GOLDEN(grub, var_reference, "var-reference");
+GOLDEN(grub, self_reference, "self-reference");
+GOLDEN(grub, repeated, "repeated");
+GOLDEN(grub, commented_out, "commented-out");
+GOLDEN(grub, missing, "missing");
+GOLDEN(grub, missing_no_final_newline, "missing-no-final-newline");
+GOLDEN(grub, crlf, "crlf");
+GOLDEN(grub, crlf_missing, "crlf-missing");
+GOLDEN(grub, export_indented, "export-indented");
+GOLDEN(grub, double_dash, "double-dash");
+GOLDEN(grub, update_in_place, "update-in-place");
+GOLDEN(grub, kernel_quotes, "kernel-quotes");
+GOLDEN(grub, command_environment, "command-environment");
+GOLDEN(grub, inside_string, "inside-string");
+GOLDEN(grub, user_video, "user-video");
+GOLDEN(grub, isolation, "isolation");
+
+#define KC(id, file)                                     \
+	FIXTURE_VARIANT_ADD(golden, kernel_cmdline_##id) \
+	{                                                \
+		.kind = "kernel-cmdline", .name = file   \
+	}
+KC(plain, "plain");
+KC(no_final_newline, "no-final-newline");
+KC(empty, "empty");
+KC(double_dash, "double-dash");
+KC(existing_tokens, "existing-tokens");
+KC(kernel_quotes, "kernel-quotes");
+KC(multi_line, "multi-line");
+
+TEST_F(golden, apply_is_expected_idempotent_and_reversible)
+{
+	char *once = NULL, *twice = NULL, *back = NULL, *again = NULL;
+	size_t once_len, twice_len, back_len, again_len;
+
+	ASSERT_EQ(0, edit(variant->kind, self->in, self->in_len, &self->want, &once, &once_len,
+			  self->err, sizeof(self->err)))
+	TH_LOG("%s", self->err);
+	EXPECT_TRUE(same(once, once_len, self->expected, self->expected_len))
+	TH_LOG("apply gave:\n%s\nwant:\n%s", once, self->expected);
+
+	ASSERT_EQ(0, edit(variant->kind, once, once_len, &self->want, &twice, &twice_len, self->err,
+			  sizeof(self->err)));
+	EXPECT_TRUE(same(twice, twice_len, once, once_len)) TH_LOG("second apply:\n%s", twice);
+
+	ASSERT_EQ(0, edit(variant->kind, once, once_len, &none, &back, &back_len, self->err,
+			  sizeof(self->err)));
+	EXPECT_TRUE(same(back, back_len, self->removed, self->removed_len))
+	TH_LOG("remove gave:\n%s\nwant:\n%s", back, self->removed);
+
+	ASSERT_EQ(0, edit(variant->kind, back, back_len, &none, &again, &again_len, self->err,
+			  sizeof(self->err)));
+	EXPECT_TRUE(same(again, again_len, back, back_len)) TH_LOG("second remove:\n%s", again);
+	free(once);
+	free(twice);
+	free(back);
+	free(again);
+}
+
+/* Every golden input is in the table above: a new file cannot be silently skipped. */
+TEST(every_golden_file_is_listed)
+{
+	static const char *const kinds[] = {"grub", "kernel-cmdline"};
+	const struct __fixture_variant_metadata *v;
+	char path[VFE_PATH_MAX];
+	unsigned int k;
+
+	for (k = 0; k < VFE_ARRAY_SIZE(kinds); k++) {
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "%s/%s", golden_dir(), kinds[k]);
+		d = opendir(path);
+		ASSERT_NE(NULL, d) TH_LOG("%s: %s", path, strerror(errno));
+		while ((de = readdir(d))) {
+			size_t n = strlen(de->d_name);
+			bool listed = false;
+
+			if (n < 4 || strcmp(de->d_name + n - 3, ".in"))
+				continue;
+			/* The harness keeps the variants of a fixture in this list. */
+			for (v = _golden_fixture_object.variant; v; v = v->next) {
+				const FIXTURE_VARIANT(golden) *gv = v->data;
+
+				if (!strcmp(gv->kind, kinds[k]) &&
+				    !strncmp(gv->name, de->d_name, n - 3) && !gv->name[n - 3])
+					listed = true;
+			}
+			EXPECT_TRUE(listed)
+			TH_LOG("%s/%s is not in the table", kinds[k], de->d_name);
+		}
+		closedir(d);
+	}
+}
+
+/* ---- token level ---- */
+
+TEST(ownership)
+{
+	static const struct {
+		const char *tok;
+		bool ours;
+	} cases[] = {
+	    {"intel_iommu=on", true},
+	    {"intel-iommu=igfx_off", true},
+	    {"iommu=pt", true},
+	    {"iommu", true},
+	    {"kvm.ignore_msrs=1", true},
+	    {"kvm.ignore-msrs=0", true},
+	    {"video=efifb:off", true},
+	    {"\"video=efifb:off\"", true},
+	    {"video=HDMI-A-1:1920x1080@60", false},
+	    {"video=efifb:off,nobgrt", false},
+	    {"video", false},
+	    {"amd_iommu=on", false},
+	    {"iommu.passthrough=1", false},
+	    {"intel_iommu_x=on", false},
+	    {"hugepages=0:8,1:8", true},
+	    {"default-hugepagesz=1G", true},
+	    {"isolcpus=nohz,8-15", true},
+	    {"nohz_full=8-15", true},
+	    {"rcu_nocbs=8-15", true},
+	    {"irqaffinity=0-7", true},
+	    {"rcu_nocb_poll", false},
+	    {"iommu=$MODE", false},
+	    {"quiet", false},
+	    {"--", false},
+	};
+	unsigned int i;
+
+	for (i = 0; i < VFE_ARRAY_SIZE(cases); i++) {
+		const char *tok = cases[i].tok;
+
+		EXPECT_EQ(cases[i].ours, vfe_ktoken_is_owned(tok, strlen(tok))) TH_LOG("%s", tok);
+	}
+}
+
+static void tokens_of(struct vfe_ktokens *t, const char *list)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	vfe_ktokens_init(t);
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (vfe_ktokens_add(t, "%s", tok) < 0)
+			abort();
+}
+
+FIXTURE(line){};
+FIXTURE_SETUP(line)
+{
+}
+FIXTURE_TEARDOWN(line)
+{
+}
+FIXTURE_VARIANT(line)
+{
+	const char *cur, *want, *expected;
+};
+
+#define LINE(id, c, w, e)                          \
+	FIXTURE_VARIANT_ADD(line, id)              \
+	{                                          \
+		.cur = c, .want = w, .expected = e \
+	}
+
+LINE(append_to_empty, "", "iommu=pt", "iommu=pt");
+LINE(append_to_blanks, "  ", "iommu=pt", "iommu=pt  ");
+LINE(append_keeps_trailing_newline, "ro quiet\n", "iommu=pt", "ro quiet iommu=pt\n");
+LINE(update_keeps_spacing, "a  iommu=soft\tb", "iommu=pt", "a  iommu=pt\tb");
+LINE(same_value_other_spelling_kept, "kvm.ignore-msrs=1", "kvm.ignore_msrs=1", "kvm.ignore-msrs=1");
+LINE(quoted_token_updated, "a \"iommu=soft\" b", "iommu=pt", "a iommu=pt b");
+LINE(duplicates_collapse, "iommu=soft a iommu=nopt b", "iommu=pt", "iommu=pt a b");
+LINE(remove_first_token, "iommu=pt quiet", "", "quiet");
+LINE(remove_last_token, "quiet iommu=pt", "", "quiet");
+LINE(remove_middle_token, "a iommu=pt  b", "", "a  b");
+LINE(remove_all, "iommu=pt intel_iommu=on", "", "");
+LINE(leading_blanks_kept, "  iommu=pt a", "", "  a");
+LINE(before_double_dash, "a -- b", "iommu=pt", "a iommu=pt -- b");
+LINE(double_dash_first, "-- single", "iommu=pt", "iommu=pt -- single");
+LINE(after_double_dash_is_init, "a -- iommu=soft", "", "a -- iommu=soft");
+LINE(quoted_double_dash_still_ends, "a \"--\" iommu=soft", "iommu=pt",
+     "a iommu=pt \"--\" iommu=soft");
+LINE(dash_inside_value_is_not_end, "a x=-- iommu=soft", "", "a x=--");
+LINE(blank_inside_quotes, "\"a iommu=soft b\" c", "iommu=pt", "\"a iommu=soft b\" c iommu=pt");
+LINE(user_video_kept, "video=DP-1:d video=efifb:off", "", "video=DP-1:d");
+LINE(hugepages_pairs_in_place, "x hugepagesz=1G hugepages=4 y", "hugepagesz=1G hugepages=8",
+     "x hugepagesz=1G hugepages=8 y");
+LINE(hugepages_group_replaced_at_first, "hugepages=4 x hugepagesz=2M",
+     "default_hugepagesz=2M hugepagesz=2M hugepages=8",
+     "default_hugepagesz=2M hugepagesz=2M "
+     "hugepages=8 x");
+LINE(hugepages_two_sizes_kept_in_order, "hugepagesz=1G hugepages=4 hugepagesz=2M hugepages=512",
+     "hugepagesz=1G hugepages=4 hugepagesz=2M hugepages=512",
+     "hugepagesz=1G hugepages=4 hugepagesz=2M hugepages=512");
+LINE(shell_text_never_ours, "\"$X\" iommu=$Y `z`", "iommu=pt", "\"$X\" iommu=$Y `z` iommu=pt");
+LINE(unclosed_kernel_quote, "a \"b iommu=soft", "", "a \"b iommu=soft");
+
+TEST_F(line, edit)
+{
+	struct vfe_ktokens want;
+	char *out = NULL, *again = NULL;
+	size_t len, again_len;
+
+	tokens_of(&want, variant->want);
+	ASSERT_EQ(0, vfe_cmdline_edit(variant->cur, strlen(variant->cur), &want, &out, &len));
+	EXPECT_STREQ(variant->expected, out);
+	EXPECT_EQ(strlen(out), len);
+	ASSERT_EQ(0, vfe_cmdline_edit(out, len, &want, &again, &again_len));
+	EXPECT_STREQ(out, again);
+	free(out);
+	free(again);
+}
+
+TEST(refuses_tokens_not_ours_or_not_plain)
+{
+	struct vfe_ktokens t = {.n = 1};
+	char *out = NULL;
+	size_t len;
+
+	EXPECT_EQ(-EINVAL, vfe_ktokens_add(&t, "quiet"));
+	EXPECT_EQ(-EINVAL, vfe_ktokens_add(&t, "amd_iommu=on"));
+	EXPECT_EQ(-EINVAL, vfe_ktokens_add(&t, "iommu=p t"));
+	EXPECT_EQ(-EINVAL, vfe_ktokens_add(&t, "iommu=\"pt\""));
+	EXPECT_EQ(-EINVAL, vfe_ktokens_add(&t, "iommu=$X"));
+	EXPECT_EQ(1, t.n);
+	/* Written straight into the struct, the editor checks again. */
+	snprintf(t.tok[0], sizeof(t.tok[0]), "iommu='pt'");
+	EXPECT_EQ(-EINVAL, vfe_cmdline_edit("a", 1, &t, &out, &len));
+	snprintf(t.tok[0], sizeof(t.tok[0]), "splash");
+	EXPECT_EQ(-EINVAL, vfe_cmdline_edit("a", 1, &t, &out, &len));
+	EXPECT_EQ(NULL, out);
+}
+
+/* What we add after a quote left open would become part of the quoted word. */
+TEST(no_token_added_inside_an_open_quote)
+{
+	static const char grub[] = "GRUB_CMDLINE_LINUX_DEFAULT=\"a \\\"b\"\n";
+	struct vfe_ktokens t;
+	char err[256], *out = NULL;
+	size_t len;
+
+	tokens_of(&t, "iommu=pt");
+	EXPECT_EQ(-EBADMSG, vfe_cmdline_edit("a \"b", 4, &t, &out, &len));
+	EXPECT_EQ(NULL, out);
+	/* Updating in place is fine. */
+	ASSERT_EQ(0, vfe_cmdline_edit("a \"iommu=soft", 13, &t, &out, &len));
+	EXPECT_STREQ("a iommu=pt", out);
+	free(out);
+	EXPECT_EQ(-EBADMSG, vfe_grub_edit(grub, strlen(grub), VFE_GRUB_VAR, &t, &out, &len, err,
+					  sizeof(err)));
+	EXPECT_STREQ("line 1: GRUB_CMDLINE_LINUX_DEFAULT: a kernel double quote is never closed",
+		     err);
+}
+
+TEST(grub_no_line_appended_to_an_unfinished_command)
+{
+	static const char text[] = "GRUB_TIMEOUT=5\necho \\";
+	struct vfe_ktokens t;
+	char err[256], *out = NULL;
+	size_t len;
+
+	tokens_of(&t, "iommu=pt");
+	EXPECT_EQ(-EINVAL, vfe_grub_edit(text, strlen(text), VFE_GRUB_VAR, &t, &out, &len, err,
+					 sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "cannot add a line")) TH_LOG("%s", err);
+	EXPECT_EQ(NULL, out);
+}
+
+/* ---- rendering ---- */
+
+static const char *render(const struct vfe_ktokens_input *in)
+{
+	static char buf[4096];
+	struct vfe_ktokens t;
+	const char *err;
+	unsigned int i;
+
+	err = vfe_ktokens_render(in, &t);
+	if (err)
+		return err;
+	buf[0] = '\0';
+	for (i = 0; i < t.n; i++) {
+		if (i)
+			strcat(buf, " ");
+		strcat(buf, t.tok[i]);
+	}
+	return buf;
+}
+
+TEST(render_by_vendor)
+{
+	struct vfe_ktokens_input in = {.vendor = VFE_CPU_INTEL, .kernel_major = 6};
+
+	EXPECT_STREQ("intel_iommu=on iommu=pt kvm.ignore_msrs=1", render(&in));
+	in.vendor = VFE_CPU_AMD;
+	EXPECT_STREQ("iommu=pt kvm.ignore_msrs=1", render(&in));
+	in.vendor = VFE_CPU_OTHER;
+	EXPECT_STREQ("iommu=pt kvm.ignore_msrs=1", render(&in));
+}
+
+TEST(render_efifb_only_for_boot_vga_before_6_0)
+{
+	struct vfe_ktokens_input in = {.vendor = VFE_CPU_AMD, .target_is_boot_vga = true};
+
+	in.kernel_major = 5;
+	in.kernel_minor = 19;
+	EXPECT_STREQ("iommu=pt kvm.ignore_msrs=1 video=efifb:off", render(&in));
+	in.kernel_major = 6;
+	in.kernel_minor = 0;
+	EXPECT_STREQ("iommu=pt kvm.ignore_msrs=1", render(&in));
+	in.kernel_major = 5;
+	in.target_is_boot_vga = false;
+	EXPECT_STREQ("iommu=pt kvm.ignore_msrs=1", render(&in));
+}
+
+TEST(render_hugepages)
+{
+	static const struct vfe_hugepages two_sizes[] = {
+	    {.size_kb = 1048576, .node = 0, .count = 8},
+	    {.size_kb = 2048, .node = -1, .count = 512},
+	    {.size_kb = 1048576, .node = 1, .count = 4},
+	};
+	static const struct vfe_hugepages seed[] = {{.size_kb = 2048, .node = -1, .count = 8192}};
+	struct vfe_ktokens_input in = {.vendor = VFE_CPU_AMD, .kernel_major = 6, .kernel_minor = 1};
+
+	in.hugepages = seed;
+	in.n_hugepages = 1;
+	EXPECT_STREQ("iommu=pt kvm.ignore_msrs=1 default_hugepagesz=2M hugepagesz=2M "
+		     "hugepages=8192",
+		     render(&in));
+	in.hugepages = two_sizes;
+	in.n_hugepages = 3;
+	EXPECT_STREQ("iommu=pt kvm.ignore_msrs=1 default_hugepagesz=1G hugepagesz=1G "
+		     "hugepages=0:8,1:4 hugepagesz=2M hugepages=512",
+		     render(&in));
+	/* hugepages=<node>:<count> came with Linux 5.16. */
+	in.kernel_major = 5;
+	in.kernel_minor = 15;
+	EXPECT_STREQ("hugepages: per-node counts need Linux 5.16 or later", render(&in));
+	in.kernel_minor = 16;
+	EXPECT_EQ(0, strncmp("iommu=pt", render(&in), 8));
+}
+
+TEST(render_isolation)
+{
+	struct vfe_ktokens_input in = {.vendor = VFE_CPU_INTEL, .kernel_major = 6};
+
+	in.vm_cpus = "8-15";
+	in.host_cpus = "0-7";
+	EXPECT_STREQ("intel_iommu=on iommu=pt kvm.ignore_msrs=1 isolcpus=managed_irq,domain,8-15 "
+		     "nohz_full=8-15 rcu_nocbs=8-15 irqaffinity=0-7",
+		     render(&in));
+	in.host_cpus = NULL;
+	EXPECT_STREQ("intel_iommu=on iommu=pt kvm.ignore_msrs=1 isolcpus=managed_irq,domain,8-15 "
+		     "nohz_full=8-15 rcu_nocbs=8-15",
+		     render(&in));
+	in.vm_cpus = "8-15 16";
+	EXPECT_STREQ("vm-cpus is not a CPU list", render(&in));
+}
+
+/* ---- the shell reader ---- */
+
+static int find(const char *text, struct vfe_grub_assign *a, unsigned int max, char *err)
+{
+	return vfe_grub_find(text, strlen(text), VFE_GRUB_VAR, a, max, err, 256);
+}
+
+TEST(grub_find_as_sh_would)
+{
+	struct vfe_grub_assign a[8];
+	char err[256];
+
+	EXPECT_EQ(4, find("GRUB_CMDLINE_LINUX_DEFAULT=\"a\"\n"
+			  "GRUB_CMDLINE_LINUX_DEFAULT='b'; GRUB_CMDLINE_LINUX_DEFAULT=c\n"
+			  "if true; then "
+			  "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT\"a'b'; fi\n",
+			  a, 8, err));
+	EXPECT_EQ(VFE_GRUB_DQ, a[0].style);
+	EXPECT_EQ(1, a[0].line);
+	EXPECT_EQ(VFE_GRUB_SQ, a[1].style);
+	EXPECT_EQ(VFE_GRUB_BARE, a[2].style);
+	EXPECT_EQ(2, a[2].line);
+	EXPECT_EQ(VFE_GRUB_MIXED, a[3].style);
+	EXPECT_TRUE(a[3].self_ref);
+	EXPECT_FALSE(a[0].self_ref);
+
+	/* Not assignments: comments, quoted text, a longer name, a command's environment. */
+	EXPECT_EQ(0, find("# GRUB_CMDLINE_LINUX_DEFAULT=x\n"
+			  "echo GRUB_CMDLINE_LINUX_DEFAULT=x\n"
+			  "X=\"\nGRUB_CMDLINE_LINUX_DEFAULT=x\"\n"
+			  "GRUB_CMDLINE_LINUX_DEFAULTS=x\n"
+			  "GRUB_CMDLINE_LINUX_DEFAULT=x env\n"
+			  "Y=$(GRUB_CMDLINE_LINUX_DEFAULT=x)\n",
+			  a, 8, err));
+	/* Continuation lines, export with several names, a redirection. */
+	EXPECT_EQ(3, find("export A=1 \\\n GRUB_CMDLINE_LINUX_DEFAULT=\"x\"\n"
+			  "GRUB_CMDLINE_LINUX_DEFAULT=\"a\\\"b\" >/dev/null\n"
+			  "GRUB_CMDLINE_LINUX_DEFAULT=${X:-\"}\"}\n",
+			  a, 8, err));
+	EXPECT_EQ(2, a[0].line);
+	EXPECT_EQ(VFE_GRUB_DQ, a[1].style);
+	EXPECT_EQ(VFE_GRUB_BARE, a[2].style);
+}
+
+TEST(grub_unclosed_quote_is_refused)
+{
+	struct vfe_ktokens t;
+	struct vfe_grub_assign a[2];
+	char err[256], *out = NULL;
+	size_t len;
+	static const char text[] = "A=1\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\nB=2\n";
+
+	seed_tokens(&t);
+	EXPECT_EQ(-EINVAL, find(text, a, 2, err));
+	EXPECT_STREQ("line 2: quote or substitution never closed", err);
+	EXPECT_EQ(-EINVAL, vfe_grub_edit(text, strlen(text), VFE_GRUB_VAR, &t, &out, &len, err,
+					 sizeof(err)));
+	EXPECT_EQ(NULL, out);
+}
+
+TEST(grub_values_we_cannot_edit_safely)
+{
+	static const char *const texts[] = {
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"' splash'\n",
+	    "GRUB_CMDLINE_LINUX_DEFAULT=quiet\\ splash\n",
+	    "GRUB_CMDLINE_LINUX_DEFAULT=~/x\n",
+	};
+	struct vfe_ktokens t;
+	char err[256], *out = NULL;
+	size_t len;
+	unsigned int i;
+
+	seed_tokens(&t);
+	for (i = 0; i < VFE_ARRAY_SIZE(texts); i++) {
+		EXPECT_EQ(-EINVAL, vfe_grub_edit(texts[i], strlen(texts[i]), VFE_GRUB_VAR, &t, &out,
+						 &len, err, sizeof(err)))
+		TH_LOG("%s", texts[i]);
+		EXPECT_EQ(0, strncmp(err, "line 1: GRUB_CMDLINE_LINUX_DEFAULT: ", 36))
+		TH_LOG("%s", err);
+	}
+	/* Nothing of ours to take away: nothing to refuse either. */
+	EXPECT_EQ(0, vfe_grub_edit(texts[0], strlen(texts[0]), VFE_GRUB_VAR, &none, &out, &len, err,
+				   sizeof(err)));
+	EXPECT_STREQ(texts[0], out);
+	free(out);
+}
+
+TEST(grub_bare_value_updated_without_quotes)
+{
+	static const char text[] = "GRUB_CMDLINE_LINUX_DEFAULT=iommu=soft\n";
+	struct vfe_ktokens t;
+	char err[256], *out = NULL;
+	size_t len;
+
+	tokens_of(&t, "iommu=pt");
+	ASSERT_EQ(
+	    0, vfe_grub_edit(text, strlen(text), VFE_GRUB_VAR, &t, &out, &len, err, sizeof(err)));
+	EXPECT_STREQ("GRUB_CMDLINE_LINUX_DEFAULT=iommu=pt\n", out);
+	free(out);
+}
+
+TEST(grub_own_line_kept_when_the_user_added_to_it)
+{
+	static const char text[] =
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"iommu=pt quiet\"" VFE_GRUB_MARK "\n";
+	char err[256], *out = NULL;
+	size_t len;
+
+	ASSERT_EQ(0, vfe_grub_edit(text, strlen(text), VFE_GRUB_VAR, &none, &out, &len, err,
+				   sizeof(err)));
+	EXPECT_STREQ("GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"" VFE_GRUB_MARK "\n", out);
+	free(out);
+}
+
+/* ---- files ---- */
+
+TEST(files_read_from_a_root)
+{
+	char dir[] = "/tmp/vfe-cmdline-edit.XXXXXX", path[VFE_PATH_MAX], err[256];
+	struct vfe_text_edit e;
+	struct vfe_ktokens t;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	seed_tokens(&t);
+	snprintf(path, sizeof(path), "%s%s", dir, VFE_KERNEL_CMDLINE_PATH);
+	EXPECT_EQ(-ENOENT, vfe_kernel_cmdline_file_edit(path, &t, &e, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "absent"));
+	EXPECT_EQ(NULL, e.old);
+
+	snprintf(path, sizeof(path), "%s/cmdline", dir);
+	ASSERT_EQ(0, vfe_write_atomic(path, "root=/dev/vda1 iommu=pt\n", 24));
+	ASSERT_EQ(0, vfe_kernel_cmdline_file_edit(path, &t, &e, err, sizeof(err)));
+	EXPECT_TRUE(vfe_text_edit_changed(&e));
+	EXPECT_STREQ("root=/dev/vda1 iommu=pt\n", e.old);
+	EXPECT_STREQ("root=/dev/vda1 iommu=pt intel_iommu=on kvm.ignore_msrs=1 "
+		     "default_hugepagesz=2M hugepagesz=2M hugepages=8192\n",
+		     e.new);
+	vfe_text_edit_free(&e);
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/grub", dir);
+	ASSERT_EQ(0, vfe_write_atomic(path, "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n", 35));
+	ASSERT_EQ(0, vfe_grub_file_edit(path, &none, &e, err, sizeof(err)));
+	EXPECT_FALSE(vfe_text_edit_changed(&e));
+	vfe_text_edit_free(&e);
+	unlink(path);
+	rmdir(dir);
+}
+
+TEST_HARNESS_MAIN
