@@ -37,7 +37,7 @@ HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
 
 UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit
 UNIT_BIN := $(UNIT_TESTS:%=$(O)/tests/%)
-FIXTURES := seed qemu-rig
+FIXTURES := seed qemu-rig numa2 nocpufreq
 FIXTURE_DIRS := $(FIXTURES:%=build/rootfs/%)
 KSFT := $(CACHE)/kselftest/kselftest_harness.h
 # The harness is the kernel's, not ours: its own warnings are not ours to fix.
@@ -120,6 +120,9 @@ install: $(O)/vfio-early $(O)/vfio-earlyctl install-initramfs
 	install -D -m 0755 $(O)/vfio-earlyctl $(DESTDIR)$(SBINDIR)/vfio-earlyctl
 	install -D -m 0644 man/vfio-early.8 $(DESTDIR)$(MANDIR)/man8/vfio-early.8
 	install -D -m 0644 man/vfio-early.conf.5 $(DESTDIR)$(MANDIR)/man5/vfio-early.conf.5
+	install -D -m 0644 man/vfio-earlyctl.8 $(DESTDIR)$(MANDIR)/man8/vfio-earlyctl.8
+	install -D -m 0644 completion/vfio-earlyctl.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vfio-earlyctl
 
 lint:
 	clang-format --dry-run -Werror $(CORE_SRC) $(HELPER_SRC) $(wildcard lib/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
