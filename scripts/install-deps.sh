@@ -6,7 +6,7 @@ set -eu
 group_packages() {
 	case $1 in
 	build) echo "gcc make pkg-config libpci-dev libkmod-dev libjson-c-dev pci.ids" ;;
-	test) echo "clang libclang-rt-14-dev xz-utils shellcheck" ;;
+	test) echo "clang libclang-rt-14-dev xz-utils shellcheck libvirt-clients libxml2-utils" ;;
 	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
 	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;
 	*) echo "install-deps: unknown group $1" >&2 && return 1 ;;

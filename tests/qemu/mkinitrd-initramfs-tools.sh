@@ -3,7 +3,10 @@
 # for the QEMU rig (tests/qemu/rig.sh), without changing the host.
 # Usage: tests/qemu/mkinitrd-initramfs-tools.sh CACHE OUT [CONFIG]
 #   CACHE   as filled by tests/qemu/fetch-kernel.sh (run here if needed)
-#   OUT     the image to write (compressed as /etc/initramfs-tools says: zstd)
+#   OUT     the image to write, compressed as /etc/initramfs-tools says (zstd);
+#           OUT ending in .cpio: uncompressed, so that a scenario can append a
+#           small cpio (its files replace the image's: the kernel cannot find
+#           a cpio appended after a zstd stream)
 #   CONFIG  the /etc/vfio-early.conf to put in the image; default: one without
 #           any line (the helper is in the image and binds nothing until a
 #           scenario lays its own /etc/vfio-early.conf over it); "none": no
@@ -66,8 +69,6 @@ manual_add_modules ${RIG_DRIVERS-xhci_pci snd_hda_intel bochs}
 EOF
 chmod 0755 "$work/conf/hooks/zz-vfio-early-rig"
 
-out_dir=$(cd "$(dirname "$out")" && pwd)
-out_abs=$out_dir/${out##*/}
 cat > "$work/inner.sh" <<EOF
 set -eu
 ovl() { mount -t overlay vfio-early-test -o "lowerdir=\$1" "\$2"; }
@@ -76,9 +77,19 @@ ovl "$work/stage/usr/share/initramfs-tools:/usr/share/initramfs-tools" /usr/shar
 ovl "$work/stage/usr/lib:$kroot/lib:/usr/lib" /usr/lib
 ovl "$work/etc:/etc" /etc
 ovl "$kroot/boot:/boot" /boot
-TMPDIR="$work" mkinitramfs -d "$work/conf" -o "$out_abs" "$kver"
+TMPDIR="$work" mkinitramfs -d "$work/conf" -o "$work/image" "$kver"
 EOF
 if [ "$(id -u)" -eq 0 ]; then ns="unshare -m"; else ns="unshare -rm"; fi
 start=$(date +%s)
 $ns sh "$work/inner.sh"
+case $out in
+*.cpio)
+	# Without microcode packages the image is one compressed cpio: undo that.
+	case $(od -An -tx1 -N4 "$work/image" | tr -d ' ') in
+	28b52ffd) zstd -q -dc "$work/image" > "$out" ;;
+	1f8b*) gzip -dc "$work/image" > "$out" ;;
+	*) echo "mkinitrd-initramfs-tools: cannot make $out uncompressed (early cpio?)" >&2; exit 1 ;;
+	esac ;;
+*) cp "$work/image" "$out" ;;
+esac
 echo "mkinitrd-initramfs-tools: $out ($kver) built in $(($(date +%s) - start)) s" >&2
