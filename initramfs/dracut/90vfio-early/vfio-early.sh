@@ -9,7 +9,8 @@ type warn > /dev/null 2>&1 || . /lib/dracut-lib.sh
 vfio_early_run() {
     [ -x /usr/sbin/vfio-early ] || return 0
     [ -f /etc/vfio-early.conf ] || return 0
-    /usr/sbin/vfio-early
+    # its log goes to /dev/kmsg; a copy on the console (stderr) would be noise
+    /usr/sbin/vfio-early 2>/dev/null
     case $? in
         0) ;;
         1) warn "vfio-early: not everything was done, see the kernel log" ;;
