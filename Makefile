@@ -35,7 +35,7 @@ CTL_OBJ := $(CTL_SRC:%.c=$(O)/obj/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
 
-UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit
+UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit test-tuning
 UNIT_BIN := $(UNIT_TESTS:%=$(O)/tests/%)
 FIXTURES := seed qemu-rig numa2 nocpufreq
 FIXTURE_DIRS := $(FIXTURES:%=build/rootfs/%)
@@ -130,6 +130,35 @@ lint:
 
 clean:
 	rm -rf build
+
+# ---- kernel-assisted mode: vfio_early.ko (module/, top-level Kbuild) ----
+# Built in a copy under build/module so the source tree gets no Kbuild droppings.
+KDIR ?= /lib/modules/$(shell uname -r)/build
+MODULE_O := $(abspath build/module)
+MODULE_SRC := Kbuild module/vfio_early.c $(wildcard module/conftest/*.c)
+DKMS_SRCDIR ?= /usr/src
+.PHONY: module module-check module-install deps-module
+deps-module:
+	@scripts/install-deps.sh module
+module: | deps-module
+	@mkdir -p $(MODULE_O)/module/conftest
+	@for f in $(MODULE_SRC); do cp -p $$f $(MODULE_O)/$$f; done
+	$(MAKE) -C $(KDIR) M=$(MODULE_O) modules
+
+# Builds against Debian's 6.1 headers, checkpatch, then the QEMU rig scenarios.
+module-check:
+	@scripts/install-deps.sh module qemu
+	tests/qemu/module-tests.sh $(O)
+
+# Source for DKMS (dkms add/build/install vfio-early/$(VERSION)); see module/README.section.md.
+module-install:
+	install -D -m 0644 Kbuild $(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/Kbuild
+	install -D -m 0644 module/vfio_early.c \
+		$(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/module/vfio_early.c
+	for f in module/conftest/*.c; do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/$$f || exit 1; \
+	done
+	sed 's/@VERSION@/$(VERSION)/' module/dkms.conf > $(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/dkms.conf
 
 include initramfs/install.mk
 

@@ -5,7 +5,7 @@ _vfio_earlyctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="list add remove check regenerate apply rollback status"
+	local commands="list add remove check regenerate apply rollback status cpus libvirt-xml"
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -31,7 +31,8 @@ _vfio_earlyctl()
 		return
 	fi
 	case $cmd in
-	list | check | status) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+	list | check | status | cpus) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+	libvirt-xml) COMPREPLY=($(compgen -W "--vcpus --help" -- "$cur")) ;;
 	apply | regenerate) COMPREPLY=($(compgen -W "--dry-run --yes --help" -- "$cur")) ;;
 	add)
 		local slots

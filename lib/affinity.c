@@ -58,19 +58,19 @@ const char *vfe_vm_cpus_refusal(const struct vfe_cpuset *vm, const struct vfe_cp
 	vfe_cpulist_format(present, there, sizeof(there));
 	for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
 		if (vfe_cpuset_test(vm, cpu) && !vfe_cpuset_test(present, cpu)) {
-			snprintf(buf, size, "vm-cpus %s names CPU %u, which does not exist (CPUs %s)",
-				 list, cpu, there);
+			snprintf(buf, size, "vm-cpus names CPU %u, which does not exist (CPUs: %s)",
+				 cpu, there);
 			return buf;
 		}
 	for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
 		if (vfe_cpuset_test(present, cpu) && !vfe_cpuset_test(vm, cpu))
 			break;
 	if (cpu == VFE_MAX_CPUS) {
-		snprintf(buf, size, "vm-cpus %s is every CPU: the host must keep at least one", list);
+		snprintf(buf, size, "vm-cpus leaves no CPU to the host (%s is every CPU)", list);
 		return buf;
 	}
 	if (vfe_cpuset_test(vm, 0)) {
-		snprintf(buf, size, "vm-cpus %s holds CPU 0, which the host keeps", list);
+		snprintf(buf, size, "vm-cpus holds CPU 0, which the host needs (vm-cpus %s)", list);
 		return buf;
 	}
 	return NULL;
@@ -90,7 +90,8 @@ static void format_numbers(const long *v, unsigned int n, char *buf, size_t size
 		if (j == i)
 			k = snprintf(buf + used, size - used, "%s%ld", used ? "," : "", v[i]);
 		else
-			k = snprintf(buf + used, size - used, "%s%ld-%ld", used ? "," : "", v[i], v[j]);
+			k = snprintf(buf + used, size - used, "%s%ld-%ld", used ? "," : "", v[i],
+				     v[j]);
 		if (k < 0 || (size_t)k >= size - used - 4) {
 			snprintf(buf + used, size - used, "...");
 			return;
@@ -138,7 +139,7 @@ static void move_irqs(const char *root, bool dry_run, const char *host_list,
 		int r;
 
 		if (snprintf(path, sizeof(path), "%s/%s/smp_affinity_list", dir, irqs[i]->d_name) >=
-			    (int)sizeof(path) ||
+			(int)sizeof(path) ||
 		    !vfe_exists(path))
 			goto next;
 		res->irqs_found++;
@@ -155,7 +156,7 @@ static void move_irqs(const char *root, bool dry_run, const char *host_list,
 				refused[res->irqs_refused] = atol(irqs[i]->d_name);
 			res->irqs_refused++;
 		}
-next:
+	next:
 		free(irqs[i]);
 	}
 	free(irqs);
@@ -166,7 +167,8 @@ next:
 	if (dry_run)
 		INF("dry run: would move %u IRQs to CPUs %s", res->irqs_found, host_list);
 	else if (res->irqs_refused)
-		INF("IRQs: %u moved to CPUs %s, %u refused by the kernel (%s: managed or fixed): %s",
+		INF("IRQs: %u moved to CPUs %s, %u refused by the kernel (%s: managed or fixed): "
+		    "%s",
 		    res->irqs_moved, host_list, res->irqs_refused, strerror(-first_error),
 		    res->refused_irqs);
 	else
@@ -228,7 +230,7 @@ static bool has_word(const char *list, const char *word)
 /* 0 on the governor now, 1 no cpufreq here, -errno when it could not be set. */
 static int set_governor(const char *root, bool dry_run, unsigned int cpu, const char *governor)
 {
-	char path[VFE_PATH_MAX], avail[512], now[64];
+	char path[VFE_PATH_MAX], avail[512], now[64] = "";
 	int r;
 
 	if (vfe_pathf(path, sizeof(path), root,
@@ -247,8 +249,8 @@ static int set_governor(const char *root, bool dry_run, unsigned int cpu, const 
 		INF("dry run: CPU %u: would set governor %s (now %s)", cpu, governor, now);
 		return 0;
 	}
-	vfe_pathf(path, sizeof(path), root, "/sys/devices/system/cpu/cpu%u/cpufreq/scaling_governor",
-		  cpu);
+	vfe_pathf(path, sizeof(path), root,
+		  "/sys/devices/system/cpu/cpu%u/cpufreq/scaling_governor", cpu);
 	r = vfe_sysfs_write(path, governor);
 	if (r == 0 && vfe_read_file(path, now, sizeof(now)) >= 0 && strcmp(now, governor))
 		r = -EIO;
@@ -342,4 +344,42 @@ int vfe_affinity_apply(const char *root, bool dry_run, const struct vfe_cpuset *
 	if (governor && strcmp(governor, "keep"))
 		set_governors(root, dry_run, governor, res);
 	return res->failures ? 1 : 0;
+}
+
+int vfe_irqs_reaching(const char *root, const struct vfe_cpuset *cpus, unsigned int *total,
+		      char *list, size_t size)
+{
+	char dir[VFE_PATH_MAX], path[VFE_PATH_MAX], buf[4096];
+	struct dirent **irqs;
+	struct vfe_cpuset mask;
+	unsigned int cpu, n_hit = 0;
+	long *hit;
+	int n, i;
+
+	*total = 0;
+	list[0] = '\0';
+	if (vfe_path(dir, sizeof(dir), root, "/proc/irq") < 0)
+		return -ENAMETOOLONG;
+	n = scandir(dir, &irqs, irq_number, irq_order);
+	if (n < 0)
+		return -errno;
+	hit = calloc((size_t)n + 1, sizeof(*hit));
+	for (i = 0; i < n; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s/smp_affinity_list", dir,
+			     irqs[i]->d_name) < (int)sizeof(path) &&
+		    vfe_read_file(path, buf, sizeof(buf)) > 0 && !vfe_cpulist_parse(buf, &mask)) {
+			(*total)++;
+			for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
+				if (vfe_cpuset_test(&mask, cpu) && vfe_cpuset_test(cpus, cpu))
+					break;
+			if (cpu < VFE_MAX_CPUS && hit)
+				hit[n_hit++] = atol(irqs[i]->d_name);
+		}
+		free(irqs[i]);
+	}
+	free(irqs);
+	if (hit)
+		format_numbers(hit, n_hit, list, size);
+	free(hit);
+	return (int)n_hit;
 }

@@ -9,7 +9,7 @@
 /* What step 10 found and did. */
 struct vfe_affinity_result {
 	struct vfe_cpuset vm, host;
-	char refused[200];	     /* why vm-cpus was refused (nothing done), "" */
+	char refused[200];	    /* why vm-cpus was refused (nothing done), "" */
 	char default_affinity[160]; /* /proc/irq/default_smp_affinity read back, "" unknown */
 	unsigned int irqs_found, irqs_moved, irqs_refused;
 	char refused_irqs[256]; /* "0,2,24-40" (cut with "..." when long) */
@@ -40,3 +40,10 @@ const char *vfe_vm_cpus_refusal(const struct vfe_cpuset *vm, const struct vfe_cp
  */
 int vfe_affinity_apply(const char *root, bool dry_run, const struct vfe_cpuset *vm,
 		       const char *governor, struct vfe_affinity_result *res);
+
+/*
+ * For status: the IRQs whose smp_affinity_list still reaches a CPU of CPUS (into LIST as
+ * "0,25-26"); TOTAL counts every IRQ read. Returns their number or -errno.
+ */
+int vfe_irqs_reaching(const char *root, const struct vfe_cpuset *cpus, unsigned int *total,
+		      char *list, size_t size);

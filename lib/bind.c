@@ -13,8 +13,9 @@
 #include "util.h"
 
 #define VFIO_DRIVER "vfio-pci"
-/* Probing is synchronous for vfio-pci; the wait only covers deferred probes and unbinds. */
-#define DRIVER_WAIT_US 50000
+/* Probing and unbinding are synchronous in the kernel: the wait only costs time when they fail
+ * (then at most this long per device), and covers a deferred probe. */
+#define DRIVER_WAIT_US 200000
 
 const char *vfe_action_name(enum vfe_action action)
 {

@@ -21,8 +21,8 @@
 static int count_path(char *buf, size_t size, const char *root, unsigned long size_kb, int node)
 {
 	if (node < 0)
-		return vfe_pathf(buf, size, root, "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages",
-				 size_kb);
+		return vfe_pathf(buf, size, root,
+				 "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages", size_kb);
 	return vfe_pathf(buf, size, root,
 			 "/sys/devices/system/node/node%d/hugepages/hugepages-%lukB/nr_hugepages",
 			 node, size_kb);
@@ -63,9 +63,9 @@ bool vfe_hugepages_in_place(const struct vfe_hugepages_result *r)
 /* "2M" or "1G@1", as the summary and the log name a request. */
 static const char *label(const struct vfe_hugepages_result *r, char *buf, unsigned int size)
 {
-	char name[24];
+	char tmp[24];
+	const char *name = vfe_hugepage_size_name(r->size_kb, tmp, sizeof(tmp));
 
-	vfe_hugepage_size_name(r->size_kb, name, sizeof(name));
 	if (r->node >= 0)
 		snprintf(buf, size, "%s@%d", name, r->node);
 	else
@@ -123,7 +123,7 @@ static void reserve_one(const char *root, bool dry_run, struct vfe_hugepages_res
 		ERR("hugepages %s: %lu requested, %ld reserved, %lu short", what, r->requested, now,
 		    r->requested - (unsigned long)now);
 	else
-		INF("hugepages %s: %ld reserved", what, now);
+		INF("hugepages %s: %ld reserved (%ld before)", what, now, r->before);
 }
 
 unsigned int vfe_hugepages_reserve(const char *root, bool dry_run, const struct vfe_hugepages *req,

@@ -161,12 +161,15 @@ int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, bool with_us
 			vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s", d->slot);
 			if (realpath(path, real)) {
 				usb_walk(d, real, 0);
-				qsort(d->usb, d->n_usb, sizeof(*d->usb), cmp_usb);
+				/* qsort's pointer must not be NULL, even with nothing to sort. */
+				if (d->n_usb)
+					qsort(d->usb, d->n_usb, sizeof(*d->usb), cmp_usb);
 			}
 		}
 		inv->n++;
 	}
-	qsort(inv->devs, inv->n, sizeof(*inv->devs), cmp_dev);
+	if (inv->n)
+		qsort(inv->devs, inv->n, sizeof(*inv->devs), cmp_dev);
 out:
 	vfe_pci_close(&pci);
 	return r;

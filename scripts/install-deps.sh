@@ -1,14 +1,26 @@
 #!/bin/sh
 # Install the Debian packages this project needs that are missing here.
-# Usage: scripts/install-deps.sh GROUP...   (build, test, qemu, generators)
+# Usage: scripts/install-deps.sh GROUP...   (build, test, qemu, generators, module)
 # Only asks apt for what dpkg says is absent, so a ready machine pays one dpkg query.
 set -eu
+# The headers of the kernel tests/qemu/fetch-kernel.sh boots: resolved the same way
+# (KERNEL_PKG, else linux-image-amd64's ABI package), pinned when apt has no lists.
+kernel_headers_package() {
+	abi=${KERNEL_PKG:-}; abi=${abi#linux-image-}
+	if [ -z "$abi" ]; then
+		abi=$(apt-cache depends linux-image-amd64 2>/dev/null |
+			sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+	fi
+	echo "linux-headers-${abi:-6.1.0-56-amd64}"
+}
+
 group_packages() {
 	case $1 in
 	build) echo "gcc make pkg-config libpci-dev libkmod-dev libjson-c-dev pci.ids" ;;
-	test) echo "clang libclang-rt-14-dev xz-utils shellcheck libvirt-clients libxml2-utils" ;;
+	test) echo "clang libclang-rt-14-dev xz-utils shellcheck libvirt-clients libxml2-utils grub-common grub-pc-bin" ;;
 	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
 	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;
+	module) echo "$(kernel_headers_package) make gcc perl xz-utils" ;;
 	*) echo "install-deps: unknown group $1" >&2 && return 1 ;;
 	esac
 }

@@ -37,13 +37,16 @@ for t in "$build"/tests/test-*; do
 done
 
 # Shell code that runs in early boot or builds fixtures must be clean.
-files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/qemu/guest/*.sh bench/*.sh 2>/dev/null)
+files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/qemu/guest/*.sh tests/grub/*.sh bench/*.sh 2>/dev/null)
 # shellcheck disable=SC2086 # list of files
 shellcheck -S warning $files
 count "shellcheck" $?
 
 if [ "${2:-}" = fuzz-check ]; then
-	for t in fuzz-config fuzz-cmdline; do
+	# Every fuzzer in tests/fuzz/ (the Makefile's FUZZ_TARGETS are the same files).
+	for src in tests/fuzz/fuzz-*.c; do
+		t=${src##*/}
+		t=${t%.c}
 		make -s "build/fuzz/$t" >/dev/null || { count "$t (build)" 1; continue; }
 		mkdir -p "build/fuzz/corpus-$t"
 		"build/fuzz/$t" -max_total_time="${FUZZ_CHECK_SECONDS:-15}" -print_final_stats=0 \

@@ -22,6 +22,8 @@ static const struct ctl_cmd *const commands[] = {
 	&ctl_cmd_apply,
 	&ctl_cmd_rollback,
 	&ctl_cmd_status,
+	&ctl_cmd_cpus,
+	&ctl_cmd_libvirt_xml,
 };
 
 static void usage(FILE *out)
@@ -35,7 +37,7 @@ static void usage(FILE *out)
 	      "Commands:\n",
 	      out);
 	for (i = 0; i < VFE_ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->help);
+		fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->help);
 	fputs("\n"
 	      "Options:\n"
 	      "  -r, --root DIR     work on the system under DIR (sysfs, /etc, /run)\n"

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/affinity.h"
 #include "../../lib/config.h"
+#include "../../lib/hugepages.h"
 #include "../../lib/log.h"
 #include "../../lib/report.h"
 #include "../../lib/util.h"
@@ -28,6 +30,129 @@ static void driver_now(const char *root, const char *slot, char *buf, size_t siz
 	buf[0] = '\0';
 	if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/driver", slot) == 0)
 		vfe_read_link_name(path, buf, size);
+}
+
+/* A hex mask file (ABS) that must hold host CPUs only, and some; reported under NAME. */
+static bool mask_now(const char *root, const char *abs, const char *name,
+		     const struct vfe_cpuset *host, json_object *aff, bool print)
+{
+	char path[VFE_PATH_MAX], buf[1024], key[64];
+	struct vfe_cpuset mask;
+	unsigned int cpu;
+	bool ok = false;
+
+	vfe_path(path, sizeof(path), root, abs);
+	if (!vfe_exists(path)) {
+		/* Older kernels have no workqueue mask; the helper does not count that either. */
+		json_object_object_add(aff, name, NULL);
+		if (print)
+			printf("  %-20s (none in this kernel)\n", name);
+		return true;
+	}
+	if (vfe_read_file(path, buf, sizeof(buf)) >= 0 && !vfe_cpumask_parse(buf, &mask)) {
+		ok = vfe_cpuset_count(&mask) > 0;
+		for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
+			if (vfe_cpuset_test(&mask, cpu) && !vfe_cpuset_test(host, cpu))
+				ok = false;
+		json_object_object_add(aff, name, json_object_new_string(buf));
+	} else {
+		json_object_object_add(aff, name, NULL);
+		snprintf(buf, sizeof(buf), "(unreadable)");
+	}
+	snprintf(key, sizeof(key), "%s_ok", name);
+	json_object_object_add(aff, key, json_object_new_boolean(ok));
+	if (print)
+		printf("  %-20s %s %s\n", name, buf, ok ? "ok" : "REACHES VM CPUs");
+	return ok;
+}
+
+/*
+ * The tuning as it is now, against the config: hugepages reserved per request, the
+ * default IRQ and workqueue masks, IRQs still reaching VM CPUs (managed ones always do),
+ * and the VM CPUs' governor. Adds to TUNING; returns how many things are not as asked.
+ */
+static unsigned int tuning_now(const char *root, const struct vfe_config *conf, json_object *tuning,
+			       bool print)
+{
+	json_object *hps = json_object_new_array(), *aff;
+	struct vfe_cpuset present, host;
+	char path[VFE_PATH_MAX], buf[1024], list[256], size[24], want[64];
+	unsigned int i, cpu, bad = 0, total = 0;
+	int n;
+
+	for (i = 0; i < conf->n_hugepages; i++) {
+		const struct vfe_hugepages *hp = &conf->hugepages[i];
+		long now = vfe_hugepages_reserved(root, hp->size_kb, hp->node);
+		json_object *h = json_object_new_object();
+		bool ok = now >= 0 && (unsigned long)now >= hp->count;
+
+		json_object_object_add(h, "size_kb", json_object_new_int64((int64_t)hp->size_kb));
+		json_object_object_add(h, "node",
+				       hp->node >= 0 ? json_object_new_int(hp->node) : NULL);
+		json_object_object_add(h, "requested", json_object_new_int64((int64_t)hp->count));
+		json_object_object_add(h, "reserved", now >= 0 ? json_object_new_int64(now) : NULL);
+		json_object_object_add(h, "ok", json_object_new_boolean(ok));
+		json_object_array_add(hps, h);
+		bad += !ok;
+		if (!print)
+			continue;
+		snprintf(want, sizeof(want), "hugepages %s%s",
+			 vfe_hugepage_size_name(hp->size_kb, size, sizeof(size)),
+			 hp->node >= 0 ? "@" : "");
+		if (hp->node >= 0)
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%d", hp->node);
+		printf("  %-20s %ld/%lu %s\n", want, now, hp->count, ok ? "ok" : "SHORT");
+	}
+	json_object_object_add(tuning, "hugepages", hps);
+	if (!conf->has_vm_cpus || vfe_present_cpus(root, &present) < 0) {
+		json_object_object_add(tuning, "affinity", NULL);
+		return bad;
+	}
+	aff = json_object_new_object();
+	memset(&host, 0, sizeof(host));
+	for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
+		if (vfe_cpuset_test(&present, cpu) && !vfe_cpuset_test(&conf->vm_cpus, cpu))
+			vfe_cpuset_set(&host, cpu);
+	vfe_cpulist_format(&conf->vm_cpus, buf, sizeof(buf));
+	json_object_object_add(aff, "vm_cpus", json_object_new_string(buf));
+	bad += !mask_now(root, "/proc/irq/default_smp_affinity", "default_smp_affinity", &host, aff,
+			 print);
+	bad += !mask_now(root, "/sys/devices/virtual/workqueue/cpumask", "workqueue", &host, aff,
+			 print);
+	n = vfe_irqs_reaching(root, &conf->vm_cpus, &total, list, sizeof(list));
+	json_object_object_add(aff, "irqs", json_object_new_int((int)total));
+	json_object_object_add(aff, "irqs_on_vm_cpus", json_object_new_int(n < 0 ? 0 : n));
+	json_object_object_add(aff, "irqs_on_vm_cpus_list",
+			       n > 0 ? json_object_new_string(list) : NULL);
+	if (print && n >= 0)
+		printf("  %-20s %u in all, %d still on VM CPUs%s%s\n", "IRQs", total, n,
+		       n > 0 ? " (managed or fixed): " : "", n > 0 ? list : "");
+	if (strcmp(conf->governor, "keep")) {
+		const char *gov = conf->governor[0] ? conf->governor : "performance";
+		struct vfe_cpuset off;
+
+		memset(&off, 0, sizeof(off));
+		for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++) {
+			if (!vfe_cpuset_test(&conf->vm_cpus, cpu) ||
+			    vfe_pathf(path, sizeof(path), root,
+				      "/sys/devices/system/cpu/cpu%u/cpufreq/scaling_governor",
+				      cpu) < 0 ||
+			    vfe_read_file(path, buf, sizeof(buf)) < 0)
+				continue;
+			if (strcmp(buf, gov))
+				vfe_cpuset_set(&off, cpu);
+		}
+		vfe_cpulist_format(&off, list, sizeof(list));
+		json_object_object_add(aff, "governor", json_object_new_string(gov));
+		json_object_object_add(aff, "governor_off",
+				       list[0] ? json_object_new_string(list) : NULL);
+		bad += list[0] != '\0';
+		if (print)
+			printf("  %-20s %s%s%s\n", "governor", gov,
+			       list[0] ? ": NOT on CPUs " : " ok", list);
+	}
+	json_object_object_add(tuning, "affinity", aff);
+	return bad;
 }
 
 static int do_status(struct ctl_globals *g, int argc, char *argv[])
@@ -62,12 +187,14 @@ static int do_status(struct ctl_globals *g, int argc, char *argv[])
 		bad += strcmp(now, "vfio-pci") != 0;
 	}
 	if (g->json) {
-		json_object *out = json_object_new_object();
+		json_object *out = json_object_new_object(), *tuning = json_object_new_object();
 
+		bad += tuning_now(g->root, &conf, tuning, false);
 		json_object_object_add(out, "report", json_object_get(report));
 		json_object_object_add(out, "live", live);
-		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
-									  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_object_add(out, "tuning", tuning);
+		printf("%s\n", json_object_to_json_string_ext(
+				   out, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(out);
 		json_object_put(report);
 		return bad ? 1 : 0;
@@ -94,6 +221,12 @@ static int do_status(struct ctl_globals *g, int argc, char *argv[])
 		driver_now(g->root, conf.binds[i].slot, now, sizeof(now));
 		printf("  %-12s %-10s %s\n", conf.binds[i].slot, now[0] ? now : "(none)",
 		       !strcmp(now, "vfio-pci") ? "ok" : "NOT on vfio-pci");
+	}
+	{
+		json_object *tuning = json_object_new_object();
+
+		bad += tuning_now(g->root, &conf, tuning, true);
+		json_object_put(tuning);
 	}
 	json_object_put(live);
 	json_object_put(report);

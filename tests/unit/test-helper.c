@@ -117,7 +117,7 @@ TEST_F(seed, binds_gpu_and_usb_card_over_host_drivers)
 	/* Same-class neighbours stay with the host. */
 	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0e:00.3"));
 	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0c:00.0"));
-	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "<6>vfio-early: bound 5/5, hugepages 2M 8192, "
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "<6>vfio-early: bound 5/5, hugepages 2M 8192/8192, "
 						  "vm-cpus 8-15, "));
 }
 

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libvirt-xml: the parts of a libvirt domain that must agree with the config: vCPUs pinned
+ * so that guest threads 2k and 2k+1 are the two threads of one host core, the emulator and
+ * I/O thread on the host's CPUs, a host-passthrough CPU with the same topology, hugepage
+ * backing of the configured size, and one <hostdev> per bind line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/affinity.h"
+#include "../../lib/config.h"
+#include "../../lib/cputopo.h"
+#include "../../lib/hugepages.h"
+#include "../../lib/log.h"
+#include "ctl.h"
+
+#define LIST_LEN 1024
+
+static const char usage_text[] =
+    "[--vcpus N]\n"
+    "\n"
+    "  -n, --vcpus N   give the guest N vCPUs (default: every VM CPU)\n"
+    "  -h, --help      show this help\n";
+
+/* The guest's vCPUs in order: host CPU of each, cores in ascending order. */
+struct pinning {
+	unsigned int host_cpu[VFE_MAX_CPUS];
+	unsigned int n, threads; /* threads per guest core */
+	struct vfe_cpuset used;
+};
+
+/*
+ * Pair guest threads with host SMT siblings. THREADS is what every VM core offers: 2 when
+ * vm-cpus holds both threads of each of its cores, 1 when it holds only one of some.
+ */
+static int pin(const struct vfe_cputopo *t, const struct vfe_cpuset *vm, unsigned int want,
+	       struct pinning *p)
+{
+	struct vfe_cpuset core;
+	unsigned int cpu, other, threads = 0;
+
+	memset(p, 0, sizeof(*p));
+	for (cpu = 0; cpu < t->nbits; cpu++) {
+		unsigned int n = 0;
+
+		if (!vfe_cpuset_test(vm, cpu) || vfe_cputopo_key(t, VFE_TOPO_CORE, cpu) < 0)
+			continue;
+		vfe_cputopo_group(t, VFE_TOPO_CORE, cpu, &core);
+		for (other = 0; other < t->nbits; other++)
+			n += vfe_cpuset_test(&core, other) && vfe_cpuset_test(vm, other);
+		if (!threads || n < threads)
+			threads = n;
+	}
+	if (!threads)
+		return -ENOENT;
+	if (want % threads) {
+		ERR("--vcpus %u: the guest's cores have %u threads; give a multiple of %u", want,
+		    threads, threads);
+		return -EINVAL;
+	}
+	p->threads = threads;
+	for (cpu = 0; cpu < t->nbits && p->n < want; cpu++) {
+		unsigned int taken = 0;
+
+		/* Each host core once, by its first VM thread. */
+		if (!vfe_cpuset_test(vm, cpu) || vfe_cpuset_test(&p->used, cpu))
+			continue;
+		vfe_cputopo_group(t, VFE_TOPO_CORE, cpu, &core);
+		for (other = 0; other < t->nbits && taken < threads; other++) {
+			if (!vfe_cpuset_test(&core, other) || !vfe_cpuset_test(vm, other))
+				continue;
+			p->host_cpu[p->n++] = other;
+			vfe_cpuset_set(&p->used, other);
+			taken++;
+		}
+		/* A core's other VM threads (beyond THREADS) stay unused, never split apart. */
+		for (other = 0; other < t->nbits; other++)
+			if (vfe_cpuset_test(&core, other) && vfe_cpuset_test(vm, other))
+				vfe_cpuset_set(&p->used, other);
+	}
+	if (p->n < want) {
+		ERR("--vcpus %u: vm-cpus gives only %u", want, p->n);
+		return -EINVAL;
+	}
+	/* used marked every thread of a taken core; keep only the pinned ones. */
+	memset(&p->used, 0, sizeof(p->used));
+	for (cpu = 0; cpu < p->n; cpu++)
+		vfe_cpuset_set(&p->used, p->host_cpu[cpu]);
+	return 0;
+}
+
+/* The configured size that backs the most memory; 0 when there is none. */
+static unsigned long hugepage_size(const struct vfe_config *conf, unsigned long long *total_kb)
+{
+	unsigned long best = 0;
+	unsigned long long best_kb = 0;
+	unsigned int i, j;
+
+	for (i = 0; i < conf->n_hugepages; i++) {
+		unsigned long long kb = 0;
+
+		for (j = 0; j < conf->n_hugepages; j++)
+			if (conf->hugepages[j].size_kb == conf->hugepages[i].size_kb)
+				kb += (unsigned long long)conf->hugepages[j].size_kb *
+				      conf->hugepages[j].count;
+		if (kb > best_kb) {
+			best_kb = kb;
+			best = conf->hugepages[i].size_kb;
+		}
+	}
+	*total_kb = best_kb;
+	return best;
+}
+
+static void print_xml(const struct vfe_cputopo *t, const struct vfe_config *conf,
+		      const struct vfe_cpuset *vm, const struct vfe_cpuset *host,
+		      const struct pinning *p, const char *source)
+{
+	char vm_list[LIST_LEN], host_list[LIST_LEN], used_list[LIST_LEN], size[24];
+	unsigned long long hp_kb;
+	unsigned long hp_size = hugepage_size(conf, &hp_kb);
+	unsigned int i;
+
+	vfe_cpulist_format(vm, vm_list, sizeof(vm_list));
+	vfe_cpulist_format(host, host_list, sizeof(host_list));
+	vfe_cpulist_format(&p->used, used_list, sizeof(used_list));
+	printf("<!-- vfio-earlyctl libvirt-xml: vm-cpus %s (%s), host CPUs %s", vm_list, source,
+	       host_list);
+	if (hp_size)
+		printf(", hugepages %s = %llu MiB: <memory> must fit in them",
+		       vfe_hugepage_size_name(hp_size, size, sizeof(size)), hp_kb / 1024);
+	printf(
+	    ".\n     Paste into the domain (virsh edit NAME), each hostdev inside devices. -->\n");
+	printf("<vcpu placement='static' cpuset='%s'>%u</vcpu>\n", used_list, p->n);
+	printf("<iothreads>1</iothreads>\n");
+	printf("<cputune>\n");
+	for (i = 0; i < p->n; i++)
+		printf("  <vcpupin vcpu='%u' cpuset='%u'/>\n", i, p->host_cpu[i]);
+	printf("  <emulatorpin cpuset='%s'/>\n", host_list);
+	printf("  <iothreadpin iothread='1' cpuset='%s'/>\n", host_list);
+	printf("</cputune>\n");
+	printf("<cpu mode='host-passthrough' check='none'>\n");
+	printf("  <topology sockets='1' dies='1' cores='%u' threads='%u'/>\n", p->n / p->threads,
+	       p->threads);
+	if (vfe_cputopo_is_amd(t)) {
+		/* Without topoext a Windows guest on AMD sees no SMT, whatever the topology says.
+		 */
+		printf("  <cache mode='passthrough'/>\n");
+		printf("  <feature policy='require' name='topoext'/>\n");
+	}
+	printf("</cpu>\n");
+	if (hp_size) {
+		printf("<memoryBacking>\n  <hugepages>\n");
+		printf("    <page size='%lu' unit='KiB'/>\n", hp_size);
+		printf("  </hugepages>\n</memoryBacking>\n");
+	}
+	for (i = 0; i < conf->n_binds; i++) {
+		const struct vfe_bind_rule *b = &conf->binds[i];
+
+		printf("<hostdev mode='subsystem' type='pci' managed='yes'>\n  <source>\n");
+		printf(
+		    "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n",
+		    b->domain, b->bus, b->dev, b->func);
+		printf("  </source>\n</hostdev>\n");
+	}
+}
+
+static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"vcpus", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct vfe_config conf;
+	static struct pinning pins;
+	struct vfe_cpuset vm, host;
+	struct vfe_cputopo t = {0};
+	char why[256], err[320];
+	const char *source = "from the config";
+	unsigned long vcpus = 0;
+	unsigned int cpu;
+	int c, r, status = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+n:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (vfe_count_parse(optarg, &vcpus) || !vcpus || vcpus > VFE_MAX_CPUS) {
+				ERR("--vcpus '%s': expected a number of vCPUs", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			printf("Usage: vfio-earlyctl libvirt-xml %s\n%s\n", usage_text,
+			       ctl_cmd_libvirt_xml.help);
+			return 0;
+		default:
+			fprintf(stderr,
+				"Try 'vfio-earlyctl libvirt-xml --help' for more information.\n");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vfio-earlyctl: libvirt-xml: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+	r = vfe_config_load(&conf, g->config, err, sizeof(err));
+	if (r < 0 && r != -ENOENT) {
+		ERR("%s", err);
+		return 1;
+	}
+	r = vfe_cputopo_read(g->root, &t);
+	if (r < 0) {
+		ERR("cannot read the CPUs of %s: %s", g->root, strerror(-r));
+		goto out;
+	}
+	if (conf.has_vm_cpus) {
+		vm = conf.vm_cpus;
+		if (vfe_vm_cpus_refusal(&vm, &t.present, why, sizeof(why))) {
+			ERR("%s: the boot helper would refuse it too", why);
+			goto out;
+		}
+	} else if (vfe_cputopo_suggest(&t, &vm, why, sizeof(why)) == 0) {
+		source = "suggested: the config has no vm-cpus";
+		WRN("no vm-cpus in %s: using the suggested one; add it to the config so the host "
+		    "keeps off these CPUs",
+		    g->config);
+	} else {
+		ERR("no vm-cpus in %s and none to suggest", g->config);
+		goto out;
+	}
+	memset(&host, 0, sizeof(host));
+	for (cpu = 0; cpu < t.nbits; cpu++)
+		if (vfe_cpuset_test(&t.present, cpu) && !vfe_cpuset_test(&vm, cpu))
+			vfe_cpuset_set(&host, cpu);
+	if (pin(&t, &vm, vcpus ? (unsigned int)vcpus : vfe_cpuset_count(&vm), &pins) < 0)
+		goto out;
+	if (pins.threads == 1 && t.threads_per_core > 1)
+		WRN("vm-cpus takes only one thread of some cores: the guest gets cores without SMT "
+		    "and shares those cores with the host ('vfio-earlyctl cpus' suggests better)");
+	if (!conf.n_hugepages)
+		WRN("no hugepages in the config: the guest's memory is not backed by hugepages");
+	print_xml(&t, &conf, &vm, &host, &pins, source);
+	status = 0;
+out:
+	vfe_cputopo_free(&t);
+	return status;
+}
+
+const struct ctl_cmd ctl_cmd_libvirt_xml = {
+    "libvirt-xml", do_libvirt_xml,
+    "libvirt <vcpu>, <cputune>, <cpu>, <memoryBacking>, <hostdev> for the config"};

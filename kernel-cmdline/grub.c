@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * /etc/default/grub is a shell file that grub-mkconfig sources. We read it the way sh would,
+ * without running one: a command is words up to an unquoted newline, ';', '&', '|', '(' or
+ * ')'; '#' at the start of a word comments out the rest of the line; a word is built of bare
+ * characters, '...' (nothing special inside), "..." (backslash, $(...), ${...} and `...`
+ * inside), $(...), ${...} and `...`; backslash-newline joins lines. NAME=word words at the
+ * start of a command (or after export/readonly) assign, unless a command word follows, in
+ * which case they only set that command's environment. CR before LF counts as the line end.
+ * Here-documents are not understood.
+ */
+#include "grub.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/util.h"
+
+#define MAX_DEPTH 64
+
+struct lexer {
+	const char *s;
+	size_t len;
+	int depth;
+	size_t bad_at; /* where an unclosed quote starts, or SIZE_MAX */
+};
+
+static size_t scan_dq(struct lexer *lx, size_t i);
+static size_t scan_paren(struct lexer *lx, size_t i);
+
+static size_t unclosed(struct lexer *lx, size_t start)
+{
+	if (lx->bad_at == SIZE_MAX)
+		lx->bad_at = start;
+	return lx->len;
+}
+
+/* I is just past the opening quote; returns just past the closing one. */
+static size_t scan_sq(struct lexer *lx, size_t i)
+{
+	size_t start = i - 1;
+
+	while (i < lx->len && lx->s[i] != '\'')
+		i++;
+	return i < lx->len ? i + 1 : unclosed(lx, start);
+}
+
+static size_t scan_bq(struct lexer *lx, size_t i)
+{
+	size_t start = i - 1;
+
+	while (i < lx->len && lx->s[i] != '`')
+		i += lx->s[i] == '\\' ? 2 : 1;
+	return i < lx->len ? i + 1 : unclosed(lx, start);
+}
+
+/* ${...}: I is past the brace. */
+static size_t scan_brace(struct lexer *lx, size_t i)
+{
+	size_t start = i - 2;
+
+	if (++lx->depth > MAX_DEPTH)
+		return unclosed(lx, start);
+	while (i < lx->len) {
+		char c = lx->s[i];
+
+		if (c == '}') {
+			lx->depth--;
+			return i + 1;
+		}
+		if (c == '\\')
+			i += 2;
+		else if (c == '"')
+			i = scan_dq(lx, i + 1);
+		else if (c == '`')
+			i = scan_bq(lx, i + 1);
+		else if (c == '$' && i + 1 < lx->len && lx->s[i + 1] == '(')
+			i = scan_paren(lx, i + 2);
+		else if (c == '$' && i + 1 < lx->len && lx->s[i + 1] == '{')
+			i = scan_brace(lx, i + 2);
+		else
+			i++;
+	}
+	return unclosed(lx, start);
+}
+
+/* $(...) and $((...)): I is past the parenthesis. */
+static size_t scan_paren(struct lexer *lx, size_t i)
+{
+	size_t start = i - 2;
+	int open = 1;
+
+	if (++lx->depth > MAX_DEPTH)
+		return unclosed(lx, start);
+	while (i < lx->len) {
+		char c = lx->s[i];
+
+		if (c == ')' && --open == 0) {
+			lx->depth--;
+			return i + 1;
+		}
+		if (c == '(')
+			open++;
+		if (c == '\\')
+			i += 2;
+		else if (c == '\'')
+			i = scan_sq(lx, i + 1);
+		else if (c == '"')
+			i = scan_dq(lx, i + 1);
+		else if (c == '`')
+			i = scan_bq(lx, i + 1);
+		else
+			i++;
+	}
+	return unclosed(lx, start);
+}
+
+static size_t scan_dq(struct lexer *lx, size_t i)
+{
+	size_t start = i - 1;
+
+	if (++lx->depth > MAX_DEPTH)
+		return unclosed(lx, start);
+	while (i < lx->len) {
+		char c = lx->s[i];
+
+		if (c == '"') {
+			lx->depth--;
+			return i + 1;
+		}
+		if (c == '\\')
+			i += 2;
+		else if (c == '`')
+			i = scan_bq(lx, i + 1);
+		else if (c == '$' && i + 1 < lx->len && lx->s[i + 1] == '(')
+			i = scan_paren(lx, i + 2);
+		else if (c == '$' && i + 1 < lx->len && lx->s[i + 1] == '{')
+			i = scan_brace(lx, i + 2);
+		else
+			i++;
+	}
+	return unclosed(lx, start);
+}
+
+static bool ends_word(const struct lexer *lx, size_t i)
+{
+	char c = lx->s[i];
+
+	if (c == '\r')
+		return i + 1 < lx->len && lx->s[i + 1] == '\n';
+	return strchr(" \t\n;&|()<>", c) && c;
+}
+
+/* A word from I; *QUOTED when it holds a top-level '...' or "..." part. */
+static size_t scan_word(struct lexer *lx, size_t i, bool *quoted)
+{
+	*quoted = false;
+	while (i < lx->len && !ends_word(lx, i)) {
+		char c = lx->s[i];
+
+		if (c == '\\') {
+			i += 2;
+		} else if (c == '\'') {
+			*quoted = true;
+			i = scan_sq(lx, i + 1);
+		} else if (c == '"') {
+			*quoted = true;
+			i = scan_dq(lx, i + 1);
+		} else if (c == '`') {
+			i = scan_bq(lx, i + 1);
+		} else if (c == '$' && i + 1 < lx->len && lx->s[i + 1] == '(') {
+			i = scan_paren(lx, i + 2);
+		} else if (c == '$' && i + 1 < lx->len && lx->s[i + 1] == '{') {
+			i = scan_brace(lx, i + 2);
+		} else {
+			i++;
+		}
+	}
+	return i < lx->len ? i : lx->len;
+}
+
+static bool is_name_char(char c, bool first)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (!first && c >= '0' && c <= '9');
+}
+
+/* Length of NAME in a NAME=... word, or 0. */
+static size_t assignment_name(const char *w, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && is_name_char(w[i], i == 0))
+		i++;
+	return i && i < len && w[i] == '=' ? i : 0;
+}
+
+static bool word_is(const char *w, size_t len, const char *what)
+{
+	return len == strlen(what) && !memcmp(w, what, len);
+}
+
+/* After these, a new command starts. */
+static bool reserved_word(const char *w, size_t len)
+{
+	static const char *const words[] = {"if",   "then",  "else",  "elif", "fi", "do",
+					    "done", "while", "until", "{",    "}",  "!"};
+	size_t i;
+
+	for (i = 0; i < VFE_ARRAY_SIZE(words); i++)
+		if (word_is(w, len, words[i]))
+			return true;
+	return false;
+}
+
+/* $VAR or ${VAR...} in VALUE (outside single quotes). */
+static bool mentions(const char *v, size_t len, const char *var, enum vfe_grub_style style)
+{
+	size_t vl = strlen(var), i;
+
+	if (style == VFE_GRUB_SQ)
+		return false;
+	for (i = 0; i + 1 < len; i++) {
+		size_t at;
+
+		if (v[i] != '$')
+			continue;
+		at = i + 1 + (v[i + 1] == '{');
+		if (at + vl <= len && !memcmp(v + at, var, vl) &&
+		    (at + vl == len || !is_name_char(v[at + vl], false)))
+			return true;
+	}
+	return false;
+}
+
+static enum vfe_grub_style classify(struct lexer *lx, size_t vs, size_t ve, bool quoted)
+{
+	struct lexer sub = {.s = lx->s, .len = ve, .bad_at = SIZE_MAX};
+
+	if (vs == ve)
+		return VFE_GRUB_EMPTY;
+	if (!quoted)
+		return VFE_GRUB_BARE;
+	if (lx->s[vs] == '"' && scan_dq(&sub, vs + 1) == ve && sub.bad_at == SIZE_MAX)
+		return VFE_GRUB_DQ;
+	if (lx->s[vs] == '\'' && scan_sq(&sub, vs + 1) == ve && sub.bad_at == SIZE_MAX)
+		return VFE_GRUB_SQ;
+	return VFE_GRUB_MIXED;
+}
+
+static unsigned int line_of(const char *s, size_t at)
+{
+	unsigned int line = 1;
+	size_t i;
+
+	for (i = 0; i < at; i++)
+		line += s[i] == '\n';
+	return line;
+}
+
+struct found {
+	struct vfe_grub_assign *a;
+	unsigned int n, cap;
+	unsigned int pending; /* first assignment of the current command */
+	int err;
+};
+
+static void record(struct found *f, const struct vfe_grub_assign *a)
+{
+	if (f->n == f->cap) {
+		unsigned int cap = f->cap ? f->cap * 2 : 8;
+		struct vfe_grub_assign *na = realloc(f->a, cap * sizeof(*na));
+
+		if (!na) {
+			f->err = -ENOMEM;
+			return;
+		}
+		f->a = na;
+		f->cap = cap;
+	}
+	f->a[f->n++] = *a;
+}
+
+static int find_all(const char *s, size_t len, const char *var, struct found *f, char *err,
+		    size_t errsize)
+{
+	struct lexer lx = {.s = s, .len = len, .bad_at = SIZE_MAX};
+	bool cmd_start = true, exporting = false, redirect = false;
+	size_t i = 0;
+
+	memset(f, 0, sizeof(*f));
+	while (i < len && !f->err) {
+		char c = s[i];
+		size_t we, nl;
+		bool quoted;
+
+		if (c == ' ' || c == '\t' || (c == '\r' && ends_word(&lx, i))) {
+			i++;
+			continue;
+		}
+		if (c == '\\' && i + 1 < len && s[i + 1] == '\n') {
+			i += 2;
+			continue;
+		}
+		if (c == '<' || c == '>') {
+			redirect = true; /* the next word names a file, not a command */
+			while (i < len && (s[i] == '<' || s[i] == '>' || s[i] == '&'))
+				i++;
+			continue;
+		}
+		if (strchr("\n;&|()", c)) {
+			f->pending = f->n; /* the command ended without a command word */
+			cmd_start = true;
+			exporting = false;
+			i++;
+			continue;
+		}
+		if (c == '#') {
+			while (i < len && s[i] != '\n')
+				i++;
+			continue;
+		}
+		we = scan_word(&lx, i, &quoted);
+		if (redirect) {
+			redirect = false;
+		} else if ((cmd_start || exporting) && (nl = assignment_name(s + i, we - i))) {
+			if (nl == strlen(var) && !memcmp(s + i, var, nl)) {
+				struct vfe_grub_assign a = {
+				    .name_start = i,
+				    .value_start = i + nl + 1,
+				    .value_end = we,
+				    .line = line_of(s, i),
+				};
+
+				a.style = classify(&lx, a.value_start, we, quoted);
+				a.self_ref =
+				    mentions(s + a.value_start, we - a.value_start, var, a.style);
+				record(f, &a);
+			}
+		} else if (cmd_start && (word_is(s + i, we - i, "export") ||
+					 word_is(s + i, we - i, "readonly"))) {
+			exporting = true;
+			cmd_start = false;
+		} else if (cmd_start && reserved_word(s + i, we - i)) {
+			f->pending = f->n;
+		} else {
+			if (!exporting)
+				f->n = f->pending; /* VAR=x cmd: only cmd's environment */
+			cmd_start = false;
+		}
+		i = we;
+	}
+	if (f->err)
+		return f->err;
+	if (lx.bad_at != SIZE_MAX) {
+		snprintf(err, errsize, "line %u: quote or substitution never closed",
+			 line_of(s, lx.bad_at));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vfe_grub_find(const char *text, size_t len, const char *var, struct vfe_grub_assign *a,
+		  unsigned int max, char *err, size_t errsize)
+{
+	struct found f;
+	unsigned int i;
+	int r;
+
+	r = find_all(text, len, var, &f, err, errsize);
+	if (r == 0) {
+		for (i = 0; i < f.n && i < max; i++)
+			a[i] = f.a[i];
+		r = (int)f.n;
+	}
+	free(f.a);
+	return r;
+}
+
+/* "\r\n" when the first line of TEXT[0, LEN) ends so, else "\n". */
+static const char *newline_of(const char *text, size_t len)
+{
+	const char *nl = memchr(text, '\n', len);
+
+	return nl && nl > text && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+static int join_tokens(const struct vfe_ktokens *t, struct vfe_sbuf *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++) {
+		if (i)
+			vfe_sbuf_add(b, " ", 1);
+		vfe_sbuf_adds(b, t->tok[i]);
+	}
+	return b->err;
+}
+
+/* VAR is never assigned: a line of our own at the end, in the file's line-ending style. */
+static int append_line(const char *text, size_t len, const char *var,
+		       const struct vfe_ktokens *wanted, char **out, size_t *outlen)
+{
+	struct vfe_sbuf b = {0};
+	const char *nl = newline_of(text, len);
+	bool ends = len && text[len - 1] == '\n';
+
+	vfe_sbuf_add(&b, text, len);
+	if (wanted->n) {
+		if (len && !ends)
+			vfe_sbuf_adds(&b, nl);
+		vfe_sbuf_adds(&b, var);
+		vfe_sbuf_adds(&b, "=\"");
+		join_tokens(wanted, &b);
+		vfe_sbuf_adds(&b, "\"" VFE_GRUB_MARK);
+		if (!len || ends)
+			vfe_sbuf_adds(&b, nl);
+	}
+	return vfe_sbuf_finish(&b, out, outlen);
+}
+
+/* The edited file still parses, with the same assignments. */
+static bool same_assignments(const char *text, size_t len, const char *var, unsigned int n)
+{
+	struct found f;
+	char err[8];
+	bool ok;
+
+	if (find_all(text, len, var, &f, err, sizeof(err)) < 0)
+		return false;
+	ok = f.n == n;
+	free(f.a);
+	return ok;
+}
+
+/* Whether sh would take the line we appended as the assignment (a last line ending in a
+ * backslash, for one, would swallow it). */
+static bool appended_line_counts(const char *text, size_t len, const char *var)
+{
+	struct found f;
+	char err[8];
+	bool ok;
+
+	if (find_all(text, len, var, &f, err, sizeof(err)) < 0)
+		return false;
+	ok = f.n == 1 && f.a[0].style == VFE_GRUB_DQ;
+	free(f.a);
+	return ok;
+}
+
+struct value_edit {
+	size_t start, end; /* bytes replaced */
+	char *text;
+	size_t len;
+};
+
+static bool has_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (strchr(" \t\n\r\v\f", s[i]))
+			return true;
+	return false;
+}
+
+/* The new value is one whole word on its own, with nothing escaping what follows it. */
+static bool word_whole(const char *v, size_t len)
+{
+	struct lexer lx = {.s = v, .len = len, .bad_at = SIZE_MAX};
+	size_t slashes = 0;
+	bool quoted;
+
+	if (len && scan_word(&lx, 0, &quoted) != len)
+		return false;
+	while (slashes < len && v[len - 1 - slashes] == '\\')
+		slashes++;
+	return lx.bad_at == SIZE_MAX && slashes % 2 == 0;
+}
+
+/* The new bytes for one assignment's value; e->text NULL when nothing changes. */
+static int edit_value(const char *text, const struct vfe_grub_assign *a, const char *var,
+		      const struct vfe_ktokens *wanted, struct value_edit *e, char *err,
+		      size_t errsize)
+{
+	const char *v = text + a->value_start;
+	size_t vlen = a->value_end - a->value_start, ilen;
+	struct vfe_sbuf b = {0};
+	bool quoted = a->style == VFE_GRUB_DQ || a->style == VFE_GRUB_SQ;
+	char *inner;
+	int r;
+
+	e->start = a->value_start;
+	e->end = a->value_end;
+	e->text = NULL;
+	if (quoted)
+		r = vfe_cmdline_edit(v + 1, vlen - 2, wanted, &inner, &ilen);
+	else
+		r = vfe_cmdline_edit(v, vlen, wanted, &inner, &ilen);
+	if (r < 0) {
+		snprintf(err, errsize, "line %u: %s: %s", a->line, var,
+			 r == -EINVAL	 ? "invalid token to write"
+			 : r == -EBADMSG ? "a kernel double quote is never closed"
+					 : "out of memory");
+		return r;
+	}
+	if (ilen == (quoted ? vlen - 2 : vlen) && !memcmp(inner, quoted ? v + 1 : v, ilen)) {
+		free(inner);
+		return 0;
+	}
+	switch (a->style) {
+	case VFE_GRUB_DQ:
+	case VFE_GRUB_SQ:
+		vfe_sbuf_add(&b, v, 1);
+		vfe_sbuf_add(&b, inner, ilen);
+		vfe_sbuf_add(&b, v, 1);
+		break;
+	case VFE_GRUB_EMPTY:
+	case VFE_GRUB_BARE:
+		if (!has_blank(inner, ilen)) {
+			vfe_sbuf_add(&b, inner, ilen);
+			break;
+		}
+		/* Inside double quotes these would mean something else than bare. */
+		if (memchr(v, '\\', vlen) || memchr(v, '"', vlen) || memchr(v, '\'', vlen) ||
+		    memchr(v, '~', vlen)) {
+			snprintf(err, errsize,
+				 "line %u: %s: cannot add to this unquoted value safely; "
+				 "put it in double quotes",
+				 a->line, var);
+			free(inner);
+			return -EINVAL;
+		}
+		vfe_sbuf_add(&b, "\"", 1);
+		vfe_sbuf_add(&b, inner, ilen);
+		vfe_sbuf_add(&b, "\"", 1);
+		break;
+	case VFE_GRUB_MIXED:
+		snprintf(err, errsize,
+			 "line %u: %s: the value mixes quoting styles; write it as one "
+			 "double-quoted string",
+			 a->line, var);
+		free(inner);
+		return -EINVAL;
+	}
+	free(inner);
+	r = vfe_sbuf_finish(&b, &e->text, &e->len);
+	if (r == 0 && !word_whole(e->text, e->len)) {
+		/* A backslash before a token we took away would now escape something else. */
+		snprintf(err, errsize, "line %u: %s: cannot edit this value safely (backslashes)",
+			 a->line, var);
+		free(e->text);
+		e->text = NULL;
+		r = -EINVAL;
+	}
+	return r;
+}
+
+/* Our own appended line, now with an empty value: the line goes, with its line end. */
+static bool own_line_empty(const char *text, size_t len, const struct vfe_grub_assign *a,
+			   const struct value_edit *e, size_t *from, size_t *to)
+{
+	size_t ls = a->name_start, le, ml = strlen(VFE_GRUB_MARK);
+	const char *nl;
+
+	if (a->style != VFE_GRUB_DQ || !e->text || e->len != 2)
+		return false;
+	if (ls && text[ls - 1] != '\n')
+		return false;
+	if (a->value_end + ml > len || memcmp(text + a->value_end, VFE_GRUB_MARK, ml))
+		return false;
+	le = a->value_end + ml;
+	if (le < len && text[le] == '\r' && le + 1 < len && text[le + 1] == '\n')
+		le++;
+	if (le < len && text[le] != '\n')
+		return false;
+	if (le < len) {
+		*from = ls;
+		*to = le + 1;
+		return true;
+	}
+	/* The last line has no line end: it was added after one in the style of the file's
+	 * first line end (or "\n"), which goes with it. */
+	*from = ls;
+	if (ls) {
+		nl = newline_of(text, ls - 1);
+		*from = ls - 1;
+		if (nl[0] == '\r' && ls >= 2 && text[ls - 2] == '\r')
+			*from = ls - 2;
+	}
+	*to = len;
+	return true;
+}
+
+int vfe_grub_edit(const char *text, size_t len, const char *var, const struct vfe_ktokens *wanted,
+		  char **out, size_t *outlen, char *err, size_t errsize)
+{
+	static const struct vfe_ktokens none = {0};
+	struct value_edit *edits = NULL;
+	struct vfe_sbuf b = {0};
+	struct found f;
+	size_t at = 0, from, to;
+	unsigned int k, n_edits = 0, i;
+	int r;
+
+	err[0] = '\0';
+	r = find_all(text, len, var, &f, err, errsize);
+	if (r < 0)
+		goto out;
+	if (!f.n) {
+		r = append_line(text, len, var, wanted, out, outlen);
+		if (r == 0 && wanted->n && !appended_line_counts(*out, *outlen, var)) {
+			snprintf(err, errsize,
+				 "%s: cannot add a line: the file ends inside a "
+				 "command",
+				 var);
+			free(*out);
+			*out = NULL;
+			r = -EINVAL;
+		}
+		goto out;
+	}
+	edits = calloc(f.n, sizeof(*edits));
+	if (!edits) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* The last assignment gets WANTED; those it builds on lose our tokens. */
+	for (k = f.n; k-- > 0;) {
+		r = edit_value(text, &f.a[k], var, k == f.n - 1 ? wanted : &none, &edits[n_edits],
+			       err, errsize);
+		if (r < 0)
+			goto out;
+		n_edits++;
+		if (!f.a[k].self_ref)
+			break;
+	}
+	if (f.n == 1 && own_line_empty(text, len, &f.a[0], &edits[0], &from, &to)) {
+		vfe_sbuf_add(&b, text, from);
+		vfe_sbuf_add(&b, text + to, len - to);
+		r = vfe_sbuf_finish(&b, out, outlen);
+		goto out;
+	}
+	/* Edits were collected from the end of the file backwards. */
+	for (i = n_edits; i-- > 0;) {
+		if (!edits[i].text)
+			continue;
+		vfe_sbuf_add(&b, text + at, edits[i].start - at);
+		vfe_sbuf_add(&b, edits[i].text, edits[i].len);
+		at = edits[i].end;
+	}
+	vfe_sbuf_add(&b, text + at, len - at);
+	r = vfe_sbuf_finish(&b, out, outlen);
+	if (r == 0 && !same_assignments(*out, *outlen, var, f.n)) {
+		snprintf(err, errsize, "%s: the edit would change how the file reads", var);
+		free(*out);
+		*out = NULL;
+		r = -EINVAL;
+	}
+out:
+	for (i = 0; i < n_edits; i++)
+		free(edits[i].text);
+	free(edits);
+	free(f.a);
+	return r;
+}
+
+int vfe_grub_file_edit(const char *path, const struct vfe_ktokens *wanted, struct vfe_text_edit *e,
+		       char *err, size_t errsize)
+{
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	err[0] = '\0';
+	r = vfe_slurp(path, VFE_GRUB_MAX_BYTES, &e->old, &e->old_len);
+	if (r < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	r = vfe_grub_edit(e->old, e->old_len, VFE_GRUB_VAR, wanted, &e->new, &e->new_len, err,
+			  errsize);
+	if (r < 0)
+		vfe_text_edit_free(e);
+	return r;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tokens.h"
+
+#define VFE_GRUB_VAR "GRUB_CMDLINE_LINUX_DEFAULT"
+/* Ends the line we append when the file has no assignment; removing our last token
+ * removes such a line again. */
+#define VFE_GRUB_MARK	   " # added by vfio-earlyctl"
+#define VFE_GRUB_MAX_BYTES (1024 * 1024)
+
+enum vfe_grub_style {
+	VFE_GRUB_EMPTY, /* VAR= */
+	VFE_GRUB_BARE,	/* VAR=word, no quotes */
+	VFE_GRUB_DQ,	/* VAR="..." */
+	VFE_GRUB_SQ,	/* VAR='...' */
+	VFE_GRUB_MIXED, /* VAR=a"b"'c': left alone */
+};
+
+/* One assignment of the variable, as sh would run it. */
+struct vfe_grub_assign {
+	size_t name_start;	       /* offset of the name in the text */
+	size_t value_start, value_end; /* the word after '=', quotes included */
+	unsigned int line;	       /* 1-based */
+	enum vfe_grub_style style;
+	bool self_ref; /* the value mentions $VAR: the one before still counts */
+};
+
+/*
+ * Find every assignment of VAR in a shell file as sh would (comments, quotes, command
+ * substitutions, line continuations, "export"/"readonly", VAR=x as a command's environment
+ * is not one). Stores up to MAX in A; returns how many there are, or -EINVAL when a quote
+ * is never closed (ERR names the line). No shell is run.
+ */
+int vfe_grub_find(const char *text, size_t len, const char *var, struct vfe_grub_assign *a,
+		  unsigned int max, char *err, size_t errsize);
+
+/*
+ * Give VAR's effective value (its last assignment, and the ones before it as long as each
+ * refers to the one before) exactly our WANTED tokens, touching no other byte: quoting
+ * kept, double quotes added to a bare value that needs a blank, a line appended when VAR is
+ * never assigned. *OUT is malloc'd. 0, -EINVAL (ERR says why: unterminated quote, a value
+ * we cannot edit safely), -ENOMEM.
+ */
+int vfe_grub_edit(const char *text, size_t len, const char *var, const struct vfe_ktokens *wanted,
+		  char **out, size_t *outlen, char *err, size_t errsize);
+
+/* Read PATH (/etc/default/grub under a root) and edit GRUB_CMDLINE_LINUX_DEFAULT; -errno. */
+int vfe_grub_file_edit(const char *path, const struct vfe_ktokens *wanted, struct vfe_text_edit *e,
+		       char *err, size_t errsize);

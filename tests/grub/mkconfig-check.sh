@@ -1,0 +1,150 @@
+#!/bin/sh
+# Run the real grub-mkconfig on /etc/default/grub files edited by our GRUB editor and check
+# that the generated `linux` lines carry exactly the user's tokens and ours, and none of ours
+# once removed. Runs in a private mount namespace: /etc/default, /boot and grub-probe are
+# replaced there only, by a fake /boot with vmlinuz-6.1.0-test and a grub-probe that answers
+# for a plain ext4 disk. Prints PASS:/FAIL:/SKIP: lines; exits 1 when anything failed.
+# Usage: tests/grub/mkconfig-check.sh   (as root, from the top of the source tree)
+set -u
+version=6.1.0-test
+ours="intel_iommu=on iommu=pt kvm.ignore_msrs=1 default_hugepagesz=2M hugepagesz=2M hugepages=8192"
+failed=0
+
+pass() { echo "PASS: $*"; }
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+if [ "${1:-}" != --inside ]; then
+	for tool in grub-mkconfig unshare cc; do
+		if ! command -v "$tool" >/dev/null; then
+			echo "SKIP: grub-mkconfig check: $tool missing (scripts/install-deps.sh test)"
+			exit 0
+		fi
+	done
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: grub-mkconfig check: needs root for a mount namespace"
+		exit 0
+	fi
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	# shellcheck disable=SC2046 # pkg-config prints several flags
+	cc -std=gnu11 -D_GNU_SOURCE -o "$tmp/grub-edit" tests/grub/grub-edit.c \
+		kernel-cmdline/tokens.c kernel-cmdline/grub.c kernel-cmdline/cmdline.c \
+		lib/util.c lib/log.c lib/cpulist.c lib/config.c \
+		$(pkg-config --cflags --libs libpci libkmod json-c) || {
+		echo "FAIL: grub-mkconfig check: cannot build the editor"
+		exit 1
+	}
+	unshare -m "$0" --inside "$tmp"
+	exit $?
+fi
+
+tmp=$2
+mount --make-rprivate / || exit 1
+mkdir -p "$tmp/etc-default" "$tmp/boot/grub"
+: >"$tmp/boot/vmlinuz-$version"
+: >"$tmp/boot/initrd.img-$version"
+cat >"$tmp/grub-probe" <<'PROBE'
+#!/bin/sh
+# Answers for one ext4 partition on the first disk.
+for arg; do
+	case $arg in
+	--target=device) echo /dev/vda1 ;;
+	--target=fs) echo ext2 ;;
+	--target=fs_uuid) echo 5b2d6c1e-0f3a-4c55-9d1e-7a1b2c3d4e5f ;;
+	--target=partuuid) echo 1a2b3c4d-01 ;;
+	--target=partmap) echo msdos ;;
+	--target=compatibility_hint) echo hd0,msdos1 ;;
+	--target=drive) echo '(hd0,msdos1)' ;;
+	--target=fs_label) exit 1 ;;
+	--target=*) ;;
+	esac
+done
+exit 0
+PROBE
+chmod 0755 "$tmp/grub-probe"
+mount --bind "$tmp/etc-default" /etc/default &&
+	mount --bind "$tmp/boot" /boot &&
+	mount --bind "$tmp/grub-probe" "$(command -v grub-probe)" || {
+	fail "grub-mkconfig check: mount namespace"
+	exit 1
+}
+
+# The kernel arguments of every `linux` line for our test kernel, one line each, blanks
+# squeezed (a CRLF file leaves a CR in each value: the kernel reads it as a blank).
+linux_args() {
+	grub-mkconfig -o "$tmp/grub.cfg" 2>"$tmp/mkconfig.log" || {
+		cat "$tmp/mkconfig.log"
+		return 1
+	}
+	sed -n "s|^[[:space:]]*linux[[:space:]]\{1,\}[^ ]*vmlinuz-$version root=[^ ]* ro||p" \
+		"$tmp/grub.cfg" | tr -s '\r\t ' '   ' | sed 's/^ //; s/ $//'
+}
+
+# NAME USER_ARGS RECOVERY_ARGS: the golden input NAME is /etc/default/grub now. Every normal
+# entry must carry USER_ARGS then ours, the recovery entry (the last) RECOVERY_ARGS only.
+check() {
+	name=$1
+	want="$2 $ours"
+	cp /etc/default/grub "$tmp/original"
+	# What remove must give back: the original, or NAME.removed when it held tokens of ours.
+	expected=tests/golden/grub/$name.removed
+	[ -e "$expected" ] || expected=$tmp/original
+	cp "$expected" /etc/default/grub
+	if ! before=$(linux_args); then
+		fail "$name: grub-mkconfig on ${expected##*/}"
+		return
+	fi
+	cp "$tmp/original" /etc/default/grub
+	if ! "$tmp/grub-edit" /etc/default/grub $ours; then
+		fail "$name: editing"
+		return
+	fi
+	if ! args=$(linux_args) || [ -z "$args" ]; then
+		fail "$name: grub-mkconfig after apply"
+		return
+	fi
+	n=$(echo "$args" | wc -l)
+	normal=$(echo "$args" | sed '$d' | sort -u)
+	recovery=$(echo "$args" | sed -n '$p')
+	if [ "$normal" = "$want" ]; then
+		pass "$name: $((n - 1)) normal linux lines are '$normal'"
+	else
+		fail "$name: normal linux lines are '$normal', want '$want'"
+	fi
+	if [ "$recovery" = "$3" ]; then
+		pass "$name: recovery line is '$recovery'"
+	else
+		fail "$name: recovery line is '$recovery', want '$3'"
+	fi
+	"$tmp/grub-edit" /etc/default/grub || fail "$name: removing"
+	args=$(linux_args) || fail "$name: grub-mkconfig after remove"
+	if [ "$args" = "$before" ]; then
+		pass "$name: after remove the linux lines are those of ${expected##*/}"
+	else
+		fail "$name: after remove the linux lines are '$args', want '$before'"
+	fi
+	if cmp -s "$expected" /etc/default/grub; then
+		pass "$name: after remove /etc/default/grub is byte-identical to ${expected##*/}"
+	else
+		fail "$name: after remove /etc/default/grub differs from ${expected##*/}"
+	fi
+}
+
+for f in debian-default single-quotes crlf export-indented var-reference self-reference \
+	missing kernel-quotes; do
+	cp "tests/golden/grub/$f.in" /etc/default/grub
+	case $f in
+	debian-default) check "$f" "quiet" "single" ;;
+	single-quotes) check "$f" "quiet splash" "single" ;;
+	crlf) check "$f" "quiet splash" "single" ;;
+	export-indented) check "$f" "quiet splash" "single" ;;
+	var-reference) check "$f" 'quiet loglevel=3 splash nomodeset' "single" ;;
+	self-reference) check "$f" "quiet splash" "single" ;; # iommu=soft was ours to drop
+	missing) check "$f" "rd.luks=0" "single rd.luks=0" ;;
+	kernel-quotes) check "$f" 'acpi_osi="Windows 2015" "dyndbg=file x.c +p" quiet' "single" ;;
+	esac
+done
+exit $failed
