@@ -3,7 +3,7 @@
  * /proc/cmdline with the kernel's own rules, and the vfio_early.* switches:
  *   vfio_early.off[=bool]  vfio_early.dry_run[=bool]  vfio_early.debug[=bool]
  *   vfio_early.skip=<slot>[,<slot>...]
- *   vfio_early.bind=<slot>/<id>[,<slot>/<id>...]
+ *   vfio_early.bind=<slot>/<id>[/allow-boot-vga][,...]
  *   vfio_early.hugepages=<size>:<count> | 0
  *   vfio_early.cpus=<cpulist> | off
  * A malformed switch makes the helper do less, never more.
@@ -166,8 +166,18 @@ static void parse_bind(struct vfe_switches *sw, char *val)
 		else if (sw->n_binds == VFE_MAX_BINDS)
 			err = "too many entries";
 		if (!err) {
+			char *opt = strchr(slash + 1, '/');
+
 			*slash = '\0';
-			err = vfe_bind_rule_parse(rule, tok, slash + 1);
+			/* <slot>/<id>/allow-boot-vga, as the kernel module takes it too */
+			if (opt)
+				*opt++ = '\0';
+			if (opt && strcmp(opt, "allow-boot-vga"))
+				err = "the only option is /allow-boot-vga";
+			else
+				err = vfe_bind_rule_parse(rule, tok, slash + 1);
+			if (!err)
+				rule->allow_boot_vga = opt != NULL;
 			if (!err)
 				for (i = 0; i < sw->n_binds; i++)
 					if (!strcmp(sw->binds[i].slot, rule->slot))

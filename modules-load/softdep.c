@@ -37,7 +37,8 @@ static struct kmod_ctx *ctx_for(const char *root)
 	return kmod_new(dir, confs);
 }
 
-int vfe_softdeps_render(const char *root, const char (*slots)[16], size_t n, char **out)
+int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds, size_t n,
+			     bool with_module, char **out)
 {
 	char *drivers[MAX_DRIVERS], path[VFE_PATH_MAX], alias[256], *text;
 	size_t i, n_drivers = 0, len = 0, cap;
@@ -48,8 +49,8 @@ int vfe_softdeps_render(const char *root, const char (*slots)[16], size_t n, cha
 	for (i = 0; i < n; i++) {
 		struct kmod_list *list = NULL, *l;
 
-		if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/modalias", slots[i]) <
-			    0 ||
+		if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/modalias",
+			      binds[i].slot) < 0 ||
 		    vfe_read_file(path, alias, sizeof(alias)) < 0)
 			continue;
 		if (kmod_module_new_from_lookup(ctx, alias, &list) < 0)
@@ -71,7 +72,7 @@ int vfe_softdeps_render(const char *root, const char (*slots)[16], size_t n, cha
 	}
 	kmod_unref(ctx);
 	qsort(drivers, n_drivers, sizeof(drivers[0]), cmp_str);
-	cap = 256 + n_drivers * 96;
+	cap = 256 + n_drivers * 96 + n * 64;
 	text = malloc(cap);
 	if (!text)
 		return -ENOMEM;
@@ -80,10 +81,17 @@ int vfe_softdeps_render(const char *root, const char (*slots)[16], size_t n, cha
 			       "edit.\n# A safety net: vfio-pci loads before the host drivers of the "
 			       "configured devices.\n");
 	for (i = 0; i < n_drivers; i++) {
-		len += (size_t)snprintf(text + len, cap - len, "softdep %s pre: vfio-pci\n",
-					drivers[i]);
+		len += (size_t)snprintf(text + len, cap - len, "softdep %s pre: vfio-pci%s\n",
+					drivers[i], with_module ? " vfio_early" : "");
 		free(drivers[i]);
 	}
+	/* The kernel module takes the same rules as the helper's vfio_early.bind= switch. */
+	for (i = 0; with_module && i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s%s/%s%s",
+					i ? "," : "options vfio_early bind=", binds[i].slot,
+					binds[i].id, binds[i].allow_boot_vga ? "/allow-boot-vga" : "");
+	if (with_module && n)
+		len += (size_t)snprintf(text + len, cap - len, "\n");
 	*out = text;
 	return 0;
 }

@@ -3,9 +3,16 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
+#include "../lib/config.h"
+
 /*
- * The host drivers that would claim SLOTS: each device's modalias looked up with libkmod
- * (ROOT's module tree and modprobe.d), vfio-pci itself left out. Writes the modprobe.d text
- * ("softdep <driver> pre: vfio-pci" per driver, sorted, no duplicates) into a malloc'd *OUT.
+ * /etc/modprobe.d/vfio-early.conf: the host drivers that would claim the BINDS devices, each
+ * device's modalias looked up with libkmod (ROOT's module tree and modprobe.d), get
+ * "softdep <driver> pre: vfio-pci" (sorted, once each). With the kernel module installed
+ * (WITH_MODULE), it comes first too and gets "options vfio_early bind=..." from the config.
+ * A malloc'd text into *OUT.
  */
-int vfe_softdeps_render(const char *root, const char (*slots)[16], size_t n, char **out);
+int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds, size_t n,
+			     bool with_module, char **out);

@@ -25,6 +25,7 @@
 #include "../../lib/report.h"
 #include "../../lib/run.h"
 #include "../../lib/util.h"
+#include "../../modules-load/modload.h"
 #include "../../modules-load/softdep.h"
 
 #define MAX_CHANGES 8
@@ -180,7 +181,7 @@ static int plan_whole_file(struct plan *p, const char *path, const char *content
 static int build_plan(struct ctl_globals *g, struct plan *p)
 {
 	static struct vfe_config conf;
-	char path[VFE_PATH_MAX], err[320], slots[VFE_MAX_BINDS][16], *softdeps = NULL;
+	char path[VFE_PATH_MAX], err[320], *softdeps = NULL;
 	struct vfe_inventory inv;
 	struct vfe_ktokens tokens;
 	struct change *c;
@@ -243,9 +244,8 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 		for (i = 0; i < tokens.n; i++)
 			fprintf(stderr, "  %s\n", tokens.tok[i]);
 	}
-	for (i = 0; i < conf.n_binds; i++)
-		snprintf(slots[i], sizeof(slots[i]), "%s", conf.binds[i].slot);
-	r = vfe_softdeps_render(g->root, (const char(*)[16])slots, conf.n_binds, &softdeps);
+	r = vfe_modprobe_conf_render(g->root, conf.binds, conf.n_binds,
+				     vfe_module_available(g->root, "vfio_early"), &softdeps);
 	if (r < 0)
 		goto out;
 	vfe_path(path, sizeof(path), g->root, "/etc/modprobe.d/vfio-early.conf");

@@ -120,6 +120,13 @@ TEST(bind)
 	EXPECT_EQ(0x3483, sw.binds[1].device);
 	EXPECT_EQ(0, sw.binds[1].line);
 	EXPECT_STREQ("", sw.bind_error);
+	EXPECT_FALSE(sw.binds[0].allow_boot_vga);
+	vfe_switches_parse(&sw, "vfio_early.bind=0c:00.0/1002:67df/allow-boot-vga,0c:00.1/1002:aaf0");
+	ASSERT_EQ(2, sw.n_binds);
+	EXPECT_TRUE(sw.binds[0].allow_boot_vga);
+	EXPECT_FALSE(sw.binds[1].allow_boot_vga);
+	vfe_switches_parse(&sw, "vfio_early.bind=0c:00.0/1002:67df/yes");
+	EXPECT_NE(NULL, strstr(sw.bind_error, "allow-boot-vga"));
 	vfe_switches_parse(&sw, "vfio_early.bind=0b:00.0");
 	EXPECT_TRUE(sw.have_bind);
 	EXPECT_EQ(0, sw.n_binds);

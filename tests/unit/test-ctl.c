@@ -318,6 +318,23 @@ TEST_F(seed, apply_writes_diffs_backs_up_and_rolls_back)
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
 }
 
+TEST_F(seed, apply_with_the_kernel_module_installed)
+{
+	grub_machine(_metadata, &self->r);
+	/* libkmod finds the module through ROOT's configuration, as it would through modules.dep */
+	vroot_write(&self->r, "etc/modprobe.d/vfio-early-module.conf", "alias vfio-early vfio_early\n");
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 0b:00.0 1002:73bf\nbind 0b:00.1 1002:ab28\n"
+		    "bind 0c:00.0 1002:67df allow-boot-vga\nbind 0c:00.1 1002:aaf0\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"),
+			       "softdep amdgpu pre: vfio-pci vfio_early\n"
+			       "softdep snd_hda_intel pre: vfio-pci vfio_early\n"
+			       "options vfio_early bind=0000:0b:00.0/1002:73bf,0000:0b:00.1/1002:ab28,"
+			       "0000:0c:00.0/1002:67df/allow-boot-vga,0000:0c:00.1/1002:aaf0\n"))
+	TH_LOG("%s", vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+}
+
 TEST_F(seed, apply_on_intel_adds_intel_iommu)
 {
 	grub_machine(_metadata, &self->r);

@@ -24,6 +24,8 @@ installkernel() {
     # Not hostonly: vfio-pci is loaded by nobody on this host yet, and the
     # devices to bind are named by the configuration, not by what is in use.
     hostonly='' instmods vfio vfio_pci vfio_pci_core vfio_iommu_type1 vfio_virqfd irqbypass
+    # kernel-assisted mode, when installed (instmods skips missing modules)
+    hostonly='' instmods vfio_early
 }
 
 # called by dracut

@@ -9,6 +9,8 @@ type warn > /dev/null 2>&1 || . /lib/dracut-lib.sh
 vfio_early_run() {
     [ -x /usr/sbin/vfio-early ] || return 0
     [ -f /etc/vfio-early.conf ] || return 0
+    # kernel-assisted mode first, when installed: it catches devices that appear later
+    modprobe -q vfio_early 2>/dev/null || :
     # its log goes to /dev/kmsg; a copy on the console (stderr) would be noise
     /usr/sbin/vfio-early 2>/dev/null
     case $? in
