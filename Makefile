@@ -88,8 +88,10 @@ $(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/testutil.o \
 
 unit: $(O)/vfio-early $(O)/vfio-earlyctl $(UNIT_BIN) $(FIXTURE_DIRS)
 
+# The full run (not SANITIZE) also boots real kernels: it needs every package group.
 check: unit
-	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,fuzz-check)
+	@$(if $(SANITIZE),,scripts/install-deps.sh build test qemu generators module)
+	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,full)
 
 # ---- fuzzing (libFuzzer, clang) ----
 FUZZ_TARGETS := fuzz-config fuzz-cmdline fuzz-grub
@@ -109,6 +111,13 @@ fuzz: fuzz-build
 		mkdir -p build/fuzz/corpus-$$t; \
 		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t tests/fuzz/corpus/$${t#fuzz-} || exit 1; \
 	done
+
+# ---- the demo: a real initramfs booted on the emulated seed rig, before and after ----
+.PHONY: demo
+demo:
+	@scripts/install-deps.sh build test qemu generators
+	@$(MAKE) --no-print-directory all
+	tests/qemu/demo.sh $(O)
 
 # ---- benchmarks (never part of pass/fail) ----
 bench: $(O)/vfio-early build/tests/mkroot

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Run every test and end with one line "N passed, N failed".
-# Usage: tests/run.sh BUILD_DIR [fuzz-check]
+# Usage: tests/run.sh BUILD_DIR [full]
+#   full: also the fuzzers (a short fixed budget each), the real grub-mkconfig check, the kernel
+#   module and every real-kernel scenario in QEMU (busybox, mkinitramfs and dracut images).
 set -u
 build=${1:-build}
 passed=0
@@ -42,7 +44,26 @@ files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/qemu/guest/*.sh tests
 shellcheck -S warning $files
 count "shellcheck" $?
 
-if [ "${2:-}" = fuzz-check ]; then
+# A script that prints "PASS: ..." / "FAIL: ..." lines: each line is one test.
+run_lines() { # name command...
+	name=$1
+	shift
+	log=$(mktemp)
+	"$@" >"$log" 2>&1
+	status=$?
+	cat "$log"
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	rm -f "$log"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	# a failing exit without a FAIL line, or a script that checked nothing, is a failure too
+	if { [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; } || [ $((p + f)) -eq 0 ]; then
+		count "$name (exit $status, $p passed)" 1
+	fi
+}
+
+if [ "${2:-}" = full ]; then
 	# Every fuzzer in tests/fuzz/ (the Makefile's FUZZ_TARGETS are the same files).
 	for src in tests/fuzz/fuzz-*.c; do
 		t=${src##*/}
@@ -55,6 +76,12 @@ if [ "${2:-}" = fuzz-check ]; then
 		tail -n 2 "build/fuzz/$t.log"
 		count "$t ${FUZZ_CHECK_SECONDS:-15}s" $status
 	done
+fi
+
+if [ "${2:-}" = full ]; then
+	run_lines "grub-mkconfig" tests/grub/mkconfig-check.sh
+	run_lines "kernel module" tests/qemu/module-tests.sh "$build"
+	run_lines "real-kernel scenarios" tests/qemu/scenarios.sh "$build"
 fi
 
 echo "$passed passed, $failed failed"

@@ -37,6 +37,19 @@ if [ "${1:-}" != --inside ]; then
 		echo "FAIL: grub-mkconfig check: cannot build the editor"
 		exit 1
 	}
+	# Our own GRUB script, as `vfio-earlyctl apply` writes it into a copy of the seed's root.
+	ctl=${VFE_BUILD:-build}/vfio-earlyctl
+	if [ -x "$ctl" ] && [ -d build/rootfs/seed ]; then
+		cp -a build/rootfs/seed "$tmp/root"
+		mkdir -p "$tmp/root/etc/default"
+		cp tests/golden/grub/debian-default.in "$tmp/root/etc/default/grub"
+		echo "bind 0f:00.0 1106:3483" >"$tmp/root/etc/vfio-early.conf"
+		"$ctl" --root "$tmp/root" apply --yes >"$tmp/apply.log" 2>&1 || {
+			cat "$tmp/apply.log"
+			echo "FAIL: grub-mkconfig check: vfio-earlyctl apply"
+			exit 1
+		}
+	fi
 	unshare -m "$0" --inside "$tmp"
 	exit $?
 fi
@@ -147,4 +160,28 @@ for f in debian-default single-quotes crlf export-indented var-reference self-re
 	kernel-quotes) check "$f" 'acpi_osi="Windows 2015" "dyndbg=file x.c +p" quiet' "single" ;;
 	esac
 done
+# The "without pass-through" entry of /etc/grub.d/42_vfio-early, run by the real grub-mkconfig
+# next to the distribution's own scripts.
+if [ -f "$tmp/root/etc/grub.d/42_vfio-early" ]; then
+	mkdir -p "$tmp/grub.d"
+	cp -a /etc/grub.d/. "$tmp/grub.d/"
+	cp "$tmp/root/etc/grub.d/42_vfio-early" "$tmp/grub.d/"
+	cp tests/golden/grub/debian-default.in /etc/default/grub
+	mount --bind "$tmp/grub.d" /etc/grub.d || fail "42_vfio-early: mount"
+	if grub-mkconfig -o "$tmp/grub.cfg" 2>"$tmp/mkconfig.log"; then
+		entry=$(sed -n "/without PCI pass-through/,/^}/p" "$tmp/grub.cfg")
+		if echo "$entry" | grep -q "^menuentry 'Linux $version, without PCI pass-through" &&
+			echo "$entry" | grep -q "linux[[:space:]]*[^ ]*/vmlinuz-$version root=UUID=[^ ]* ro .*vfio_early.off$" &&
+			echo "$entry" | grep -q "initrd[[:space:]]*[^ ]*/initrd.img-$version"; then
+			pass "42_vfio-early: a menu entry for $version with vfio_early.off and its initrd"
+		else
+			fail "42_vfio-early: entry is: $entry"
+		fi
+	else
+		cat "$tmp/mkconfig.log"
+		fail "42_vfio-early: grub-mkconfig failed"
+	fi
+else
+	fail "42_vfio-early: vfio-earlyctl apply wrote no /etc/grub.d/42_vfio-early"
+fi
 exit $failed
