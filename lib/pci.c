@@ -54,21 +54,18 @@ static void pci_debug(char *msg, ...)
 
 #define PCI_UNGUARD() (pci_escape = NULL)
 
-int vfe_pci_open(struct vfe_pci *p, const char *root)
+/* A libpci access on ROOT/sys/bus/pci that reports errors instead of exiting; NULL on error. */
+static struct pci_access *new_access(const char *root)
 {
 	char path[VFE_PATH_MAX];
 	struct pci_access *volatile acc = NULL;
-	int r;
 
-	p->root = root;
-	p->acc = NULL;
-	r = vfe_path(path, sizeof(path), root, "/sys/bus/pci");
-	if (r < 0)
-		return r;
+	if (vfe_path(path, sizeof(path), root, "/sys/bus/pci") < 0)
+		return NULL;
 	PCI_GUARDED({
 		if (acc)
 			pci_cleanup(acc);
-		return -EIO;
+		return NULL;
 	});
 	acc = pci_alloc();
 	acc->error = pci_error;
@@ -78,8 +75,14 @@ int vfe_pci_open(struct vfe_pci *p, const char *root)
 	pci_set_param(acc, "sysfs.path", path);
 	pci_init(acc);
 	PCI_UNGUARD();
-	p->acc = acc;
-	return 0;
+	return acc;
+}
+
+int vfe_pci_open(struct vfe_pci *p, const char *root)
+{
+	p->root = root;
+	p->acc = new_access(root);
+	return p->acc ? 0 : -EIO;
 }
 
 void vfe_pci_close(struct vfe_pci *p)
@@ -248,27 +251,18 @@ int vfe_iommu_group_members(const char *root, int group, char (*slots)[VFE_SLOT_
 int vfe_pci_find_id(struct vfe_pci *p, const struct vfe_bind_rule *rule,
 		    char (*slots)[VFE_SLOT_LEN], int max)
 {
-	struct pci_access *volatile acc = NULL;
-	char path[VFE_PATH_MAX];
+	/* A separate access, so the scan's device list does not outlive this call. */
+	struct pci_access *volatile acc = new_access(p->root);
 	struct pci_filter f;
 	struct pci_dev *d;
 	volatile int n = 0;
 
-	if (vfe_path(path, sizeof(path), p->root, "/sys/bus/pci") < 0)
-		return -ENAMETOOLONG;
-	/* A separate access, so the scan's device list does not outlive this call. */
+	if (!acc)
+		return -EIO;
 	PCI_GUARDED({
-		if (acc)
-			pci_cleanup(acc);
+		pci_cleanup(acc);
 		return -EIO;
 	});
-	acc = pci_alloc();
-	acc->error = pci_error;
-	acc->warning = pci_warning;
-	acc->debug = pci_debug;
-	acc->method = PCI_ACCESS_SYS_BUS_PCI;
-	pci_set_param(acc, "sysfs.path", path);
-	pci_init(acc);
 	pci_scan_bus(acc);
 	pci_filter_init(acc, &f);
 	f.vendor = rule->vendor;

@@ -14,6 +14,7 @@ set -eu
 PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 RIG_TOP=$(cd "$here/../.." && pwd)
+# shellcheck disable=SC2034 # read by rig-lib.sh
 RIG_BUILD=$(cd "${1:?usage: tests/qemu/demo.sh BUILD_DIR}" && pwd)
 RIG_CACHE=${CACHE:-$RIG_TOP/.cache}
 mkdir -p "$RIG_CACHE"
@@ -80,7 +81,7 @@ name_of() { # name_of VVVV DDDD CCCCCC
 		cls && /^\t[0-9a-f]/ && substr($0, 2, 2) == s { sname = substr($0, 6) }
 		END {
 			if (dname != "") print vname " " dname
-			else if (sname != "") print sname " (" v ":" d ", not in pci.ids)"
+			else if (sname != "") print sname " (device not in pci.ids)"
 			else print "unknown device"
 		}' "$ids"
 }
@@ -96,8 +97,8 @@ echo "vfio-early demo: Debian's kernel $RIG_KVER under QEMU (TCG), the seed's ri
 echo "/etc/vfio-early.conf:"
 printf '%s\n' "$RIG_CONF_ALL" | sed '/^#/d; s/^/    /'
 echo
-printf '%-8s %-10s %-48s %-18s %-15s\n' slot id device "without vfio-early" "with vfio-early"
-printf '%-8s %-10s %-48s %-18s %-15s\n' ------- --------- ----------------------------------------------- \
+printf '%-8s %-10s %-48s %-18s %s\n' slot id device "without vfio-early" "with vfio-early"
+printf '%-8s %-10s %-48s %-18s %s\n' ------- --------- ----------------------------------------------- \
 	------------------ ---------------
 for pair in $RIG_HOST_DRIVERS; do
 	slot=${pair%%=*} host=${pair#*=}
@@ -107,7 +108,7 @@ for pair in $RIG_HOST_DRIVERS; do
 	name=$(name_of "${id%%:*}" "${id#*:}" "$class" | cut -c1-48)
 	a=$(rig_drv "$without" "$slot")
 	b=$(rig_drv "$with" "$slot")
-	printf '%-8s %-10s %-48s %-18s %-15s\n' "$slot" "$id" "$name" "$a" "$b"
+	printf '%-8s %-10s %-48s %-18s %s\n' "$slot" "$id" "$name" "$a" "$b"
 	role=$(printf '%s\n' "$roles" | sed -n "s/^$slot=//p")
 	printf '%-8s %-10s   %s\n' "" "" "$role"
 	want=vfio-pci
@@ -119,10 +120,8 @@ echo
 echo "without: $(rig_dmesg "$without" | sed -n 's/^\[ *[0-9.]*\] \(vfio-early: .*vfio_early.off.*\)/\1/p' | head -n 1)"
 echo "with:    $(rig_summary "$with")"
 sed -n 's/^RIG-CLIENT [^ ]* [0-9]* /VFIO client in the guest: /p' "$with"
-t0=$(rig_end_time "$without")
-t1=$(rig_end_time "$with")
 us=$(rig_report_num "$with" duration_us)
-[ -z "$us" ] || echo "the helper's own time: $(awk -v u="$us" 'BEGIN { printf "%.1f ms", u / 1000 }') (under TCG); end of the initramfs at ${t0:-?} s without, ${t1:-?} s with (one boot each, side by side)"
+[ -z "$us" ] || echo "the helper's own time (report duration_us): $(awk -v u="$us" 'BEGIN { printf "%.1f ms", u / 1000 }') in the emulated guest (QEMU TCG, no KVM)"
 echo "serial logs: $RIG_WORK/without/serial.log, $RIG_WORK/with/serial.log"
 if [ "$ok" = 1 ]; then
 	echo "demo: OK: the card and the USB card are on vfio-pci, the twin host controller on xhci_hcd"

@@ -46,32 +46,7 @@ static json_object *get(json_object *o, const char *key)
 	return v;
 }
 
-/* Run build/vfio-earlyctl --root ROOT ARGS... (NULL-terminated); output into out. */
-static int ctl(const struct vroot *r, ...)
-{
-	char cmd[4096], bin[512];
-	const char *env = getenv("VFE_BUILD");
-	va_list ap;
-	const char *a;
-	FILE *p;
-	size_t n;
-	int status;
-
-	snprintf(bin, sizeof(bin), "%s/vfio-earlyctl", env && env[0] ? env : "build");
-	snprintf(cmd, sizeof(cmd), "%s --root '%s'", bin, r->dir);
-	va_start(ap, r);
-	while ((a = va_arg(ap, const char *)))
-		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " '%s'", a);
-	va_end(ap);
-	strcat(cmd, " 2>&1 </dev/null");
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+#define ctl(r, ...) run_ctl(r, out, sizeof(out), __VA_ARGS__)
 
 /*
  * The kernel's side of one nr_hugepages file: SCRIPT says what the helper will do, 'r' a

@@ -258,24 +258,44 @@ char *vroot_snapshot(const struct vroot *r)
 	return buf;
 }
 
-int run_helper(const struct vroot *r, char *out, size_t outsize, ...)
+static int run_tool(const char *tool, const struct vroot *r, char *out, size_t outsize,
+		    va_list ap)
 {
-	char helper[512];
+	char bin[512];
 	char *argv[32];
 	int argc = 0;
-	va_list ap;
 	char *a;
 
-	snprintf(helper, sizeof(helper), "%s/vfio-early", env_or("VFE_BUILD", "build"));
-	argv[argc++] = helper;
+	snprintf(bin, sizeof(bin), "%s/%s", env_or("VFE_BUILD", "build"), tool);
+	argv[argc++] = bin;
 	argv[argc++] = "--root";
 	argv[argc++] = (char *)r->dir;
-	va_start(ap, outsize);
 	while ((a = va_arg(ap, char *)) && argc < 31)
 		argv[argc++] = a;
-	va_end(ap);
 	argv[argc] = NULL;
 	return run_argv(argv, out, outsize);
+}
+
+int run_helper(const struct vroot *r, char *out, size_t outsize, ...)
+{
+	va_list ap;
+	int status;
+
+	va_start(ap, outsize);
+	status = run_tool("vfio-early", r, out, outsize, ap);
+	va_end(ap);
+	return status;
+}
+
+int run_ctl(const struct vroot *r, char *out, size_t outsize, ...)
+{
+	va_list ap;
+	int status;
+
+	va_start(ap, outsize);
+	status = run_tool("vfio-earlyctl", r, out, outsize, ap);
+	va_end(ap);
+	return status;
 }
 
 const char *vroot_log(const struct vroot *r)

@@ -30,5 +30,7 @@ char *vroot_snapshot(const struct vroot *r);
  * stderr go to OUT (may be NULL). Returns the exit status, or -1.
  */
 int run_helper(const struct vroot *r, char *out, size_t outsize, ...);
+/* The same for build/vfio-earlyctl --root ROOT ARGS... (NULL-terminated). */
+int run_ctl(const struct vroot *r, char *out, size_t outsize, ...);
 /* The helper's kmsg lines (ROOT/dev/kmsg is a plain file in the fixtures). */
 const char *vroot_log(const struct vroot *r);
