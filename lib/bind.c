@@ -38,7 +38,8 @@ static void decide(struct vfe_target *t, enum vfe_action action, const char *fmt
 	va_end(ap);
 	if (action == VFE_FAILED)
 		ERR("%s: %s", t->rule->slot, t->reason);
-	else if (action == VFE_SKIPPED || action == VFE_REFUSED)
+	else if ((action == VFE_SKIPPED && strncmp(t->reason, "dry run:", 8)) ||
+		 action == VFE_REFUSED)
 		WRN("%s: %s: %s", t->rule->slot, vfe_action_name(action), t->reason);
 	else
 		INF("%s: %s", t->rule->slot, t->reason);
@@ -376,10 +377,9 @@ void vfe_plan_bind(struct vfe_bind_plan *plan, struct vfe_pci *pci, vfe_module_l
 		if (t->action != VFE_PENDING)
 			continue;
 		if (plan->dry_run) {
-			decide(t, VFE_SKIPPED, "dry run: would bind to vfio-pci%s%s",
-			       t->driver_before[0] ? " (from " : "", t->driver_before[0] ? t->driver_before : "");
-			if (t->driver_before[0])
-				strcat(t->reason, ")");
+			decide(t, VFE_SKIPPED, "dry run: would bind to vfio-pci%s%s%s",
+			       t->driver_before[0] ? " (from " : "", t->driver_before,
+			       t->driver_before[0] ? ")" : "");
 			snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->driver_before);
 			continue;
 		}

@@ -168,15 +168,18 @@ int vfe_pci_scan(struct vfe_pci *p)
 
 int vfe_pci_refresh_driver(struct vfe_pci *p, struct vfe_pci_info *info)
 {
-	(void)p;
-	PCI_GUARDED(return -EIO);
-	char *s;
+	char path[VFE_PATH_MAX];
+	int r;
 
-	pci_fill_info(info->dev, PCI_FILL_RESCAN | PCI_FILL_DRIVER);
-	s = pci_get_string_property(info->dev, PCI_FILL_DRIVER);
-	PCI_UNGUARD();
-	snprintf(info->driver, sizeof(info->driver), "%s", s ? s : "");
-	return 0;
+	/* One readlink: libpci's refill would resolve the whole sysfs path again, every poll. */
+	r = vfe_pathf(path, sizeof(path), p->root, "/sys/bus/pci/devices/%s/driver", info->slot);
+	if (r == 0)
+		r = vfe_read_link_name(path, info->driver, sizeof(info->driver));
+	if (r == -ENOENT) {
+		info->driver[0] = '\0';
+		r = 0;
+	}
+	return r;
 }
 
 bool vfe_pci_rule_matches(const struct vfe_bind_rule *rule, const struct vfe_pci_info *info)

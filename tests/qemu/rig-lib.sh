@@ -66,7 +66,7 @@ rig_cpio() {
 # rig_key GEN [EXTRA]: a checksum of everything the image of GEN is built from.
 rig_key() {
 	{
-		echo "$1 ${2:-} $RIG_KVER"
+		echo "$1 ${2:-} $RIG_KVER ${DRACUT_MODE:-} ${ITOOLS_MODULES:-} ${RIG_DRIVERS-default}"
 		cat "$RIG_BUILD/vfio-early"
 		case $1 in
 		busybox) cat "$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" ;;

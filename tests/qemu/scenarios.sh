@@ -160,9 +160,8 @@ setup() {
 	how="end" cmd=$(rig_cmdline "$gen") variant=""
 	mkdir -p "$dir/etc/rig"
 	conf=$RIG_CONF_ALL
-	case $name in
-	*@*) ;; # a boot-cost boot: no VFIO client
-	bind-all) printf '0000:04:00.0\n0000:03:00.0\n' > "$dir/etc/rig/client" ;;
+	case ${name%%@*} in # NAME@costN: a boot-cost boot, as NAME without the VFIO client
+	bind-all) [ "$name" != bind-all ] || printf '0000:04:00.0\n0000:03:00.0\n' > "$dir/etc/rig/client" ;;
 	off) cmd="$cmd vfio_early.off" ;;
 	skip) cmd="$cmd vfio_early.skip=0000:04:00.0" ;;
 	wrong-id) conf=$(printf '%s\n' "$conf" | sed 's/^bind 04:00.0 1b36:000d$/bind 04:00.0 1106:3483    # a VL805 was here/') ;;
@@ -356,13 +355,19 @@ run_pool 1 $cost_jobs
 t_cost=$(($(date +%s) - t_cost))
 
 # ---- boot cost (issue 3 item 7) ----
-# min_of: the smallest number on stdin, or nothing
-min_of() { sort -n | head -n 1; }
+# span: "lowest" and "lowest..highest" of the numbers on stdin (seconds)
+span() {
+	sort -n | awk 'NF { v[n++] = $1 } END {
+		if (!n) { print "-"; exit }
+		if (n == 1) printf "%.2f %.2f s\n", v[0], v[0]
+		else printf "%.2f %.2f..%.2f s\n", v[0], v[0], v[n - 1] }'
+}
 echo
-echo "Boot cost ($COST_RUNS boot(s) each, one QEMU at a time, QEMU TCG: expect 10-50x real hardware)"
-echo "  end of initramfs = kernel (printk) time of a marker written just before the root would be"
-echo "  mounted, after udev's coldplug; lowest of the runs"
-printf '  %-16s %14s %14s %12s %14s\n' generator "without helper" "with helper" difference "helper's own"
+echo "Boot cost: $COST_RUNS boot(s) each way per generator, one QEMU at a time (QEMU TCG, no KVM:"
+echo "  far slower than real hardware). \"End of initramfs\": the kernel (printk) time of a marker"
+echo "  written once udev's coldplug has settled, where the root would be mounted. \"Difference\":"
+echo "  lowest with minus lowest without. \"Helper's own\": the report's duration_us, lowest."
+printf '  %-16s %-22s %-22s %11s %13s\n' generator "without helper" "with helper" difference "helper's own"
 for gen in $gens; do
 	none="" with="" own=""
 	for d in "$RIG_WORK/$gen"/no-helper*; do
@@ -373,15 +378,14 @@ for gen in $gens; do
 		with="$with $(rig_end_time "$d/serial.log.txt")"
 		own="$own $(rig_report_num "$d/serial.log.txt" duration_us)"
 	done
-	none=$(echo "$none" | tr ' ' '\n' | sed '/^$/d' | min_of)
-	with=$(echo "$with" | tr ' ' '\n' | sed '/^$/d' | min_of)
-	own=$(echo "$own" | tr ' ' '\n' | sed '/^$/d' | min_of)
+	none=$(echo "$none" | tr ' ' '\n' | span)
+	with=$(echo "$with" | tr ' ' '\n' | span)
+	own=$(echo "$own" | tr ' ' '\n' | sed '/^$/d' | sort -n | head -n 1)
 	diff=n/a
-	[ -z "$none" ] || [ -z "$with" ] || diff=$(awk -v a="$none" -v b="$with" 'BEGIN { printf "%+.0f ms", (b - a) * 1000 }')
+	[ "$none" = - ] || [ "$with" = - ] ||
+		diff=$(awk -v a="${none%% *}" -v b="${with%% *}" 'BEGIN { printf "%+.0f ms", (b - a) * 1000 }')
 	[ -z "$own" ] || own=$(awk -v u="$own" 'BEGIN { printf "%.1f ms", u / 1000 }')
-	[ -z "$none" ] || none=$(awk -v t="$none" 'BEGIN { printf "%.2f s", t }')
-	[ -z "$with" ] || with=$(awk -v t="$with" 'BEGIN { printf "%.2f s", t }')
-	printf '  %-16s %14s %14s %12s %14s\n' "$gen" "${none:-n/a}" "${with:-n/a}" "$diff" "${own:-n/a}"
+	printf '  %-16s %-22s %-22s %11s %13s\n' "$gen" "${none#* }" "${with#* }" "$diff" "${own:-n/a}"
 done
 echo
 echo "scenarios: images $t_img s, scenario boots $t_boot s ($(echo "$jobs" | wc -w) boots, $JOBS at once), boot-cost boots $t_cost s ($(echo "$cost_jobs" | wc -w) boots), total $(($(date +%s) - t_start)) s; logs in $RIG_WORK"
