@@ -81,7 +81,7 @@ name_of() { # name_of VVVV DDDD CCCCCC
 		cls && /^\t[0-9a-f]/ && substr($0, 2, 2) == s { sname = substr($0, 6) }
 		END {
 			if (dname != "") print vname " " dname
-			else if (sname != "") print sname " (device not in pci.ids)"
+			else if (sname != "") print sname ", not in pci.ids"
 			else print "unknown device"
 		}' "$ids"
 }
@@ -97,20 +97,19 @@ echo "vfio-early demo: Debian's kernel $RIG_KVER under QEMU (TCG), the seed's ri
 echo "/etc/vfio-early.conf:"
 printf '%s\n' "$RIG_CONF_ALL" | sed '/^#/d; s/^/    /'
 echo
-printf '%-8s %-10s %-48s %-18s %s\n' slot id device "without vfio-early" "with vfio-early"
-printf '%-8s %-10s %-48s %-18s %s\n' ------- --------- ----------------------------------------------- \
-	------------------ ---------------
+printf '%-8s %-10s %-19s %-16s %s\n' slot id "without vfio-early" "with vfio-early" "device (role in the seed's setup)"
+printf '%-8s %-10s %-19s %-16s %s\n' ------- --------- ------------------ --------------- \
+	------------------------------------------------------------
 for pair in $RIG_HOST_DRIVERS; do
 	slot=${pair%%=*} host=${pair#*=}
 	idc=$(rig_ids "$with" "$slot")
 	id=${idc%% *} class=${idc#* }
 	[ -n "$idc" ] || { id="?:?" class=000000; }
-	name=$(name_of "${id%%:*}" "${id#*:}" "$class" | cut -c1-48)
+	name=$(name_of "${id%%:*}" "${id#*:}" "$class")
+	role=$(printf '%s\n' "$roles" | sed -n "s/^$slot=//p")
 	a=$(rig_drv "$without" "$slot")
 	b=$(rig_drv "$with" "$slot")
-	printf '%-8s %-10s %-48s %-18s %s\n' "$slot" "$id" "$name" "$a" "$b"
-	role=$(printf '%s\n' "$roles" | sed -n "s/^$slot=//p")
-	printf '%-8s %-10s   %s\n' "" "" "$role"
+	printf '%-8s %-10s %-19s %-16s %s\n' "$slot" "$id" "$a" "$b" "$name ($role)"
 	want=vfio-pci
 	[ "$slot" != 00:04.0 ] || want=$host
 	[ "$b" = "$want" ] || ok=0
