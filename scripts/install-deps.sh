@@ -16,7 +16,7 @@ kernel_headers_package() {
 
 group_packages() {
 	case $1 in
-	build) echo "gcc make pkg-config libpci-dev libkmod-dev libjson-c-dev pci.ids" ;;
+	build) echo "gcc libc6-dev make pkg-config libpci-dev libkmod-dev libjson-c-dev pci.ids" ;;
 	test) echo "clang libclang-rt-14-dev xz-utils shellcheck libvirt-clients libxml2-utils grub-common grub-pc-bin" ;;
 	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
 	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;

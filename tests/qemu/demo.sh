@@ -85,11 +85,11 @@ name_of() { # name_of VVVV DDDD CCCCCC
 			else print "unknown device"
 		}' "$ids"
 }
-roles="00:04.0=the host's own USB (twin of the card's)
-03:00.0=the VM's GPU: VGA, boot VGA
-03:00.1=the VM's GPU: HDMI audio
-03:00.2=the VM's GPU: USB
-04:00.0=the VL805 stand-in (USB card)"
+roles="00:04.0=the host's own USB, twin of the card's
+03:00.0=VM's GPU: VGA, boot VGA
+03:00.1=VM's GPU: HDMI audio
+03:00.2=VM's GPU: USB
+04:00.0=VM's USB card, the VL805 stand-in"
 
 ok=1
 echo
@@ -97,7 +97,7 @@ echo "vfio-early demo: Debian's kernel $RIG_KVER under QEMU (TCG), the seed's ri
 echo "/etc/vfio-early.conf:"
 printf '%s\n' "$RIG_CONF_ALL" | sed '/^#/d; s/^/    /'
 echo
-printf '%-8s %-10s %-19s %-16s %s\n' slot id "without vfio-early" "with vfio-early" "device (role in the seed's setup)"
+printf '%-8s %-10s %-19s %-16s %s\n' slot id "without vfio-early" "with vfio-early" "device [role in the seed's setup]"
 printf '%-8s %-10s %-19s %-16s %s\n' ------- --------- ------------------ --------------- \
 	------------------------------------------------------------
 for pair in $RIG_HOST_DRIVERS; do
@@ -109,7 +109,7 @@ for pair in $RIG_HOST_DRIVERS; do
 	role=$(printf '%s\n' "$roles" | sed -n "s/^$slot=//p")
 	a=$(rig_drv "$without" "$slot")
 	b=$(rig_drv "$with" "$slot")
-	printf '%-8s %-10s %-19s %-16s %s\n' "$slot" "$id" "$a" "$b" "$name ($role)"
+	printf '%-8s %-10s %-19s %-16s %s\n' "$slot" "$id" "$a" "$b" "$name [$role]"
 	want=vfio-pci
 	[ "$slot" != 00:04.0 ] || want=$host
 	[ "$b" = "$want" ] || ok=0
@@ -120,7 +120,7 @@ echo "without: $(rig_dmesg "$without" | sed -n 's/^\[ *[0-9.]*\] \(vfio-early: .
 echo "with:    $(rig_summary "$with")"
 sed -n 's/^RIG-CLIENT [^ ]* [0-9]* /VFIO client in the guest: /p' "$with"
 us=$(rig_report_num "$with" duration_us)
-[ -z "$us" ] || echo "the helper's own time (report duration_us): $(awk -v u="$us" 'BEGIN { printf "%.1f ms", u / 1000 }') in the emulated guest (QEMU TCG, no KVM)"
+[ -z "$us" ] || echo "the helper's own time (report duration_us): $(awk -v u="$us" 'BEGIN { printf "%.1f ms", u / 1000 }') in the emulated guest (QEMU TCG, no KVM; varies with the host's load)"
 echo "serial logs: $RIG_WORK/without/serial.log, $RIG_WORK/with/serial.log"
 if [ "$ok" = 1 ]; then
 	echo "demo: OK: the card and the USB card are on vfio-pci, the twin host controller on xhci_hcd"

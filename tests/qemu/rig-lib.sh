@@ -162,7 +162,7 @@ rig_image() {
 	rig_say "$r_gen${r_variant:+ ($r_variant)} image built in $(cat "$r_dir/build.seconds") s"
 }
 
-# rig_dracut_hook UNPACKED NAME: the pre-udev hook file of ours in a dracut image.
+# rig_dracut_hook UNPACKED: the path (in the image) of our pre-udev hook in a dracut image.
 rig_dracut_hook() {
 	for r_f in "$1"/lib/dracut/hooks/pre-udev/*vfio-early*.sh "$1"/var/lib/dracut/hooks/pre-udev/*vfio-early*.sh; do
 		[ -f "$r_f" ] && { echo "${r_f#"$1"}"; return 0; }
