@@ -41,7 +41,10 @@ done
 # Shell code that runs in early boot or builds fixtures must be clean.
 files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/qemu/guest/*.sh tests/grub/*.sh bench/*.sh 2>/dev/null)
 # shellcheck disable=SC2086 # list of files
-shellcheck -S warning $files
+shellcheck -S warning $files \
+	initramfs/initramfs-tools/hooks/vfio-early initramfs/initramfs-tools/scripts/init-top/00vfio-early \
+	initramfs/dracut/90vfio-early/*.sh initramfs/mkinitcpio/hooks/vfio-early completion/vfio-earlyctl.bash &&
+	shellcheck -S warning -s bash initramfs/mkinitcpio/install/vfio-early
 count "shellcheck" $?
 
 # A script that prints "PASS: ..." / "FAIL: ..." lines: each line is one test.

@@ -69,7 +69,8 @@ rig_key() {
 		echo "$1 ${2:-} $RIG_KVER ${DRACUT_MODE:-} ${ITOOLS_MODULES:-} ${RIG_DRIVERS-default}"
 		cat "$RIG_BUILD/vfio-early"
 		case $1 in
-		busybox) cat "$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" ;;
+		busybox) cat "$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_TOP/tests/qemu/rig-lib.sh" \
+			"$RIG_TOP/initramfs/mkinitcpio/hooks/vfio-early" ;;
 		initramfs-tools | dracut)
 			cat "$RIG_TOP/tests/qemu/mkinitrd-$1.sh"
 			find "$RIG_TOP/initramfs" "$RIG_TOP/modules-load" -type f | LC_ALL=C sort |
@@ -124,13 +125,16 @@ rig_image() {
 		# /early.sh runs where a pre-udev hook would, before any module is loaded;
 		# /init then loads the host drivers (what udev's coldplug would do) and
 		# runs /scenario.sh, here the rig's end-of-initramfs script.
-		printf '#!/bin/sh\n# the pre-udev step: the boot helper, its status ignored\n/usr/sbin/vfio-early || :\n' > "$r_s/early.sh"
+		# It runs our mkinitcpio runtime hook the way mkinitcpio's busybox init runs an early
+		# hook: sourced, then run_earlyhook.
+		printf '#!/bin/sh\n# the pre-udev step: mkinitcpio'"'"'s early hook, its status ignored\n. /hooks/vfio-early\nrun_earlyhook || :\n' > "$r_s/early.sh"
 		printf '#!/bin/sh\nexec /rig/busybox sh /rig/end.sh\n' > "$r_s/scenario.sh"
 		r_mods="xhci_pci snd_hda_intel bochs"
 		[ "$r_variant" = novfio ] || r_mods="vfio-pci vfio_iommu_type1 $r_mods"
 		MODULES=$r_mods LOAD="xhci_pci snd_hda_intel bochs" \
 			"$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_CACHE" "$RIG_IMAGE" \
 			"$RIG_BUILD/vfio-early:/usr/sbin/vfio-early" "$r_s/early.sh:/early.sh" \
+			"$RIG_TOP/initramfs/mkinitcpio/hooks/vfio-early:/hooks/vfio-early" \
 			"$r_s/scenario.sh:/scenario.sh" 2> "$r_dir/build.log" ||
 			{ cat "$r_dir/build.log" >&2; return 1; }
 		;;
@@ -183,7 +187,7 @@ rig_overlay() {
 		# /scenario.sh in the image already runs /rig/end.sh.
 		case " $r_how " in
 		*" preload "*)
-			printf '#!/bin/sh\nmodprobe xhci_pci\n/usr/sbin/vfio-early || :\n' > "$r_dir/early.sh" ;;
+			printf '#!/bin/sh\nmodprobe xhci_pci\n. /hooks/vfio-early\nrun_earlyhook || :\n' > "$r_dir/early.sh" ;;
 		*" nohelper "*) printf '#!/bin/sh\n:\n' > "$r_dir/early.sh" ;;
 		esac
 		;;
