@@ -178,13 +178,38 @@ static int plan_whole_file(struct plan *p, const char *path, const char *content
 	return 0;
 }
 
+typedef int (*cmdline_editor)(const char *path, const struct vfe_ktokens *wanted,
+			      struct vfe_text_edit *e, char *err, size_t errsize);
+
+/* A file holding a command line of which only our tokens are ours. */
+static int plan_cmdline_edit(struct plan *p, const char *path, cmdline_editor edit,
+			     const struct vfe_ktokens *tokens)
+{
+	struct change *c = add_change(p, path);
+	char err[320];
+	int r;
+
+	c->existed = true;
+	r = edit(path, tokens, &c->e, err, sizeof(err));
+	if (r < 0) {
+		ERR("%s", err);
+		vfe_text_edit_free(&c->e);
+		p->n--;
+		return r;
+	}
+	if (!vfe_text_edit_changed(&c->e)) {
+		vfe_text_edit_free(&c->e);
+		p->n--;
+	}
+	return 0;
+}
+
 static int build_plan(struct ctl_globals *g, struct plan *p)
 {
 	static struct vfe_config conf;
 	char path[VFE_PATH_MAX], err[320], *softdeps = NULL;
 	struct vfe_inventory inv;
 	struct vfe_ktokens tokens;
-	struct change *c;
 	unsigned int i;
 	bool bootloader = false;
 	int r;
@@ -207,17 +232,9 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 	vfe_path(path, sizeof(path), g->root, "/etc/default/grub");
 	if (vfe_exists(path)) {
 		bootloader = p->grub = true;
-		c = add_change(p, path);
-		c->existed = true;
-		r = vfe_grub_file_edit(path, &tokens, &c->e, err, sizeof(err));
-		if (r < 0) {
-			ERR("%s", err);
+		r = plan_cmdline_edit(p, path, vfe_grub_file_edit, &tokens);
+		if (r < 0)
 			goto out;
-		}
-		if (!vfe_text_edit_changed(&c->e)) {
-			vfe_text_edit_free(&c->e);
-			p->n--;
-		}
 		vfe_path(path, sizeof(path), g->root, "/etc/grub.d/42_vfio-early");
 		r = plan_whole_file(p, path, grub_off_entry, true);
 		if (r < 0)
@@ -226,17 +243,9 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 	vfe_path(path, sizeof(path), g->root, VFE_KERNEL_CMDLINE_PATH);
 	if (vfe_exists(path)) {
 		bootloader = true;
-		c = add_change(p, path);
-		c->existed = true;
-		r = vfe_kernel_cmdline_file_edit(path, &tokens, &c->e, err, sizeof(err));
-		if (r < 0) {
-			ERR("%s", err);
+		r = plan_cmdline_edit(p, path, vfe_kernel_cmdline_file_edit, &tokens);
+		if (r < 0)
 			goto out;
-		}
-		if (!vfe_text_edit_changed(&c->e)) {
-			vfe_text_edit_free(&c->e);
-			p->n--;
-		}
 	}
 	if (!bootloader) {
 		WRN("neither /etc/default/grub nor /etc/kernel/cmdline: add these to the kernel "
