@@ -113,8 +113,8 @@ static void set_bool(struct vfe_switches *sw, const char *name, const char *val,
 	if (parse_bool(val, flag) < 0) {
 		/* Unknown value: take the cautious reading (off, dry run, debug: all do less). */
 		*flag = true;
-		snprintf(sw->notes, sizeof(sw->notes), "%s%s=%.40s: not a boolean, taken as on", PREFIX,
-			 name, val);
+		snprintf(sw->notes, sizeof(sw->notes), "%s%s=%.40s: not a boolean, taken as on",
+			 PREFIX, name, val);
 	}
 }
 
@@ -235,7 +235,8 @@ static void parse_cpus(struct vfe_switches *sw, const char *val)
 	}
 	err = val ? vfe_cpulist_parse(val, &sw->cpus) : "expects <cpulist> or off";
 	if (err)
-		snprintf(sw->cpus_error, sizeof(sw->cpus_error), "'%.40s': %s", val ? val : "", err);
+		snprintf(sw->cpus_error, sizeof(sw->cpus_error), "'%.40s': %s", val ? val : "",
+			 err);
 }
 
 static void apply_switch(struct vfe_switches *sw, const char *name, char *val)

@@ -28,7 +28,7 @@ struct vfe_switches {
 	char cpus_error[VFE_ERR_LEN]; /* malformed: skip the step */
 
 	unsigned int n_unknown;
-	char unknown[64]; /* the last unknown vfio_early.* name */
+	char unknown[64];	 /* the last unknown vfio_early.* name */
 	char notes[VFE_ERR_LEN]; /* a bool switch with a value it does not know */
 };
 

@@ -365,8 +365,8 @@ int vfe_irqs_reaching(const char *root, const struct vfe_cpuset *cpus, unsigned 
 		return -errno;
 	hit = calloc((size_t)n + 1, sizeof(*hit));
 	for (i = 0; i < n; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s/smp_affinity_list", dir,
-			     irqs[i]->d_name) < (int)sizeof(path) &&
+		if (snprintf(path, sizeof(path), "%s/%s/smp_affinity_list", dir, irqs[i]->d_name) <
+			(int)sizeof(path) &&
 		    vfe_read_file(path, buf, sizeof(buf)) > 0 && !vfe_cpulist_parse(buf, &mask)) {
 			(*total)++;
 			for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)

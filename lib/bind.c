@@ -20,14 +20,14 @@
 const char *vfe_action_name(enum vfe_action action)
 {
 	static const char *const names[] = {
-		[VFE_PENDING] = "pending", [VFE_BOUND] = "bound",     [VFE_ALREADY] = "already",
-		[VFE_SKIPPED] = "skipped", [VFE_REFUSED] = "refused", [VFE_FAILED] = "failed",
+	    [VFE_PENDING] = "pending", [VFE_BOUND] = "bound",	  [VFE_ALREADY] = "already",
+	    [VFE_SKIPPED] = "skipped", [VFE_REFUSED] = "refused", [VFE_FAILED] = "failed",
 	};
 	return names[action];
 }
 
 static void decide(struct vfe_target *t, enum vfe_action action, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void decide(struct vfe_target *t, enum vfe_action action, const char *fmt, ...)
 {
 	va_list ap;
@@ -83,8 +83,10 @@ static void explain_missing(struct vfe_target *t, struct vfe_pci *pci)
 		strcat(where, found[i]);
 	}
 	if (n > 0)
-		decide(t, VFE_SKIPPED, "missing: no device at the slot; %s is at %s (moved? run "
-				       "vfio-earlyctl regenerate)", t->rule->id, where);
+		decide(t, VFE_SKIPPED,
+		       "missing: no device at the slot; %s is at %s (moved? run "
+		       "vfio-earlyctl regenerate)",
+		       t->rule->id, where);
 	else
 		decide(t, VFE_SKIPPED, "missing: no device at the slot");
 }
@@ -168,8 +170,9 @@ refuse:
 		struct vfe_target *t = &plan->targets[i];
 
 		if (t->action == VFE_PENDING && t->info.group == group)
-			decide(t, VFE_REFUSED, "IOMMU group %d is not viable: not in the config: %s",
-			       group, missing);
+			decide(t, VFE_REFUSED,
+			       "IOMMU group %d is not viable: not in the config: %s", group,
+			       missing);
 	}
 }
 
@@ -185,7 +188,8 @@ void vfe_plan_check_safety(struct vfe_bind_plan *plan, struct vfe_pci *pci)
 		for (i = 0; i < plan->n; i++)
 			if (plan->targets[i].action == VFE_PENDING)
 				decide(&plan->targets[i], VFE_REFUSED,
-				       "no IOMMU groups: enable the IOMMU (VT-d/AMD-Vi in the firmware; "
+				       "no IOMMU groups: enable the IOMMU (VT-d/AMD-Vi in the "
+				       "firmware; "
 				       "intel_iommu=on on Intel)");
 		return;
 	}
@@ -197,8 +201,10 @@ void vfe_plan_check_safety(struct vfe_bind_plan *plan, struct vfe_pci *pci)
 		if (vfe_pci_is_bridge(&t->info))
 			decide(t, VFE_REFUSED, "a PCI bridge is never passed through");
 		else if (t->info.boot_vga == 1 && !t->rule->allow_boot_vga)
-			decide(t, VFE_REFUSED, "boot VGA (the host's console); add allow-boot-vga to "
-					       "line %u to pass it anyway", t->rule->line);
+			decide(t, VFE_REFUSED,
+			       "boot VGA (the host's console); add allow-boot-vga to "
+			       "line %u to pass it anyway",
+			       t->rule->line);
 		else if (t->info.group < 0)
 			decide(t, VFE_REFUSED, "no IOMMU group");
 	}
@@ -210,7 +216,8 @@ void vfe_plan_check_safety(struct vfe_bind_plan *plan, struct vfe_pci *pci)
 		if (!t->found || t->info.group < 0)
 			continue;
 		for (j = 0; j < i; j++)
-			seen |= plan->targets[j].found && plan->targets[j].info.group == t->info.group;
+			seen |=
+			    plan->targets[j].found && plan->targets[j].info.group == t->info.group;
 		if (!seen)
 			check_group(plan, pci, t->info.group);
 	}
@@ -306,7 +313,8 @@ static void undo_overrides(struct vfe_bind_plan *plan, struct vfe_pci *pci, cons
 
 		if (t->action != VFE_PENDING)
 			continue;
-		if (t->override_set && device_attr(plan, t, "driver_override", path, sizeof(path)) == 0)
+		if (t->override_set &&
+		    device_attr(plan, t, "driver_override", path, sizeof(path)) == 0)
 			r = vfe_sysfs_write(path, "\n");
 		if (r < 0)
 			WRN("%s: cannot clear driver_override: %s", t->info.slot, strerror(-r));
@@ -388,8 +396,9 @@ void vfe_plan_bind(struct vfe_bind_plan *plan, struct vfe_pci *pci, vfe_module_l
 			WRN("%s: drivers_probe: %s", t->info.slot, strerror(-r));
 		if (wait_for_driver(pci, t, VFIO_DRIVER)) {
 			snprintf(t->driver_after, sizeof(t->driver_after), "%s", VFIO_DRIVER);
-			decide(t, VFE_BOUND, "bound to vfio-pci%s%s%s", t->driver_before[0] ? " (was " : "",
-			       t->driver_before, t->driver_before[0] ? ")" : "");
+			decide(t, VFE_BOUND, "bound to vfio-pci%s%s%s",
+			       t->driver_before[0] ? " (was " : "", t->driver_before,
+			       t->driver_before[0] ? ")" : "");
 		} else {
 			snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
 			decide(t, VFE_FAILED, "vfio-pci did not bind it (driver now: %s)",

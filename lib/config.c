@@ -91,8 +91,8 @@ const char *vfe_bind_rule_parse(struct vfe_bind_rule *rule, const char *slot, co
 	rule->vendor = f.vendor;
 	rule->device = f.device;
 	rule->device_class = f.device_class;
-	snprintf(rule->slot, sizeof(rule->slot), "%04x:%02x:%02x.%d", f.domain & 0xffff, f.bus, f.slot,
-		 f.func);
+	snprintf(rule->slot, sizeof(rule->slot), "%04x:%02x:%02x.%d", f.domain & 0xffff, f.bus,
+		 f.slot, f.func);
 	strcpy(rule->id, id);
 	return NULL;
 }
@@ -202,7 +202,8 @@ static int parse_hugepages(struct parse_state *st, char **w, int n)
 			*at = '\0';
 			err = vfe_count_parse(at + 1, &node);
 			if (err || node > 1023)
-				return fail(st, "hugepages: '%s': node must be a number from 0 to 1023",
+				return fail(st,
+					    "hugepages: '%s': node must be a number from 0 to 1023",
 					    at + 1);
 			hp.node = (int)node;
 		}
@@ -213,8 +214,9 @@ static int parse_hugepages(struct parse_state *st, char **w, int n)
 			if (c->hugepages[i].node == hp.node)
 				return fail(st, "hugepages: node %d given twice", hp.node);
 			if ((c->hugepages[i].node < 0) != (hp.node < 0))
-				return fail(st, "hugepages: a count without @node cannot be mixed with "
-						"per-node counts");
+				return fail(st,
+					    "hugepages: a count without @node cannot be mixed with "
+					    "per-node counts");
 		}
 		if (c->n_hugepages == VFE_MAX_HUGEPAGES)
 			return fail(st, "hugepages: too many entries");

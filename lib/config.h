@@ -6,10 +6,10 @@
 
 #include "cpulist.h"
 
-#define VFE_MAX_BINDS 256
-#define VFE_MAX_HUGEPAGES 64
+#define VFE_MAX_BINDS	     256
+#define VFE_MAX_HUGEPAGES    64
 #define VFE_CONFIG_MAX_BYTES (1024 * 1024)
-#define VFE_SLOT_LEN 16 /* "dddd:bb:dd.f" */
+#define VFE_SLOT_LEN	     16 /* "dddd:bb:dd.f" */
 
 /* One device for the VM: slot AND id must both match. */
 struct vfe_bind_rule {

@@ -44,7 +44,8 @@ const char *vfe_cpulist_parse(const char *s, struct vfe_cpuset *set)
 				return "range end before its start";
 			if (*s == ':') {
 				s++;
-				if ((err = parse_cpu(&s, &used)) || *s++ != '/' || (err = parse_cpu(&s, &group)))
+				if ((err = parse_cpu(&s, &used)) || *s++ != '/' ||
+				    (err = parse_cpu(&s, &group)))
 					return err ? err : "expected N-M:used/group";
 				if (!used || used > group)
 					return "bad used/group in range";
@@ -162,8 +163,9 @@ const char *vfe_cpumask_parse(const char *s, struct vfe_cpuset *set)
 		while (isxdigit((unsigned char)*s)) {
 			if (++digits > 8)
 				return "more than 8 hex digits in a group";
-			v = v << 4 | (uint32_t)(isdigit((unsigned char)*s) ? *s - '0'
-									 : (tolower((unsigned char)*s) - 'a' + 10));
+			v = v << 4 | (uint32_t)(isdigit((unsigned char)*s)
+						    ? *s - '0'
+						    : (tolower((unsigned char)*s) - 'a' + 10));
 			s++;
 		}
 		if (!digits)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The whole bus, for the CLI: libpci scan and names, IOMMU groups, USB devices behind controllers. */
+/* The whole bus, for the CLI: libpci scan and names, IOMMU groups, USB devices behind controllers.
+ */
 #include "inventory.h"
 
 #include <dirent.h>
@@ -36,9 +37,9 @@ static void usb_add(struct vfe_dev *d, const char *dir)
 	d->usb = grown;
 	u = &d->usb[d->n_usb];
 	memset(u, 0, sizeof(*u));
-#define READ_HEX(attr, field)                                                                      \
-	snprintf(path, sizeof(path), "%s/" attr, dir);                                             \
-	if (vfe_read_file(path, buf, sizeof(buf)) >= 0)                                            \
+#define READ_HEX(attr, field)                           \
+	snprintf(path, sizeof(path), "%s/" attr, dir);  \
+	if (vfe_read_file(path, buf, sizeof(buf)) >= 0) \
 		u->field = (unsigned int)strtoul(buf, NULL, 16);
 	READ_HEX("idVendor", vendor)
 	READ_HEX("idProduct", product)

@@ -44,12 +44,12 @@ static void pci_debug(char *msg, ...)
 	(void)msg;
 }
 
-#define PCI_GUARDED(on_error)                 \
-	jmp_buf _jb;                          \
-	if (setjmp(_jb)) {                    \
-		pci_escape = NULL;            \
-		on_error;                     \
-	}                                     \
+#define PCI_GUARDED(on_error)      \
+	jmp_buf _jb;               \
+	if (setjmp(_jb)) {         \
+		pci_escape = NULL; \
+		on_error;          \
+	}                          \
 	pci_escape = &_jb
 
 #define PCI_UNGUARD() (pci_escape = NULL)
@@ -89,7 +89,7 @@ void vfe_pci_close(struct vfe_pci *p)
 {
 	if (!p->acc)
 		return;
-	PCI_GUARDED(return);
+	PCI_GUARDED(return );
 	pci_cleanup(p->acc);
 	PCI_UNGUARD();
 	p->acc = NULL;

@@ -30,15 +30,14 @@ static json_object *device_json(const struct vfe_target *t)
 	} else {
 		json_object_object_add(d, "found_id", NULL);
 	}
-	json_object_object_add(d, "group", t->found && t->info.group >= 0
-						   ? json_object_new_int(t->info.group)
-						   : NULL);
+	json_object_object_add(
+	    d, "group", t->found && t->info.group >= 0 ? json_object_new_int(t->info.group) : NULL);
 	json_object_object_add(d, "driver_before", str_or_null(t->driver_before));
 	json_object_object_add(d, "driver_after", str_or_null(t->driver_after));
 	json_object_object_add(d, "action", json_object_new_string(vfe_action_name(t->action)));
 	json_object_object_add(d, "reason", json_object_new_string(t->reason));
-	json_object_object_add(d, "line", t->rule->line ? json_object_new_int((int)t->rule->line)
-						       : NULL);
+	json_object_object_add(d, "line",
+			       t->rule->line ? json_object_new_int((int)t->rule->line) : NULL);
 	return d;
 }
 
@@ -52,14 +51,16 @@ static json_object *hugepages_json(const struct vfe_run *run)
 		json_object *h = json_object_new_object();
 
 		json_object_object_add(h, "size_kb", json_object_new_int64((int64_t)hp->size_kb));
-		json_object_object_add(h, "node", hp->node >= 0 ? json_object_new_int(hp->node) : NULL);
-		json_object_object_add(h, "requested", json_object_new_int64((int64_t)hp->requested));
-		json_object_object_add(h, "before", hp->before >= 0 ? json_object_new_int64(hp->before)
-								    : NULL);
-		json_object_object_add(h, "reserved",
-				       hp->reserved >= 0 ? json_object_new_int64(hp->reserved) : NULL);
-		json_object_object_add(h, "error", hp->error ? json_object_new_string(strerror(-hp->error))
-							     : NULL);
+		json_object_object_add(h, "node",
+				       hp->node >= 0 ? json_object_new_int(hp->node) : NULL);
+		json_object_object_add(h, "requested",
+				       json_object_new_int64((int64_t)hp->requested));
+		json_object_object_add(h, "before",
+				       hp->before >= 0 ? json_object_new_int64(hp->before) : NULL);
+		json_object_object_add(
+		    h, "reserved", hp->reserved >= 0 ? json_object_new_int64(hp->reserved) : NULL);
+		json_object_object_add(
+		    h, "error", hp->error ? json_object_new_string(strerror(-hp->error)) : NULL);
 		json_object_array_add(a, h);
 	}
 	return a;

@@ -5,13 +5,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define VFE_PATH_MAX 4096
+#define VFE_PATH_MAX	  4096
 #define VFE_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ROOT + ABS into BUF ("" or NULL root means /); -ENAMETOOLONG when it does not fit. */
 int vfe_path(char *buf, size_t size, const char *root, const char *abs);
 int vfe_pathf(char *buf, size_t size, const char *root, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Read at most SIZE-1 bytes of PATH into BUF, trailing newline removed; length or -errno. */
 ssize_t vfe_read_file(const char *path, char *buf, size_t size);

@@ -65,11 +65,11 @@ static int load_one(struct kmod_ctx *ctx, const char *name, char *err, size_t er
 
 	r = kmod_module_new_from_lookup(ctx, name, &list);
 	if (r < 0 || !list) {
-		snprintf(err, errsize, "module %s not found%s", name, r < 0 ? ": lookup failed" : "");
+		snprintf(err, errsize, "module %s not found%s", name,
+			 r < 0 ? ": lookup failed" : "");
 		return r < 0 ? r : -ENOENT;
 	}
-	kmod_list_foreach(l, list)
-	{
+	kmod_list_foreach (l, list) {
 		struct kmod_module *mod = kmod_module_get_module(l);
 
 		DBG("loading module %s", kmod_module_get_name(mod));

@@ -55,15 +55,15 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 			continue;
 		if (kmod_module_new_from_lookup(ctx, alias, &list) < 0)
 			continue;
-		kmod_list_foreach(l, list)
-		{
+		kmod_list_foreach (l, list) {
 			struct kmod_module *m = kmod_module_get_module(l);
 			const char *name = kmod_module_get_name(m);
 			size_t k;
 
 			for (k = 0; k < n_drivers && strcmp(drivers[k], name); k++)
 				;
-			/* vfio-pci's only alias is "vfio_pci:", so it never shows up, but be sure */
+			/* vfio-pci's only alias is "vfio_pci:", so it never shows up, but be sure
+			 */
 			if (k == n_drivers && n_drivers < MAX_DRIVERS && strcmp(name, "vfio_pci"))
 				drivers[n_drivers++] = strdup(name);
 			kmod_module_unref(m);
@@ -76,10 +76,11 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 	text = malloc(cap);
 	if (!text)
 		return -ENOMEM;
-	len = (size_t)snprintf(text, cap,
-			       "# Written by vfio-earlyctl apply from /etc/vfio-early.conf; do not "
-			       "edit.\n# A safety net: vfio-pci loads before the host drivers of the "
-			       "configured devices.\n");
+	len =
+	    (size_t)snprintf(text, cap,
+			     "# Written by vfio-earlyctl apply from /etc/vfio-early.conf; do not "
+			     "edit.\n# A safety net: vfio-pci loads before the host drivers of the "
+			     "configured devices.\n");
 	for (i = 0; i < n_drivers; i++) {
 		len += (size_t)snprintf(text + len, cap - len, "softdep %s pre: vfio-pci%s\n",
 					drivers[i], with_module ? " vfio_early" : "");
@@ -87,9 +88,10 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 	}
 	/* The kernel module takes the same rules as the helper's vfio_early.bind= switch. */
 	for (i = 0; with_module && i < n; i++)
-		len += (size_t)snprintf(text + len, cap - len, "%s%s/%s%s",
-					i ? "," : "options vfio_early bind=", binds[i].slot,
-					binds[i].id, binds[i].allow_boot_vga ? "/allow-boot-vga" : "");
+		len +=
+		    (size_t)snprintf(text + len, cap - len, "%s%s/%s%s",
+				     i ? "," : "options vfio_early bind=", binds[i].slot,
+				     binds[i].id, binds[i].allow_boot_vga ? "/allow-boot-vga" : "");
 	if (with_module && n)
 		len += (size_t)snprintf(text + len, cap - len, "\n");
 	*out = text;

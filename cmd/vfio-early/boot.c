@@ -67,8 +67,8 @@ static void summary(const struct vfe_run *run)
 {
 	char line[512], cpus[256];
 	unsigned int ok = vfe_plan_count(&plan, VFE_BOUND) + vfe_plan_count(&plan, VFE_ALREADY);
-	int n = snprintf(line, sizeof(line), "%s %u/%u", run->dry_run ? "dry run: in place" : "bound",
-			 ok, plan.n);
+	int n = snprintf(line, sizeof(line), "%s %u/%u",
+			 run->dry_run ? "dry run: in place" : "bound", ok, plan.n);
 	unsigned int i;
 
 	/* "hugepages 2M 8192/8192": reserved/requested, as "bound" counts ok/asked. */
@@ -88,7 +88,8 @@ static void summary(const struct vfe_run *run)
 			      run->affinity->refused[0] ? " refused" : "");
 	}
 	if (n < (int)sizeof(line))
-		snprintf(line + n, sizeof(line) - n, ", %.1f ms", (double)run->duration_us / 1000.0);
+		snprintf(line + n, sizeof(line) - n, ", %.1f ms",
+			 (double)run->duration_us / 1000.0);
 	INF("%s", line);
 }
 
@@ -146,14 +147,16 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 	}
 	vfe_plan_init(&plan, opts->root, run.dry_run, rules, n_rules);
 	if (switches.bind_error[0]) {
-		snprintf(err, sizeof(err), "malformed vfio_early.bind=: %s; binding nothing this boot",
+		snprintf(err, sizeof(err),
+			 "malformed vfio_early.bind=: %s; binding nothing this boot",
 			 switches.bind_error);
 		WRN("%s", err);
 		vfe_plan_skip(&plan, NULL, err);
 		status = 1;
 	}
 	if (switches.skip_error[0]) {
-		snprintf(err, sizeof(err), "malformed vfio_early.skip=: %s; binding nothing this boot",
+		snprintf(err, sizeof(err),
+			 "malformed vfio_early.skip=: %s; binding nothing this boot",
 			 switches.skip_error);
 		WRN("%s", err);
 		vfe_plan_skip(&plan, NULL, err);
@@ -200,7 +203,8 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 	vm_cpus = config.has_vm_cpus ? &config.vm_cpus : NULL;
 	if (switches.have_cpus) {
 		if (switches.cpus_error[0]) {
-			WRN("malformed vfio_early.cpus=: %s; affinity step skipped", switches.cpus_error);
+			WRN("malformed vfio_early.cpus=: %s; affinity step skipped",
+			    switches.cpus_error);
 			vm_cpus = NULL;
 			status = 1;
 		} else if (switches.cpus_off) {

@@ -21,7 +21,8 @@ static void usage(FILE *out)
 	      "before udev and the host drivers. Runs from the initramfs at every boot.\n"
 	      "\n"
 	      "Options:\n"
-	      "  -r, --root DIR     resolve /sys, /proc, /etc, /run, /dev/kmsg, /lib/modules under DIR\n"
+	      "  -r, --root DIR     resolve /sys, /proc, /etc, /run, /dev/kmsg, /lib/modules under "
+	      "DIR\n"
 	      "  -c, --config FILE  read FILE instead of ROOT/etc/vfio-early.conf\n"
 	      "  -n, --dry-run      decide and log everything, write nothing (report on stdout)\n"
 	      "  -v, --verbose      log every decision and every sysfs write\n"
@@ -39,10 +40,10 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"root", required_argument, NULL, 'r'}, {"config", required_argument, NULL, 'c'},
-		{"dry-run", no_argument, NULL, 'n'},	{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},	{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	{NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, 'r'}, {"config", required_argument, NULL, 'c'},
+	    {"dry-run", no_argument, NULL, 'n'},    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
 	};
 	struct vfe_boot_opts opts = {.root = "/"};
 	int c, status;
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Try 'vfio-early --help' for more information.\n");
 		return 2;
 	}
-	if (!opts.root[0] || opts.root[0] != '/' ) {
+	if (!opts.root[0] || opts.root[0] != '/') {
 		fprintf(stderr, "vfio-early: --root needs an absolute directory\n");
 		return 2;
 	}

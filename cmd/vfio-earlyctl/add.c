@@ -72,7 +72,8 @@ static const struct vfe_dev *resolve(const struct vfe_inventory *inv, const char
 	pci_filter_init(NULL, &f);
 	if (strlen(arg) >= sizeof(buf) || pci_filter_parse_id(&f, buf) || f.vendor < 0 ||
 	    f.device < 0) {
-		ERR("'%s' is neither a slot ([domain:]bus:device.function) nor an id (vendor:device)",
+		ERR("'%s' is neither a slot ([domain:]bus:device.function) nor an id "
+		    "(vendor:device)",
 		    arg);
 		return NULL;
 	}
@@ -92,7 +93,8 @@ static const struct vfe_dev *resolve(const struct vfe_inventory *inv, const char
 	for (i = 0; i < inv->n; i++)
 		if (inv->devs[i].vendor == (unsigned int)f.vendor &&
 		    inv->devs[i].device == (unsigned int)f.device)
-			fprintf(stderr, "  %s  %s (%s)\n", inv->devs[i].slot, inv->devs[i].device_name,
+			fprintf(stderr, "  %s  %s (%s)\n", inv->devs[i].slot,
+				inv->devs[i].device_name,
 				inv->devs[i].driver[0] ? inv->devs[i].driver : "no driver");
 	return NULL;
 }
@@ -128,8 +130,8 @@ static bool groups_complete(const struct pick *p, const struct vfe_inventory *in
 			const struct vfe_dev *m = &inv->devs[k];
 			unsigned int u;
 
-			if (m->group != group || group < 0 || vfe_dev_is_bridge(m) || picked(p, m) ||
-			    in_config(conf, m->slot))
+			if (m->group != group || group < 0 || vfe_dev_is_bridge(m) ||
+			    picked(p, m) || in_config(conf, m->slot))
 				continue;
 			if (ok)
 				ERR("IOMMU group %d would be incomplete; these members are not "
@@ -139,9 +141,9 @@ static bool groups_complete(const struct pick *p, const struct vfe_inventory *in
 			fprintf(stderr, "  %s [%04x:%04x] %s (%s)\n", m->slot, m->vendor, m->device,
 				m->device_name, m->driver[0] ? m->driver : "no driver");
 			for (u = 0; u < m->n_usb; u++)
-				fprintf(stderr, "      USB %03u:%03u [%04x:%04x] %s\n", m->usb[u].busnum,
-					m->usb[u].devnum, m->usb[u].vendor, m->usb[u].product,
-					m->usb[u].name);
+				fprintf(stderr, "      USB %03u:%03u [%04x:%04x] %s\n",
+					m->usb[u].busnum, m->usb[u].devnum, m->usb[u].vendor,
+					m->usb[u].product, m->usb[u].name);
 		}
 	}
 	return ok;
@@ -150,9 +152,9 @@ static bool groups_complete(const struct pick *p, const struct vfe_inventory *in
 static int do_add(struct ctl_globals *g, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"allow-boot-vga", no_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"allow-boot-vga", no_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char err[320], *lines[MAX_PICK];
 	struct vfe_inventory inv;
@@ -167,7 +169,8 @@ static int do_add(struct ctl_globals *g, int argc, char *argv[])
 		if (c == 'b') {
 			allow_vga = true;
 		} else if (c == 'h') {
-			printf("Usage: vfio-earlyctl add [--allow-boot-vga] <slot>|<vendor:device>...\n"
+			printf("Usage: vfio-earlyctl add [--allow-boot-vga] "
+			       "<slot>|<vendor:device>...\n"
 			       "\n%s\n",
 			       ctl_cmd_add.help);
 			return 0;
@@ -198,7 +201,8 @@ static int do_add(struct ctl_globals *g, int argc, char *argv[])
 	}
 	for (i = 0; i < p.n; i++) {
 		if (vfe_dev_is_bridge(p.devs[i])) {
-			ERR("%s is a PCI bridge: bridges are never passed through", p.devs[i]->slot);
+			ERR("%s is a PCI bridge: bridges are never passed through",
+			    p.devs[i]->slot);
 			goto out;
 		}
 		if (p.devs[i]->boot_vga == 1 && !allow_vga) {

@@ -32,37 +32,37 @@
 
 /* A GRUB script of ours: one more menu entry, the newest kernel with vfio_early.off. */
 static const char grub_off_entry[] =
-	"#!/bin/sh\n"
-	"# Written by vfio-earlyctl apply: a boot entry without PCI pass-through, for when the\n"
-	"# devices given to the VM are needed by the host (vfio_early.off switches the helper off).\n"
-	"set -e\n"
-	"prefix=/usr\n"
-	"exec_prefix=/usr\n"
-	"datarootdir=/usr/share\n"
-	". \"${pkgdatadir:-/usr/share/grub}/grub-mkconfig_lib\"\n"
-	"list=\n"
-	"for f in /boot/vmlinuz-* /boot/vmlinux-*; do\n"
-	"\tif grub_file_is_not_garbage \"$f\"; then list=\"$list $f\"; fi\n"
-	"done\n"
-	"[ -n \"$list\" ] || exit 0\n"
-	"linux=$(version_find_latest $list)\n"
-	"version=${linux#*/vmlinu[xz]-}\n"
-	"initrd=\n"
-	"for i in \"/boot/initrd.img-$version\" \"/boot/initramfs-$version.img\"; do\n"
-	"\tif [ -f \"$i\" ]; then initrd=$i; break; fi\n"
-	"done\n"
-	"if [ -n \"${GRUB_DEVICE_UUID}\" ]; then root=\"root=UUID=${GRUB_DEVICE_UUID}\";\n"
-	"else root=\"root=${GRUB_DEVICE}\"; fi\n"
-	"echo \"menuentry 'Linux $version, without PCI pass-through (vfio_early.off)' "
-	"--class gnu-linux {\"\n"
-	"prepare_grub_to_access_device \"${GRUB_DEVICE_BOOT}\" | sed 's/^/\\t/'\n"
-	"printf '\\tlinux\\t%s %s ro %s %s vfio_early.off\\n' "
-	"\"$(make_system_path_relative_to_its_root \"$linux\")\" \"$root\" "
-	"\"${GRUB_CMDLINE_LINUX}\" \"${GRUB_CMDLINE_LINUX_DEFAULT}\"\n"
-	"if [ -n \"$initrd\" ]; then\n"
-	"\tprintf '\\tinitrd\\t%s\\n' \"$(make_system_path_relative_to_its_root \"$initrd\")\"\n"
-	"fi\n"
-	"echo '}'\n";
+    "#!/bin/sh\n"
+    "# Written by vfio-earlyctl apply: a boot entry without PCI pass-through, for when the\n"
+    "# devices given to the VM are needed by the host (vfio_early.off switches the helper off).\n"
+    "set -e\n"
+    "prefix=/usr\n"
+    "exec_prefix=/usr\n"
+    "datarootdir=/usr/share\n"
+    ". \"${pkgdatadir:-/usr/share/grub}/grub-mkconfig_lib\"\n"
+    "list=\n"
+    "for f in /boot/vmlinuz-* /boot/vmlinux-*; do\n"
+    "\tif grub_file_is_not_garbage \"$f\"; then list=\"$list $f\"; fi\n"
+    "done\n"
+    "[ -n \"$list\" ] || exit 0\n"
+    "linux=$(version_find_latest $list)\n"
+    "version=${linux#*/vmlinu[xz]-}\n"
+    "initrd=\n"
+    "for i in \"/boot/initrd.img-$version\" \"/boot/initramfs-$version.img\"; do\n"
+    "\tif [ -f \"$i\" ]; then initrd=$i; break; fi\n"
+    "done\n"
+    "if [ -n \"${GRUB_DEVICE_UUID}\" ]; then root=\"root=UUID=${GRUB_DEVICE_UUID}\";\n"
+    "else root=\"root=${GRUB_DEVICE}\"; fi\n"
+    "echo \"menuentry 'Linux $version, without PCI pass-through (vfio_early.off)' "
+    "--class gnu-linux {\"\n"
+    "prepare_grub_to_access_device \"${GRUB_DEVICE_BOOT}\" | sed 's/^/\\t/'\n"
+    "printf '\\tlinux\\t%s %s ro %s %s vfio_early.off\\n' "
+    "\"$(make_system_path_relative_to_its_root \"$linux\")\" \"$root\" "
+    "\"${GRUB_CMDLINE_LINUX}\" \"${GRUB_CMDLINE_LINUX_DEFAULT}\"\n"
+    "if [ -n \"$initrd\" ]; then\n"
+    "\tprintf '\\tinitrd\\t%s\\n' \"$(make_system_path_relative_to_its_root \"$initrd\")\"\n"
+    "fi\n"
+    "echo '}'\n";
 
 struct change {
 	char path[VFE_PATH_MAX];
@@ -422,10 +422,10 @@ out:
 static int do_apply(struct ctl_globals *g, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{"yes", no_argument, NULL, 'y'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool dry_run = false, yes = false;
 	int c;
@@ -456,5 +456,5 @@ static int do_apply(struct ctl_globals *g, int argc, char *argv[])
 }
 
 const struct ctl_cmd ctl_cmd_apply = {
-	"apply", do_apply,
-	"write kernel command line, softdeps, boot entry and initramfs from the config"};
+    "apply", do_apply,
+    "write kernel command line, softdeps, boot entry and initramfs from the config"};

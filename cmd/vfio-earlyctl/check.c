@@ -25,7 +25,7 @@ struct findings {
 };
 
 static void finding(struct findings *f, bool ok, const char *check, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void finding(struct findings *f, bool ok, const char *check, const char *fmt, ...)
 {
 	char msg[512];
@@ -61,7 +61,8 @@ static void check_cpu(struct findings *f, const char *root)
 		finding(f, true, "cpu", "hardware virtualization (%s) is on",
 			strstr(text, " vmx") ? "VT-x" : "AMD-V");
 	else
-		finding(f, false, "cpu", "no vmx/svm flag: enable VT-x/AMD-V (SVM) in the firmware");
+		finding(f, false, "cpu",
+			"no vmx/svm flag: enable VT-x/AMD-V (SVM) in the firmware");
 	free(text);
 }
 
@@ -94,8 +95,8 @@ static void check_storage(struct findings *f, const char *root, const struct vfe
 			/* "/dev/nvme0n1" matches its partitions too (nvme0n1p2) in both tables */
 			snprintf(name, sizeof(name), "/dev/%.200s", e->d_name);
 			if ((mounts && strstr(mounts, name)) || (swaps && strstr(swaps, name)))
-				snprintf(used + strlen(used), sizeof(used) - strlen(used), "%s%.60s",
-					 used[0] ? ", " : "", name);
+				snprintf(used + strlen(used), sizeof(used) - strlen(used),
+					 "%s%.60s", used[0] ? ", " : "", name);
 		}
 		*strrchr(path, '/') = '\0';
 	}
@@ -125,19 +126,22 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 			for (k = 0; k < inv->n; k++)
 				if (inv->devs[k].vendor == (unsigned int)b->vendor &&
 				    inv->devs[k].device == (unsigned int)b->device)
-					snprintf(where + strlen(where), sizeof(where) - strlen(where),
-						 "%s%s", where[0] ? ", " : "", inv->devs[k].slot);
+					snprintf(where + strlen(where),
+						 sizeof(where) - strlen(where), "%s%s",
+						 where[0] ? ", " : "", inv->devs[k].slot);
 			if (!d)
-				finding(f, false, "device", "line %u: nothing at %s%s%s%s%s", b->line,
-					b->slot, where[0] ? "; " : "", where[0] ? b->id : "",
-					where[0] ? " is at " : "", where);
+				finding(f, false, "device", "line %u: nothing at %s%s%s%s%s",
+					b->line, b->slot, where[0] ? "; " : "",
+					where[0] ? b->id : "", where[0] ? " is at " : "", where);
 			else
-				finding(f, false, "device", "line %u: %s holds %04x:%04x, not %s%s%s",
-					b->line, b->slot, d->vendor, d->device, b->id,
+				finding(f, false, "device",
+					"line %u: %s holds %04x:%04x, not %s%s%s", b->line, b->slot,
+					d->vendor, d->device, b->id,
 					where[0] ? "; that card is at " : "", where);
 			if (where[0])
 				finding(f, false, "device",
-					"line %u: run 'vfio-earlyctl regenerate' to follow the card to %s",
+					"line %u: run 'vfio-earlyctl regenerate' to follow the "
+					"card to %s",
 					b->line, where);
 			continue;
 		}
@@ -149,8 +153,8 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 				"allow-boot-vga (and the host needs another console)",
 				b->slot, b->line);
 		if (vfe_dev_is_bridge(d))
-			finding(f, false, "bridge", "line %u: %s is a PCI bridge; remove it", b->line,
-				b->slot);
+			finding(f, false, "bridge", "line %u: %s is a PCI bridge; remove it",
+				b->line, b->slot);
 		for (k = 0; k < inv->n; k++) {
 			const struct vfe_dev *m = &inv->devs[k];
 			unsigned int j;
@@ -161,11 +165,12 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 			for (j = 0; j < conf->n_binds; j++)
 				cfg |= !strcmp(conf->binds[j].slot, m->slot);
 			if (!cfg)
-				finding(f, false, "group",
-					"%s: IOMMU group %d also holds %s [%04x:%04x] (%s), which is "
-					"not configured: add it or the helper refuses the group",
-					b->slot, d->group, m->slot, m->vendor, m->device,
-					m->driver[0] ? m->driver : "no driver");
+				finding(
+				    f, false, "group",
+				    "%s: IOMMU group %d also holds %s [%04x:%04x] (%s), which is "
+				    "not configured: add it or the helper refuses the group",
+				    b->slot, d->group, m->slot, m->vendor, m->device,
+				    m->driver[0] ? m->driver : "no driver");
 		}
 		check_storage(f, root, d);
 	}
@@ -181,17 +186,19 @@ static void check_resources(struct findings *f, const char *root, const struct v
 	unsigned int i;
 
 	for (i = 0; i < conf->n_hugepages; i++)
-		want_kb += (unsigned long long)conf->hugepages[i].size_kb * conf->hugepages[i].count;
+		want_kb +=
+		    (unsigned long long)conf->hugepages[i].size_kb * conf->hugepages[i].count;
 	vfe_path(path, sizeof(path), root, "/proc/meminfo");
 	if (want_kb && vfe_slurp(path, 1 << 20, &text, &len) == 0 &&
 	    (p = strstr(text, "MemTotal:"))) {
 		total_kb = strtoull(p + 9, NULL, 10);
 		/* The host keeps at least a quarter of its memory. */
 		if (want_kb > total_kb * 3 / 4)
-			finding(f, false, "hugepages",
-				"%llu MiB of hugepages asked, %llu MiB in the machine: leave the host "
-				"at least a quarter",
-				want_kb / 1024, total_kb / 1024);
+			finding(
+			    f, false, "hugepages",
+			    "%llu MiB of hugepages asked, %llu MiB in the machine: leave the host "
+			    "at least a quarter",
+			    want_kb / 1024, total_kb / 1024);
 		else
 			finding(f, true, "hugepages", "%llu of %llu MiB for hugepages",
 				want_kb / 1024, total_kb / 1024);
@@ -274,14 +281,16 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 	if (inv.iommu)
 		finding(&f, true, "iommu", "IOMMU groups present");
 	else
-		finding(&f, false, "iommu",
-			"no IOMMU groups: enable VT-d/AMD-Vi in the firmware (Intel: intel_iommu=on, "
-			"which 'vfio-earlyctl apply' adds)");
+		finding(
+		    &f, false, "iommu",
+		    "no IOMMU groups: enable VT-d/AMD-Vi in the firmware (Intel: intel_iommu=on, "
+		    "which 'vfio-earlyctl apply' adds)");
 	check_cpu(&f, g->root);
 	if (vfe_module_available(g->root, "vfio-pci"))
 		finding(&f, true, "vfio-pci", "vfio-pci is available");
 	else
-		finding(&f, false, "vfio-pci", "vfio-pci is neither loaded, built in nor installed");
+		finding(&f, false, "vfio-pci",
+			"vfio-pci is neither loaded, built in nor installed");
 	check_binds(&f, g->root, &conf, &inv);
 	check_resources(&f, g->root, &conf);
 	check_initramfs(&f, g->root, g->config);
@@ -290,8 +299,8 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 
 		json_object_object_add(o, "findings", json_object_new_int((int)f.bad));
 		json_object_object_add(o, "checks", f.list);
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		json_object_put(f.list);

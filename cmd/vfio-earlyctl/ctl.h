@@ -16,8 +16,8 @@ struct ctl_cmd {
 	const char *help;
 };
 
-extern const struct ctl_cmd ctl_cmd_list, ctl_cmd_add, ctl_cmd_remove, ctl_cmd_check,
-	ctl_cmd_apply, ctl_cmd_regenerate, ctl_cmd_rollback, ctl_cmd_status;
+extern const struct ctl_cmd ctl_cmd_list, ctl_cmd_add, ctl_cmd_remove, ctl_cmd_check, ctl_cmd_apply,
+    ctl_cmd_regenerate, ctl_cmd_rollback, ctl_cmd_status;
 extern const struct ctl_cmd ctl_cmd_cpus, ctl_cmd_libvirt_xml;
 
 /* Parse "--json" and "-h" shared by every command; returns optind or -1 on usage error. */

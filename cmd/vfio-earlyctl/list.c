@@ -35,7 +35,8 @@ static json_object *dev_json(const struct vfe_dev *d, const struct vfe_config *c
 	json_object_object_add(o, "vendor_name", json_object_new_string(d->vendor_name));
 	json_object_object_add(o, "device_name", json_object_new_string(d->device_name));
 	json_object_object_add(o, "resettable", json_object_new_boolean(d->resettable));
-	json_object_object_add(o, "driver", d->driver[0] ? json_object_new_string(d->driver) : NULL);
+	json_object_object_add(o, "driver",
+			       d->driver[0] ? json_object_new_string(d->driver) : NULL);
 	json_object_object_add(o, "boot_vga", json_object_new_boolean(d->boot_vga == 1));
 	json_object_object_add(o, "configured",
 			       json_object_new_boolean(configured(conf, d->slot) != NULL));
@@ -67,8 +68,8 @@ static void print_json(const struct vfe_inventory *inv, const struct vfe_config 
 		if (d->group != last) {
 			g = json_object_new_object();
 			members = json_object_new_array();
-			json_object_object_add(g, "group", d->group >= 0 ? json_object_new_int(d->group)
-									 : NULL);
+			json_object_object_add(
+			    g, "group", d->group >= 0 ? json_object_new_int(d->group) : NULL);
 			json_object_object_add(g, "devices", members);
 			json_object_array_add(groups, g);
 			last = d->group;
@@ -77,7 +78,7 @@ static void print_json(const struct vfe_inventory *inv, const struct vfe_config 
 	}
 	json_object_object_add(root, "groups", groups);
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
+								JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
@@ -87,7 +88,8 @@ static void print_text(const struct vfe_inventory *inv, const struct vfe_config 
 	int last = -2;
 
 	if (!inv->iommu)
-		printf("No IOMMU groups: the IOMMU is off (firmware VT-d/AMD-Vi; intel_iommu=on).\n");
+		printf(
+		    "No IOMMU groups: the IOMMU is off (firmware VT-d/AMD-Vi; intel_iommu=on).\n");
 	for (i = 0; i < inv->n; i++) {
 		const struct vfe_dev *d = &inv->devs[i];
 		char head[24] = "", extra[96] = "";
@@ -108,9 +110,9 @@ static void print_text(const struct vfe_inventory *inv, const struct vfe_config 
 		       d->resettable ? "[R]" : "   ", d->slot + 5, d->class_name, d->device_name,
 		       extra);
 		for (k = 0; k < d->n_usb; k++)
-			printf("  USB:       [%04x:%04x]  Bus %03u Device %03u  %s\n", d->usb[k].vendor,
-			       d->usb[k].product, d->usb[k].busnum, d->usb[k].devnum,
-			       d->usb[k].name);
+			printf("  USB:       [%04x:%04x]  Bus %03u Device %03u  %s\n",
+			       d->usb[k].vendor, d->usb[k].product, d->usb[k].busnum,
+			       d->usb[k].devnum, d->usb[k].name);
 	}
 }
 

@@ -14,16 +14,8 @@
 #endif
 
 static const struct ctl_cmd *const commands[] = {
-	&ctl_cmd_list,
-	&ctl_cmd_add,
-	&ctl_cmd_remove,
-	&ctl_cmd_check,
-	&ctl_cmd_regenerate,
-	&ctl_cmd_apply,
-	&ctl_cmd_rollback,
-	&ctl_cmd_status,
-	&ctl_cmd_cpus,
-	&ctl_cmd_libvirt_xml,
+    &ctl_cmd_list,  &ctl_cmd_add,      &ctl_cmd_remove, &ctl_cmd_check, &ctl_cmd_regenerate,
+    &ctl_cmd_apply, &ctl_cmd_rollback, &ctl_cmd_status, &ctl_cmd_cpus,	&ctl_cmd_libvirt_xml,
 };
 
 static void usage(FILE *out)
@@ -55,9 +47,9 @@ int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc,
 		     const char *usage_text)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -68,7 +60,8 @@ int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc,
 			g->json = true;
 			break;
 		case 'h':
-			printf("Usage: vfio-earlyctl %s %s\n\n%s\n", cmd->name, usage_text, cmd->help);
+			printf("Usage: vfio-earlyctl %s %s\n\n%s\n", cmd->name, usage_text,
+			       cmd->help);
 			exit(0);
 		default:
 			fprintf(stderr, "Try 'vfio-earlyctl %s --help' for more information.\n",
@@ -82,10 +75,13 @@ int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc,
 int main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"root", required_argument, NULL, 'r'}, {"config", required_argument, NULL, 'c'},
-		{"verbose", no_argument, NULL, 'v'},	{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},	{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, 'r'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	static char config[VFE_PATH_MAX];
 	struct ctl_globals g = {.root = "/"};

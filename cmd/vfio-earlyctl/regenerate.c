@@ -31,7 +31,8 @@ static bool card_fits(const struct vfe_inventory *inv, const struct vfe_config *
 			continue;
 		snprintf(slot, sizeof(slot), "%.10s.%d", prefix, b->func);
 		d = vfe_inventory_find(inv, slot);
-		if (!d || d->vendor != (unsigned int)b->vendor || d->device != (unsigned int)b->device)
+		if (!d || d->vendor != (unsigned int)b->vendor ||
+		    d->device != (unsigned int)b->device)
 			return false;
 	}
 	return true;
@@ -50,10 +51,10 @@ static bool configured_card(const struct vfe_config *conf, const char *prefix)
 static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{"yes", no_argument, NULL, 'y'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static char from[VFE_MAX_BINDS][16], to[VFE_MAX_BINDS][16];
 	static struct vfe_config conf;
@@ -101,7 +102,8 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 		for (k = 0; k < inv.n; k++) {
 			const char *cand = inv.devs[k].slot;
 
-			/* one candidate per card: its function 0 entry, or the first function seen */
+			/* one candidate per card: its function 0 entry, or the first function seen
+			 */
 			if (k && !strncmp(inv.devs[k - 1].slot, cand, 10))
 				continue;
 			if (configured_card(&conf, cand) || !card_fits(&inv, &conf, card, cand))
@@ -131,8 +133,8 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 		printf("no card moved%s\n", stuck ? " that could be followed" : "");
 		return stuck ? 1 : 0;
 	}
-	r = vfe_conf_move_slots(g->root, g->config, (const char(*)[16])from,
-				(const char(*)[16])to, n, dry_run, err, sizeof(err));
+	r = vfe_conf_move_slots(g->root, g->config, (const char(*)[16])from, (const char(*)[16])to,
+				n, dry_run, err, sizeof(err));
 	if (r < 0) {
 		ERR("%s", err);
 		return 1;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #define MAX_FILES 128
-#define MAX_DEVS 512
+#define MAX_DEVS  512
 
 enum kind { PROBE, BIND, UNBIND };
 
@@ -130,7 +130,8 @@ static void handle(struct fake_kernel *fk, struct served *s, char *slot)
 	slot[strcspn(slot, "\n")] = '\0';
 	devpath(fk, slot, "", path, sizeof(path));
 	if (access(path, F_OK)) {
-		event(fk, "%s %s: no such device%s\n", s->kind == PROBE ? "probe" : "unbind", slot, "");
+		event(fk, "%s %s: no such device%s\n", s->kind == PROBE ? "probe" : "unbind", slot,
+		      "");
 		return;
 	}
 	current_driver(fk, slot, cur, sizeof(cur));

@@ -43,7 +43,8 @@ TEST(kernel_splitting_rules)
 
 TEST(no_switches)
 {
-	vfe_switches_parse(&sw, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet vfio_pci.ids=1002:73bf");
+	vfe_switches_parse(&sw,
+			   "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet vfio_pci.ids=1002:73bf");
 	EXPECT_FALSE(sw.off);
 	EXPECT_FALSE(sw.have_bind);
 	EXPECT_EQ(0, sw.n_skip);
@@ -121,7 +122,8 @@ TEST(bind)
 	EXPECT_EQ(0, sw.binds[1].line);
 	EXPECT_STREQ("", sw.bind_error);
 	EXPECT_FALSE(sw.binds[0].allow_boot_vga);
-	vfe_switches_parse(&sw, "vfio_early.bind=0c:00.0/1002:67df/allow-boot-vga,0c:00.1/1002:aaf0");
+	vfe_switches_parse(&sw,
+			   "vfio_early.bind=0c:00.0/1002:67df/allow-boot-vga,0c:00.1/1002:aaf0");
 	ASSERT_EQ(2, sw.n_binds);
 	EXPECT_TRUE(sw.binds[0].allow_boot_vga);
 	EXPECT_FALSE(sw.binds[1].allow_boot_vga);

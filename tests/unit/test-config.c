@@ -69,9 +69,7 @@ TEST(empty_and_comments_only)
 	EXPECT_EQ(0, conf.n_binds);
 }
 
-FIXTURE(bad)
-{
-};
+FIXTURE(bad){};
 FIXTURE_SETUP(bad)
 {
 }
@@ -84,10 +82,10 @@ FIXTURE_VARIANT(bad)
 	const char *error;
 };
 
-#define BAD(name, t, e)                                                                            \
-	FIXTURE_VARIANT_ADD(bad, name)                                                             \
-	{                                                                                          \
-		.text = "bind 0b:00.0 1002:73bf\n" t, .error = e                                   \
+#define BAD(name, t, e)                                          \
+	FIXTURE_VARIANT_ADD(bad, name)                           \
+	{                                                        \
+		.text = "bind 0b:00.0 1002:73bf\n" t, .error = e \
 	}
 
 BAD(unknown_directive, "bnid 0b:00.1 1002:ab28\n", "line 2: unknown directive 'bnid'");
@@ -117,13 +115,14 @@ BAD(hugepages_twice, "hugepages 2M 8\nhugepages 2M 16\n",
 BAD(vm_cpus_syntax, "vm-cpus 8-\n", "line 2: vm-cpus: '8-': expected a CPU number");
 BAD(vm_cpus_reversed, "vm-cpus 15-8\n", "line 2: vm-cpus: '15-8': range end before its start");
 BAD(vm_cpus_twice, "vm-cpus 8-15\nvm-cpus 4-7\n", "line 3: vm-cpus: already set on line 2");
-BAD(governor_twice, "governor keep\ngovernor powersave\n", "line 3: governor: already set on line 2");
+BAD(governor_twice, "governor keep\ngovernor powersave\n",
+    "line 3: governor: already set on line 2");
 BAD(governor_name, "governor Perf!\n", "line 2: governor: 'Perf!' is not a governor name");
 
 TEST_F(bad, rejects_the_whole_file_naming_the_line)
 {
-	EXPECT_EQ(-EINVAL, vfe_config_parse(&conf, variant->text, strlen(variant->text), err,
-					    sizeof(err)));
+	EXPECT_EQ(-EINVAL,
+		  vfe_config_parse(&conf, variant->text, strlen(variant->text), err, sizeof(err)));
 	EXPECT_EQ(0, strncmp(err, variant->error, strlen(variant->error)))
 	TH_LOG("got '%s', want '%s...'", err, variant->error);
 	/* The good first line is dropped too: one error rejects the whole file. */
@@ -164,7 +163,8 @@ TEST(too_many_binds)
 
 TEST(missing_file)
 {
-	EXPECT_EQ(-ENOENT, vfe_config_load(&conf, "/nonexistent/vfio-early.conf", err, sizeof(err)));
+	EXPECT_EQ(-ENOENT,
+		  vfe_config_load(&conf, "/nonexistent/vfio-early.conf", err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "No such file"));
 }
 

@@ -63,8 +63,10 @@ TEST_F(seed, list_json)
 		devs = json_object_object_get(g, "devices");
 		ASSERT_EQ(2, json_object_array_length(devs));
 		d = json_object_array_get_idx(devs, 0);
-		EXPECT_STREQ("0000:0c:00.0", json_object_get_string(json_object_object_get(d, "slot")));
-		EXPECT_TRUE(json_object_object_get_ex(d, "boot_vga", &v) && json_object_get_boolean(v));
+		EXPECT_STREQ("0000:0c:00.0",
+			     json_object_get_string(json_object_object_get(d, "slot")));
+		EXPECT_TRUE(json_object_object_get_ex(d, "boot_vga", &v) &&
+			    json_object_get_boolean(v));
 		EXPECT_STREQ("amdgpu", json_object_get_string(json_object_object_get(d, "driver")));
 		EXPECT_STREQ("VGA compatible controller",
 			     json_object_get_string(json_object_object_get(d, "class_name")));
@@ -163,8 +165,8 @@ TEST_F(seed, remove_keeps_every_other_byte)
 TEST_F(seed, status_reports_boot_and_live_state)
 {
 	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
-	ASSERT_EQ(0, system(strcat(strcpy(out, "mkdir -p "),
-				   vroot_path(&self->r, "run/vfio-early"))));
+	ASSERT_EQ(0,
+		  system(strcat(strcpy(out, "mkdir -p "), vroot_path(&self->r, "run/vfio-early"))));
 	vroot_write(&self->r, "run/vfio-early/report.json",
 		    "{\"version\":\"0.1.0\",\"disabled\":false,\"duration_us\":812,"
 		    "\"devices\":[{\"slot\":\"0000:0f:00.0\",\"action\":\"failed\","
@@ -187,7 +189,8 @@ TEST_F(seed, check_finds_drift_and_says_what_to_do)
 	EXPECT_NE(NULL, strstr(out, "ok    iommu"));
 	EXPECT_NE(NULL, strstr(out, "ok    cpu        hardware virtualization (AMD-V) is on"));
 	/* the VL805 moved from 0f:00.0: found by its id */
-	EXPECT_NE(NULL, strstr(out, "line 5: nothing at 0000:10:00.0; 1106:3483 is at 0000:0f:00.0"));
+	EXPECT_NE(NULL,
+		  strstr(out, "line 5: nothing at 0000:10:00.0; 1106:3483 is at 0000:0f:00.0"));
 	EXPECT_NE(NULL, strstr(out, "vfio-earlyctl regenerate"));
 	EXPECT_NE(NULL, strstr(out, "IOMMU group 30 also holds 0000:0c:00.0"));
 	EXPECT_NE(NULL, strstr(out, "FIX   hugepages"));
@@ -264,10 +267,11 @@ TEST_F(seed, apply_writes_diffs_backs_up_and_rolls_back)
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
 	grub = vroot_read(&self->r, "etc/default/grub");
 	/* AMD: iommu=pt but never amd_iommu=on, nor intel_iommu=on */
-	EXPECT_NE(NULL, strstr(grub, "GRUB_CMDLINE_LINUX_DEFAULT='quiet splash iommu=pt "
-				     "kvm.ignore_msrs=1 default_hugepagesz=2M hugepagesz=2M "
-				     "hugepages=8192 isolcpus=managed_irq,domain,8-15 nohz_full=8-15 "
-				     "rcu_nocbs=8-15 irqaffinity=0-7'\n"))
+	EXPECT_NE(NULL,
+		  strstr(grub, "GRUB_CMDLINE_LINUX_DEFAULT='quiet splash iommu=pt "
+			       "kvm.ignore_msrs=1 default_hugepagesz=2M hugepagesz=2M "
+			       "hugepages=8192 isolcpus=managed_irq,domain,8-15 nohz_full=8-15 "
+			       "rcu_nocbs=8-15 irqaffinity=0-7'\n"))
 	TH_LOG("%s", grub);
 	EXPECT_EQ(NULL, strstr(grub, "amd_iommu"));
 	EXPECT_EQ(NULL, strstr(grub, "intel_iommu"));
@@ -297,24 +301,27 @@ TEST_F(seed, apply_with_the_kernel_module_installed)
 {
 	grub_machine(_metadata, &self->r);
 	/* libkmod finds the module through ROOT's configuration, as it would through modules.dep */
-	vroot_write(&self->r, "etc/modprobe.d/vfio-early-module.conf", "alias vfio-early vfio_early\n");
+	vroot_write(&self->r, "etc/modprobe.d/vfio-early-module.conf",
+		    "alias vfio-early vfio_early\n");
 	vroot_write(&self->r, "etc/vfio-early.conf",
 		    "bind 0b:00.0 1002:73bf\nbind 0b:00.1 1002:ab28\n"
 		    "bind 0c:00.0 1002:67df allow-boot-vga\nbind 0c:00.1 1002:aaf0\n");
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"),
-			       "softdep amdgpu pre: vfio-pci vfio_early\n"
-			       "softdep snd_hda_intel pre: vfio-pci vfio_early\n"
-			       "options vfio_early bind=0000:0b:00.0/1002:73bf,0000:0b:00.1/1002:ab28,"
-			       "0000:0c:00.0/1002:67df/allow-boot-vga,0000:0c:00.1/1002:aaf0\n"))
+	EXPECT_NE(NULL,
+		  strstr(vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"),
+			 "softdep amdgpu pre: vfio-pci vfio_early\n"
+			 "softdep snd_hda_intel pre: vfio-pci vfio_early\n"
+			 "options vfio_early bind=0000:0b:00.0/1002:73bf,0000:0b:00.1/1002:ab28,"
+			 "0000:0c:00.0/1002:67df/allow-boot-vga,0000:0c:00.1/1002:aaf0\n"))
 	TH_LOG("%s", vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
 }
 
 TEST_F(seed, apply_on_intel_adds_intel_iommu)
 {
 	grub_machine(_metadata, &self->r);
-	vroot_write(&self->r, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\n"
-					      "flags\t\t: fpu vmx\n");
+	vroot_write(&self->r, "proc/cpuinfo",
+		    "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+		    "flags\t\t: fpu vmx\n");
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"),
 			       "'quiet splash intel_iommu=on iommu=pt"));

@@ -14,11 +14,11 @@
 #include "kselftest_harness.h"
 #include "testutil.h"
 
-#define GPU_CONF                                                                                   \
-	"bind 0b:00.0 1002:73bf    # Navi 21 VGA\n"                                                \
-	"bind 0b:00.1 1002:ab28    # Navi 21 HDMI audio\n"                                         \
-	"bind 0b:00.2 1002:73a6    # Navi 21 USB\n"                                                \
-	"bind 0b:00.3 1002:73a4    # Navi 21 USB-C (UCSI)\n"                                       \
+#define GPU_CONF                                             \
+	"bind 0b:00.0 1002:73bf    # Navi 21 VGA\n"          \
+	"bind 0b:00.1 1002:ab28    # Navi 21 HDMI audio\n"   \
+	"bind 0b:00.2 1002:73a6    # Navi 21 USB\n"          \
+	"bind 0b:00.3 1002:73a4    # Navi 21 USB-C (UCSI)\n" \
 	"bind 0f:00.0 1106:3483    # VIA VL805 USB 3.0 card\n"
 #define SEED_CONF GPU_CONF "hugepages 2M 8192\nvm-cpus 8-15\n"
 
@@ -37,7 +37,8 @@ static json_object *report_device(json_object *report, const char *slot)
 		return NULL;
 	for (i = 0; i < json_object_array_length(devices); i++) {
 		d = json_object_array_get_idx(devices, i);
-		if (json_object_object_get_ex(d, "slot", &s) && !strcmp(json_object_get_string(s), slot))
+		if (json_object_object_get_ex(d, "slot", &s) &&
+		    !strcmp(json_object_get_string(s), slot))
 			return d;
 	}
 	return NULL;
@@ -111,14 +112,16 @@ TEST_F(seed, binds_gpu_and_usb_card_over_host_drivers)
 	EXPECT_STREQ("amdgpu", field(report_device(self->report, "0000:0b:00.0"), "driver_before"));
 	EXPECT_STREQ("26", field(report_device(self->report, "0000:0b:00.0"), "group"));
 	/* The override was in place when the host driver let go: nothing could grab it between. */
-	EXPECT_NE(NULL, strstr(fk_events(self->fk), "unbind amdgpu 0000:0b:00.0 override=vfio-pci\n"))
+	EXPECT_NE(NULL,
+		  strstr(fk_events(self->fk), "unbind amdgpu 0000:0b:00.0 override=vfio-pci\n"))
 	TH_LOG("%s", fk_events(self->fk));
 	EXPECT_NE(NULL, strstr(fk_events(self->fk), "probe 0000:0b:00.0 -> vfio-pci\n"));
 	/* Same-class neighbours stay with the host. */
 	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0e:00.3"));
 	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0c:00.0"));
-	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "<6>vfio-early: bound 5/5, hugepages 2M 8192/8192, "
-						  "vm-cpus 8-15, "));
+	EXPECT_NE(NULL,
+		  strstr(vroot_log(&self->r), "<6>vfio-early: bound 5/5, hugepages 2M 8192/8192, "
+					      "vm-cpus 8-15, "));
 }
 
 TEST_F(seed, binds_before_any_driver_at_early_boot)
@@ -183,12 +186,13 @@ TEST_F(seed, bridge_is_refused)
 
 TEST_F(seed, boot_vga_needs_allow_boot_vga)
 {
-	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0c:00.0 1002:67df\nbind 0c:00.1 1002:aaf0\n");
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 0c:00.0 1002:67df\nbind 0c:00.1 1002:aaf0\n");
 	start_kernel(_metadata, self);
 	EXPECT_EQ(1, run(self, ""));
 	EXPECT_STREQ("refused", field(report_device(self->report, "0000:0c:00.0"), "action"));
-	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:0c:00.0"), "reason"),
-			       "boot VGA"));
+	EXPECT_NE(NULL,
+		  strstr(field(report_device(self->report, "0000:0c:00.0"), "reason"), "boot VGA"));
 	/* Its audio shares group 30 with the refused VGA: the group is refused whole. */
 	EXPECT_STREQ("refused", field(report_device(self->report, "0000:0c:00.1"), "action"));
 	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0c:00.0"));
@@ -236,7 +240,8 @@ TEST_F(seed, no_iommu_refuses_everything)
 	char *argv_rm[] = {NULL};
 
 	(void)argv_rm;
-	ASSERT_EQ(0, system(strcat(strcpy(out, "rm -rf "), vroot_path(&self->r, "sys/kernel/iommu_groups"))));
+	ASSERT_EQ(0, system(strcat(strcpy(out, "rm -rf "),
+				   vroot_path(&self->r, "sys/kernel/iommu_groups"))));
 	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
 	start_kernel(_metadata, self);
 	EXPECT_EQ(1, run(self, ""));
@@ -494,7 +499,8 @@ FIXTURE_TEARDOWN(rig)
 TEST_F(rig, identical_controllers_are_told_apart_by_slot)
 {
 	vroot_write(&self->r, "etc/vfio-early.conf", "bind 04:00.0 1b36:000d\n");
-	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), NULL)) TH_LOG("%s", vroot_log(&self->r));
+	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), NULL))
+	TH_LOG("%s", vroot_log(&self->r));
 	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:04:00.0"));
 	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:00:04.0"));
 	EXPECT_TRUE(vroot_override_is(&self->r, "0000:00:04.0", "(null)"));
@@ -505,7 +511,8 @@ TEST_F(rig, gpu_functions_share_a_group_with_their_bridge)
 	vroot_write(&self->r, "etc/vfio-early.conf",
 		    "bind 03:00.0 1234:1111 allow-boot-vga\nbind 03:00.1 8086:293e\n"
 		    "bind 03:00.2 1b36:000d\nbind 04:00.0 1b36:000d\n");
-	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), NULL)) TH_LOG("%s", vroot_log(&self->r));
+	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), NULL))
+	TH_LOG("%s", vroot_log(&self->r));
 	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:03:00.0"));
 	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:03:00.1"));
 	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:03:00.2"));

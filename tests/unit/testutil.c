@@ -153,7 +153,8 @@ bool vroot_override_is(const struct vroot *r, const char *slot, const char *want
 		return false;
 	if (!strcmp(v, "(null)\n") || !strcmp(v, "\n") || !v[0])
 		return !strcmp(want, "(null)");
-	return !strncmp(v, want, strlen(want)) && (v[strlen(want)] == '\0' || v[strlen(want)] == '\n');
+	return !strncmp(v, want, strlen(want)) &&
+	       (v[strlen(want)] == '\0' || v[strlen(want)] == '\n');
 }
 
 static int unbind_dir(const struct vroot *r, const char *drivers)
@@ -241,7 +242,7 @@ static void snap(const char *base, const char *rel, char **buf, size_t *len, siz
 		*len += strlen(line);
 		if (S_ISDIR(st.st_mode))
 			snap(base, sub, buf, len, cap);
-next:
+	next:
 		free(list[i]);
 	}
 	if (n >= 0)
@@ -258,8 +259,7 @@ char *vroot_snapshot(const struct vroot *r)
 	return buf;
 }
 
-static int run_tool(const char *tool, const struct vroot *r, char *out, size_t outsize,
-		    va_list ap)
+static int run_tool(const char *tool, const struct vroot *r, char *out, size_t outsize, va_list ap)
 {
 	char bin[512];
 	char *argv[32];
