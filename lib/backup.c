@@ -160,7 +160,8 @@ static int restore_tree(const char *root, const char *base, const char *rel)
 
 int vfe_backup_restore(const char *root, const char *stamp)
 {
-	char base[VFE_PATH_MAX], path[VFE_PATH_MAX + 16], done[VFE_PATH_MAX + 16], *list = NULL, *line;
+	char base[VFE_PATH_MAX], path[VFE_PATH_MAX + 16], done[VFE_PATH_MAX + 16], *list = NULL,
+										   *line;
 	char *save = NULL;
 	size_t len;
 	int r;
