@@ -178,6 +178,82 @@ static int plan_whole_file(struct plan *p, const char *path, const char *content
 	return 0;
 }
 
+#define IRQBALANCE_KEY	"IRQBALANCE_BANNED_CPULIST="
+#define IRQBALANCE_MARK "  # added by vfio-earlyctl"
+
+/*
+ * /etc/default/irqbalance: only the IRQBALANCE_BANNED_CPULIST line is ours. The last
+ * uncommented one is set to the VM's CPUs (or a line is added, marked); without vm-cpus a
+ * line we added goes away again. Every other byte stays.
+ */
+static char *irqbalance_edit(const char *old, size_t len, const char *vm)
+{
+	size_t pos = 0, last = (size_t)-1, n = 0, cap = len + 256;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	while (pos < len) {
+		const char *line = old + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n_line = nl ? (size_t)(nl - line) + 1 : len - pos;
+		size_t lead = strspn(line, " \t");
+
+		if (lead < n_line && !strncmp(line + lead, IRQBALANCE_KEY, strlen(IRQBALANCE_KEY)))
+			last = pos;
+		pos += n_line;
+	}
+	for (pos = 0; pos < len;) {
+		const char *line = old + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n_line = nl ? (size_t)(nl - line) + 1 : len - pos;
+
+		if (pos == last) {
+			bool ours = memmem(line, n_line, IRQBALANCE_MARK, strlen(IRQBALANCE_MARK));
+
+			if (vm)
+				n += (size_t)snprintf(out + n, cap - n, "%s%s%s\n", IRQBALANCE_KEY,
+						      vm, ours ? IRQBALANCE_MARK : "");
+			else if (!ours)
+				n += (size_t)snprintf(out + n, cap - n, "%.*s", (int)n_line, line);
+		} else {
+			memcpy(out + n, line, n_line);
+			n += n_line;
+		}
+		pos += n_line;
+	}
+	if (last == (size_t)-1 && vm) {
+		if (n && out[n - 1] != '\n')
+			out[n++] = '\n';
+		n += (size_t)snprintf(out + n, cap - n, "%s%s%s\n", IRQBALANCE_KEY, vm,
+				      IRQBALANCE_MARK);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int plan_irqbalance(struct plan *p, const char *path, const char *vm)
+{
+	struct change *c = add_change(p, path);
+	int r = vfe_slurp(path, 1 << 20, &c->e.old, &c->e.old_len);
+
+	if (r < 0) {
+		p->n--;
+		return r == -ENOENT ? 0 : r; /* no irqbalance here: nothing to ban */
+	}
+	c->existed = true;
+	c->e.new = irqbalance_edit(c->e.old, c->e.old_len, vm);
+	if (!c->e.new) {
+		vfe_text_edit_free(&c->e);
+		p->n--;
+		return -ENOMEM;
+	}
+	c->e.new_len = strlen(c->e.new);
+	if (!vfe_text_edit_changed(&c->e)) {
+		vfe_text_edit_free(&c->e);
+		p->n--;
+	}
+	return 0;
+}
+
 typedef int (*cmdline_editor)(const char *path, const struct vfe_ktokens *wanted,
 			      struct vfe_text_edit *e, char *err, size_t errsize);
 
@@ -259,6 +335,18 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 		goto out;
 	vfe_path(path, sizeof(path), g->root, "/etc/modprobe.d/vfio-early.conf");
 	r = plan_whole_file(p, path, softdeps, false);
+	if (r < 0)
+		goto out;
+	/* irqbalance must not put IRQs back on the VM's CPUs after the helper moved them */
+	vfe_path(path, sizeof(path), g->root, "/etc/default/irqbalance");
+	if (conf.has_vm_cpus) {
+		char vm[1024];
+
+		vfe_cpulist_format(&conf.vm_cpus, vm, sizeof(vm));
+		r = plan_irqbalance(p, path, vm);
+	} else {
+		r = plan_irqbalance(p, path, NULL);
+	}
 out:
 	free(softdeps);
 	vfe_inventory_free(&inv);

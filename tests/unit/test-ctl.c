@@ -316,6 +316,33 @@ TEST_F(seed, apply_with_the_kernel_module_installed)
 	TH_LOG("%s", vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
 }
 
+TEST_F(seed, apply_bans_the_vm_cpus_in_irqbalance_only)
+{
+	static const char original[] = "# Configuration for the irqbalance daemon\n"
+				       "#IRQBALANCE_ONESHOT=\n"
+				       "#IRQBALANCE_BANNED_CPULIST=\n";
+	const char *conf = "bind 0f:00.0 1106:3483\nvm-cpus 4-7,12-15\n";
+
+	grub_machine(_metadata, &self->r);
+	vroot_write(&self->r, "etc/default/irqbalance", original);
+	vroot_write(&self->r, "etc/vfio-early.conf", conf);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ("# Configuration for the irqbalance daemon\n#IRQBALANCE_ONESHOT=\n"
+		     "#IRQBALANCE_BANNED_CPULIST=\n"
+		     "IRQBALANCE_BANNED_CPULIST=4-7,12-15  # added by vfio-earlyctl\n",
+		     vroot_read(&self->r, "etc/default/irqbalance"));
+	/* without vm-cpus the line we added goes, and the file is as it was */
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(original, vroot_read(&self->r, "etc/default/irqbalance"));
+	/* the user's own line (the guide's 8-15) is set to the VM's CPUs, nothing else */
+	vroot_write(&self->r, "etc/default/irqbalance", "#x\nIRQBALANCE_BANNED_CPULIST=8-15\n#y\n");
+	vroot_write(&self->r, "etc/vfio-early.conf", conf);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ("#x\nIRQBALANCE_BANNED_CPULIST=4-7,12-15\n#y\n",
+		     vroot_read(&self->r, "etc/default/irqbalance"));
+}
+
 TEST_F(seed, apply_on_intel_adds_intel_iommu)
 {
 	grub_machine(_metadata, &self->r);
