@@ -38,8 +38,7 @@ static void decide(struct vfe_target *t, enum vfe_action action, const char *fmt
 	va_end(ap);
 	if (action == VFE_FAILED)
 		ERR("%s: %s", t->rule->slot, t->reason);
-	else if ((action == VFE_SKIPPED && strncmp(t->reason, "dry run:", 8)) ||
-		 action == VFE_REFUSED)
+	else if ((action == VFE_SKIPPED && !t->would_bind) || action == VFE_REFUSED)
 		WRN("%s: %s: %s", t->rule->slot, vfe_action_name(action), t->reason);
 	else
 		INF("%s: %s", t->rule->slot, t->reason);
@@ -385,6 +384,7 @@ void vfe_plan_bind(struct vfe_bind_plan *plan, struct vfe_pci *pci, vfe_module_l
 		if (t->action != VFE_PENDING)
 			continue;
 		if (plan->dry_run) {
+			t->would_bind = true;
 			decide(t, VFE_SKIPPED, "dry run: would bind to vfio-pci%s%s%s",
 			       t->driver_before[0] ? " (from " : "", t->driver_before,
 			       t->driver_before[0] ? ")" : "");
@@ -414,6 +414,11 @@ void vfe_plan_free(struct vfe_bind_plan *plan)
 	for (i = 0; i < plan->n; i++)
 		if (plan->targets[i].info.dev)
 			pci_free_dev(plan->targets[i].info.dev);
+}
+
+bool vfe_target_ok(const struct vfe_target *t)
+{
+	return t->action == VFE_BOUND || t->action == VFE_ALREADY || t->would_bind;
 }
 
 unsigned int vfe_plan_count(const struct vfe_bind_plan *plan, enum vfe_action action)

@@ -17,6 +17,7 @@ struct vfe_target {
 	char reason[320];
 	bool override_set; /* this run wrote driver_override */
 	bool unbound;	   /* this run unbound it from driver_before */
+	bool would_bind;   /* a dry run found nothing in the way */
 };
 
 struct vfe_bind_plan {
@@ -44,4 +45,6 @@ void vfe_plan_bind(struct vfe_bind_plan *plan, struct vfe_pci *pci, vfe_module_l
 /* Release what libpci holds for the targets. */
 void vfe_plan_free(struct vfe_bind_plan *plan);
 
+/* Bound, already on vfio-pci, or (in a dry run) nothing in the way. */
+bool vfe_target_ok(const struct vfe_target *t);
 unsigned int vfe_plan_count(const struct vfe_bind_plan *plan, enum vfe_action action);

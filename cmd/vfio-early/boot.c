@@ -66,10 +66,13 @@ static void finish(struct vfe_run *run, unsigned long long t0)
 static void summary(const struct vfe_run *run)
 {
 	char line[512], cpus[256];
-	unsigned int ok = vfe_plan_count(&plan, VFE_BOUND) + vfe_plan_count(&plan, VFE_ALREADY);
-	int n = snprintf(line, sizeof(line), "%s %u/%u",
-			 run->dry_run ? "dry run: in place" : "bound", ok, plan.n);
-	unsigned int i;
+	unsigned int i, ok = 0;
+	int n;
+
+	for (i = 0; i < plan.n; i++)
+		ok += vfe_target_ok(&plan.targets[i]);
+	n = snprintf(line, sizeof(line), "%s %u/%u",
+		     run->dry_run ? "dry run: would be bound" : "bound", ok, plan.n);
 
 	/* "hugepages 2M 8192/8192": reserved/requested, as "bound" counts ok/asked. */
 	for (i = 0; i < run->n_hugepages && n < (int)sizeof(line); i++) {
@@ -104,6 +107,7 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 	const struct vfe_bind_rule *rules;
 	struct vfe_pci pci = {0};
 	unsigned int n_rules, i;
+	bool use_cmdline;
 	int r, status = 0;
 
 	run.dry_run = opts->dry_run;
@@ -138,13 +142,10 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 	}
 	run.config_ok = true;
 
-	rules = switches.have_bind ? switches.binds : config.binds;
-	n_rules = switches.have_bind ? switches.n_binds : config.n_binds;
-	if (switches.have_bind && switches.bind_error[0]) {
-		/* Report the config's lines as skipped, so the user sees what did not happen. */
-		rules = config.binds;
-		n_rules = config.n_binds;
-	}
+	/* A malformed vfio_early.bind= leaves the config's lines, to be reported as skipped. */
+	use_cmdline = switches.have_bind && !switches.bind_error[0];
+	rules = use_cmdline ? switches.binds : config.binds;
+	n_rules = use_cmdline ? switches.n_binds : config.n_binds;
 	vfe_plan_init(&plan, opts->root, run.dry_run, rules, n_rules);
 	if (switches.bind_error[0]) {
 		snprintf(err, sizeof(err),
@@ -226,9 +227,7 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 	/* Step 11. */
 	run.plan = &plan;
 	for (i = 0; i < plan.n; i++)
-		if (plan.targets[i].action != VFE_BOUND && plan.targets[i].action != VFE_ALREADY &&
-		    !(run.dry_run && plan.targets[i].action == VFE_SKIPPED &&
-		      !strncmp(plan.targets[i].reason, "dry run:", 8)))
+		if (!vfe_target_ok(&plan.targets[i]))
 			status = 1;
 	run.duration_us = vfe_now_us() - t0;
 	summary(&run);
