@@ -92,56 +92,15 @@ static void bind_slot_of(const char *line, size_t n, char slot[VFE_SLOT_LEN])
 		slot[0] = '\0';
 }
 
-int vfe_conf_remove_slots(const char *root, const char *path, const char *const *slots, size_t n,
-			  char *err, size_t errsize)
+/*
+ * The one walk over the file for remove and move: the bind line of FROM[i] is dropped when
+ * TO is NULL, else its slot word (as written) becomes TO[i]. -ENOENT when no line matched.
+ */
+static int edit_bind_lines(const char *root, const char *path, const char *const *from,
+			   const char *const *to, size_t n, bool dry_run, char *err, size_t errsize)
 {
 	char *text, *out;
-	size_t len, pos = 0, used = 0, i, removed = 0;
-	int r;
-
-	r = vfe_slurp(path, VFE_CONFIG_MAX_BYTES, &text, &len);
-	if (r < 0) {
-		snprintf(err, errsize, "cannot read %s: %s", path, strerror(-r));
-		return r;
-	}
-	out = malloc(len + 1);
-	if (!out) {
-		free(text);
-		return -ENOMEM;
-	}
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n_line = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
-		char slot[VFE_SLOT_LEN];
-		bool drop = false;
-
-		bind_slot_of(text + pos, n_line, slot);
-		for (i = 0; slot[0] && i < n; i++)
-			drop |= !strcmp(slot, slots[i]);
-		if (drop)
-			removed++;
-		else {
-			memcpy(out + used, text + pos, n_line);
-			used += n_line;
-		}
-		pos += n_line;
-	}
-	if (!removed) {
-		snprintf(err, errsize, "no bind line for the given slot(s) in %s", path);
-		r = -ENOENT;
-	} else {
-		r = commit(root, path, out, used, err, errsize);
-	}
-	free(out);
-	free(text);
-	return r;
-}
-
-int vfe_conf_move_slots(const char *root, const char *path, const char (*from)[16],
-			const char (*to)[16], size_t n, bool dry_run, char *err, size_t errsize)
-{
-	char *text, *out;
-	size_t len, pos = 0, used = 0, i, moved = 0;
+	size_t len, pos = 0, used = 0, i, hits = 0;
 	int r;
 
 	r = vfe_slurp(path, VFE_CONFIG_MAX_BYTES, &text, &len);
@@ -162,12 +121,18 @@ int vfe_conf_move_slots(const char *root, const char *path, const char (*from)[1
 		bind_slot_of(line, n_line, slot);
 		for (i = 0; slot[0] && i < n && strcmp(slot, from[i]); i++)
 			;
-		if (slot[0] && i < n) {
+		pos += n_line;
+		if (!slot[0] || i == n) {
+			memcpy(out + used, line, n_line);
+			used += n_line;
+			continue;
+		}
+		hits++;
+		if (to) {
 			/* the slot word as written: after "bind" and blanks */
-			const char *w = line + strspn(line, " \t");
+			const char *w = line + strspn(line, " \t") + 4;
 			size_t before, wlen;
 
-			w += 4;
 			w += strspn(w, " \t");
 			wlen = strcspn(w, " \t\r\n#");
 			before = (size_t)(w - line);
@@ -176,18 +141,34 @@ int vfe_conf_move_slots(const char *root, const char *path, const char (*from)[1
 			used += (size_t)sprintf(out + used, "%s", to[i]);
 			memcpy(out + used, w + wlen, n_line - before - wlen);
 			used += n_line - before - wlen;
-			moved++;
-		} else {
-			memcpy(out + used, line, n_line);
-			used += n_line;
 		}
-		pos += n_line;
 	}
-	if (dry_run || !moved)
-		r = moved ? 0 : -ENOENT;
-	else
+	if (!hits) {
+		snprintf(err, errsize, "no bind line for the given slot(s) in %s", path);
+		r = -ENOENT;
+	} else if (!dry_run) {
 		r = commit(root, path, out, used, err, errsize);
+	}
 	free(out);
 	free(text);
 	return r;
+}
+
+int vfe_conf_remove_slots(const char *root, const char *path, const char *const *slots, size_t n,
+			  char *err, size_t errsize)
+{
+	return edit_bind_lines(root, path, slots, NULL, n, false, err, errsize);
+}
+
+int vfe_conf_move_slots(const char *root, const char *path, const char (*from)[16],
+			const char (*to)[16], size_t n, bool dry_run, char *err, size_t errsize)
+{
+	const char *f[VFE_MAX_BINDS], *t[VFE_MAX_BINDS];
+	size_t i;
+
+	for (i = 0; i < n && i < VFE_MAX_BINDS; i++) {
+		f[i] = from[i];
+		t[i] = to[i];
+	}
+	return edit_bind_lines(root, path, f, t, i, dry_run, err, errsize);
 }
