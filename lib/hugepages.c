@@ -76,6 +76,7 @@ static const char *label(const struct vfe_hugepages_result *r, char *buf, unsign
 static void reserve_one(const char *root, bool dry_run, struct vfe_hugepages_result *r)
 {
 	char path[VFE_PATH_MAX], value[32], what[40];
+	unsigned long long t0;
 	long now;
 	int e;
 
@@ -105,6 +106,8 @@ static void reserve_one(const char *root, bool dry_run, struct vfe_hugepages_res
 	if (count_path(path, sizeof(path), root, r->size_kb, r->node) < 0)
 		return;
 	snprintf(value, sizeof(value), "%lu", r->requested);
+	/* The kernel allocates (and compacts) inside the write: its time is the cost of asking. */
+	t0 = vfe_now_us();
 	e = vfe_sysfs_write(path, value);
 	if (e < 0) {
 		/* ENOMEM and friends still leave what the kernel found: read it back below. */
@@ -112,6 +115,7 @@ static void reserve_one(const char *root, bool dry_run, struct vfe_hugepages_res
 	}
 	r->wrote = e == 0;
 	now = vfe_hugepages_reserved(root, r->size_kb, r->node);
+	r->write_us = vfe_now_us() - t0;
 	if (now < 0) {
 		r->error = (int)now;
 		r->reserved = -1;

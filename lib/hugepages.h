@@ -13,6 +13,7 @@ struct vfe_hugepages_result {
 	long before;   /* the count found before this run wrote anything; -1 unknown */
 	long reserved; /* the count read back after the write; -1 unknown */
 	bool wrote;    /* this run wrote the count */
+	unsigned long long write_us; /* the write and its read-back took this long; 0 when none */
 	int error;     /* -errno of a failed read or write, 0 */
 };
 

@@ -59,6 +59,10 @@ static json_object *hugepages_json(const struct vfe_run *run)
 				       hp->before >= 0 ? json_object_new_int64(hp->before) : NULL);
 		json_object_object_add(
 		    h, "reserved", hp->reserved >= 0 ? json_object_new_int64(hp->reserved) : NULL);
+		json_object_object_add(h, "write_us",
+				       hp->wrote || hp->write_us
+					   ? json_object_new_int64((int64_t)hp->write_us)
+					   : NULL);
 		json_object_object_add(
 		    h, "error", hp->error ? json_object_new_string(strerror(-hp->error)) : NULL);
 		json_object_array_add(a, h);

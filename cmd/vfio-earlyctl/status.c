@@ -67,8 +67,41 @@ static bool mask_now(const char *root, const char *abs, const char *name,
 }
 
 /*
+ * A cpulist file (ABS) that must list exactly the VM CPUs: what apply's isolcpus= and
+ * nohz_full= give at the next boot. A kernel without the file is not counted.
+ */
+static bool isolated_now(const char *root, const char *abs, const char *name,
+			 const struct vfe_cpuset *vm, json_object *aff, bool print)
+{
+	char path[VFE_PATH_MAX], buf[1024], key[64];
+	struct vfe_cpuset now;
+	unsigned int cpu;
+	bool ok = true;
+
+	vfe_path(path, sizeof(path), root, abs);
+	if (vfe_read_file(path, buf, sizeof(buf)) < 0) {
+		json_object_object_add(aff, name, NULL);
+		if (print)
+			printf("  %-20s (none in this kernel)\n", name);
+		return true;
+	}
+	memset(&now, 0, sizeof(now));
+	if (buf[0] && vfe_cpulist_parse(buf, &now))
+		ok = false;
+	for (cpu = 0; cpu < VFE_MAX_CPUS && ok; cpu++)
+		ok = vfe_cpuset_test(&now, cpu) == vfe_cpuset_test(vm, cpu);
+	json_object_object_add(aff, name, json_object_new_string(buf));
+	snprintf(key, sizeof(key), "%s_ok", name);
+	json_object_object_add(aff, key, json_object_new_boolean(ok));
+	if (print)
+		printf("  %-20s %s %s\n", name, buf[0] ? buf : "(none)",
+		       ok ? "ok" : "NOT the VM CPUs (is apply's command line on this boot?)");
+	return ok;
+}
+
+/*
  * The tuning as it is now, against the config: hugepages reserved per request, the
- * default IRQ and workqueue masks, IRQs still reaching VM CPUs (managed ones always do),
+ * default IRQ and workqueue masks, the isolated and nohz_full CPUs, IRQs still reaching VM CPUs (managed ones always do),
  * and the VM CPUs' governor. Adds to TUNING; returns how many things are not as asked.
  */
 static unsigned int tuning_now(const char *root, const struct vfe_config *conf, json_object *tuning,
@@ -119,6 +152,10 @@ static unsigned int tuning_now(const char *root, const struct vfe_config *conf, 
 			 print);
 	bad += !mask_now(root, "/sys/devices/virtual/workqueue/cpumask", "workqueue", &host, aff,
 			 print);
+	bad += !isolated_now(root, "/sys/devices/system/cpu/isolated", "isolated", &conf->vm_cpus,
+			     aff, print);
+	bad += !isolated_now(root, "/sys/devices/system/cpu/nohz_full", "nohz_full",
+			     &conf->vm_cpus, aff, print);
 	n = vfe_irqs_reaching(root, &conf->vm_cpus, &total, list, sizeof(list));
 	json_object_object_add(aff, "irqs", json_object_new_int((int)total));
 	json_object_object_add(aff, "irqs_on_vm_cpus", json_object_new_int(n < 0 ? 0 : n));

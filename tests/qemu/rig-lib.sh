@@ -69,6 +69,9 @@ rig_key() {
 		echo "$1 ${2:-} $RIG_KVER ${DRACUT_MODE:-} ${ITOOLS_MODULES:-} ${RIG_DRIVERS-default}"
 		cat "$RIG_BUILD/vfio-early"
 		case $1 in
+		busybox) cat "$RIG_BUILD/vfio-earlyctl" ;;
+		esac
+		case $1 in
 		busybox) cat "$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_TOP/tests/qemu/rig-lib.sh" \
 			"$RIG_TOP/initramfs/mkinitcpio/hooks/vfio-early" ;;
 		initramfs-tools | dracut)
@@ -129,11 +132,16 @@ rig_image() {
 		# hook: sourced, then run_earlyhook.
 		printf '#!/bin/sh\n# the pre-udev step: mkinitcpio'"'"'s early hook, its status ignored\n. /hooks/vfio-early\nrun_earlyhook || :\n' > "$r_s/early.sh"
 		printf '#!/bin/sh\nexec /rig/busybox sh /rig/end.sh\n' > "$r_s/scenario.sh"
-		r_mods="xhci_pci snd_hda_intel bochs"
+		# The image is also the rig's "installed system" for the CLI scenarios:
+		# vfio-earlyctl with pci.ids, and nvme (not loaded unless a boot asks) for
+		# IRQs the kernel manages itself.
+		r_mods="xhci_pci snd_hda_intel bochs nvme"
 		[ "$r_variant" = novfio ] || r_mods="vfio-pci vfio_iommu_type1 $r_mods"
+		r_ids=$(readlink -f /usr/share/misc/pci.ids)
 		MODULES=$r_mods LOAD="xhci_pci snd_hda_intel bochs" \
 			"$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_CACHE" "$RIG_IMAGE" \
 			"$RIG_BUILD/vfio-early:/usr/sbin/vfio-early" "$r_s/early.sh:/early.sh" \
+			"$RIG_BUILD/vfio-earlyctl:/usr/sbin/vfio-earlyctl" "$r_ids:/usr/share/misc/pci.ids" \
 			"$RIG_TOP/initramfs/mkinitcpio/hooks/vfio-early:/hooks/vfio-early" \
 			"$r_s/scenario.sh:/scenario.sh" 2> "$r_dir/build.log" ||
 			{ cat "$r_dir/build.log" >&2; return 1; }
@@ -179,16 +187,23 @@ rig_dracut_hook() {
 #   end        run /rig/end.sh at the end of the initramfs (always wanted)
 #   preload    load xhci_pci before the helper runs (a target already bound)
 #   nohelper   our own initramfs script replaced by a no-op (the baseline)
+#   nvme       (busybox) load nvme before the helper, as a built-in storage driver
+#              would be: its queue IRQs are managed by the kernel before step 10
 rig_overlay() {
 	r_gen=$1 r_dir=$2 r_unp=$3 r_how=$4
 	mkdir -p "$r_dir"
 	case $r_gen in
 	busybox)
 		# /scenario.sh in the image already runs /rig/end.sh.
+		r_pre=""
+		case " $r_how " in *" preload "*) r_pre="modprobe xhci_pci" ;; esac
+		case " $r_how " in *" nvme "*) r_pre="${r_pre:+$r_pre; }modprobe nvme" ;; esac
 		case " $r_how " in
-		*" preload "*)
-			printf '#!/bin/sh\nmodprobe xhci_pci\n. /hooks/vfio-early\nrun_earlyhook || :\n' > "$r_dir/early.sh" ;;
 		*" nohelper "*) printf '#!/bin/sh\n:\n' > "$r_dir/early.sh" ;;
+		*)
+			[ -z "$r_pre" ] ||
+				printf '#!/bin/sh\n%s\n. /hooks/vfio-early\nrun_earlyhook || :\n' "$r_pre" > "$r_dir/early.sh"
+			;;
 		esac
 		;;
 	initramfs-tools)

@@ -4,6 +4,12 @@
 # Environment:
 #   RIG_TIMEOUT  seconds before the guest is killed (default 120); exit status 124 then
 #   RIG_MEM      guest memory in MiB (default 1024)
+#   RIG_SMP      guest CPUs (default 1)
+#   RIG_NUMA     2: two NUMA nodes, each with half the CPUs and half the memory
+#                (default: one node)
+#   RIG_LAYOUT   usb-moved: the VL805 stand-in sits behind a third root port
+#                (00:1e.0, bus 05) and the second root port is left empty, as when
+#                a user moves the card to another slot (default: as drawn below)
 #   RIG_QEMU     extra QEMU arguments appended as is (word-split)
 #   RIG_PRINT=1  print the QEMU command line on stderr before running it
 # The guest's serial console (ttyS0) goes to SERIAL_LOG; QEMU's own messages to
@@ -26,10 +32,32 @@ log=${3:?usage: rig.sh KERNEL INITRD SERIAL_LOG [EXTRA_CMDLINE...]}
 shift 3
 cmdline="console=ttyS0 intel_iommu=on panic=-1 quiet${*:+ $*}"
 
+mem=${RIG_MEM:-1024} smp=${RIG_SMP:-1}
+card="-device qemu-xhci,bus=rp2"
+case ${RIG_LAYOUT:-} in
+"") ;;
+usb-moved) card="-device pcie-root-port,id=rp3,chassis=4,slot=3,addr=0x1e -device qemu-xhci,bus=rp3" ;;
+*) echo "rig: unknown RIG_LAYOUT ${RIG_LAYOUT}" >&2; exit 2 ;;
+esac
+numa=""
+case ${RIG_NUMA:-1} in
+1) ;;
+2)
+	if [ "$smp" -lt 2 ] || [ $((smp % 2)) -ne 0 ]; then
+		echo "rig: RIG_NUMA=2 needs an even RIG_SMP" >&2
+		exit 2
+	fi
+	h=$((smp / 2))
+	numa="-object memory-backend-ram,id=m0,size=$((mem / 2))M -numa node,nodeid=0,cpus=0-$((h - 1)),memdev=m0"
+	numa="$numa -object memory-backend-ram,id=m1,size=$((mem - mem / 2))M -numa node,nodeid=1,cpus=$h-$((smp - 1)),memdev=m1"
+	;;
+*) echo "rig: RIG_NUMA is 1 or 2" >&2; exit 2 ;;
+esac
+# shellcheck disable=SC2086 # card and numa are lists of arguments
 set -- qemu-system-x86_64 \
-	-M q35 -accel tcg -cpu max -smp 1 -m "${RIG_MEM:-1024}" \
+	-M q35 -accel tcg -cpu max -smp "$smp" -m "$mem" $numa \
 	-device intel-iommu,intremap=on \
-	-device qemu-xhci,bus=pcie.0,addr=0x4 \
+	-device qemu-xhci,id=hostusb,bus=pcie.0,addr=0x4 \
 	-device pcie-root-port,id=rp1,chassis=1,slot=1,addr=0x1c \
 	-device x3130-upstream,id=up1,bus=rp1 \
 	-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0 \
@@ -37,7 +65,7 @@ set -- qemu-system-x86_64 \
 	-device ich9-intel-hda,bus=dn1,addr=00.1 \
 	-device qemu-xhci,bus=dn1,addr=00.2 \
 	-device pcie-root-port,id=rp2,chassis=3,slot=2,addr=0x1d \
-	-device qemu-xhci,bus=rp2 \
+	$card \
 	-display none -vga none -nodefaults -no-reboot \
 	-serial "file:$log" -monitor none \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"

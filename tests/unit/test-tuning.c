@@ -191,6 +191,7 @@ TEST_F(tuning, hugepages_reserved_and_read_back)
 	EXPECT_STREQ("8192", field(hugepages_entry(self, 0), "requested"));
 	EXPECT_STREQ("0", field(hugepages_entry(self, 0), "before"));
 	EXPECT_STREQ("8192", field(hugepages_entry(self, 0), "reserved"));
+	EXPECT_STRNE("(null)", field(hugepages_entry(self, 0), "write_us"));
 	EXPECT_TRUE(logged(self, "vfio-early: bound 0/0, hugepages 2M 8192/8192, "));
 	/* The 1G pool was not asked for and is not touched. */
 	EXPECT_STREQ("0\n", vroot_read(&self->r,
@@ -231,6 +232,7 @@ TEST_F(tuning, a_higher_count_is_never_lowered)
 	EXPECT_EQ(1, h.served);
 	EXPECT_STREQ("", h.written);
 	EXPECT_STREQ("10000", field(hugepages_entry(self, 0), "reserved"));
+	EXPECT_STREQ("(null)", field(hugepages_entry(self, 0), "write_us"));
 	EXPECT_TRUE(logged(self, "hugepages 2M: 10000 reserved already, 8192 asked"));
 	EXPECT_TRUE(logged(self, ", hugepages 2M 10000/8192, "));
 }
@@ -528,6 +530,19 @@ TEST_F(tuning, status_verifies_the_tuning_after_boot)
 	EXPECT_NE(NULL, strstr(out, "workqueue            0f0f ok"));
 	EXPECT_NE(NULL, strstr(out, "IRQs                 20 in all, 1 still on VM CPUs"));
 	EXPECT_NE(NULL, strstr(out, "governor             performance ok"));
+	/* No such files in the fixture (a kernel without them): not counted. */
+	EXPECT_NE(NULL, strstr(out, "isolated             (none in this kernel)"));
+
+	/* Booted without apply's isolcpus=: the isolated list is empty, and status says so. */
+	vroot_write(&self->r, "sys/devices/system/cpu/isolated", "\n");
+	vroot_write(&self->r, "sys/devices/system/cpu/nohz_full", "4-7,12-15\n");
+	EXPECT_EQ(1, ctl(&self->r, "status", NULL));
+	EXPECT_NE(NULL, strstr(out, "isolated             (none) NOT the VM CPUs"));
+	EXPECT_NE(NULL, strstr(out, "nohz_full            4-7,12-15 ok"));
+	vroot_write(&self->r, "sys/devices/system/cpu/isolated", "4-7,12-14\n");
+	EXPECT_EQ(1, ctl(&self->r, "status", NULL));
+	EXPECT_NE(NULL, strstr(out, "isolated             4-7,12-14 NOT the VM CPUs"));
+	vroot_write(&self->r, "sys/devices/system/cpu/isolated", "4-7,12-15\n");
 
 	EXPECT_EQ(0, ctl(&self->r, "status", "--json", NULL));
 	j = json_tokener_parse(out);
@@ -535,6 +550,8 @@ TEST_F(tuning, status_verifies_the_tuning_after_boot)
 	aff = get(get(j, "tuning"), "affinity");
 	EXPECT_STREQ("33", field(aff, "irqs_on_vm_cpus_list"));
 	EXPECT_STREQ("true", field(aff, "workqueue_ok"));
+	EXPECT_STREQ("true", field(aff, "isolated_ok"));
+	EXPECT_STREQ("4-7,12-15", field(aff, "nohz_full"));
 	EXPECT_STREQ("8192", field(json_object_array_get_idx(get(get(j, "tuning"), "hugepages"), 0),
 				   "reserved"));
 	json_object_put(j);

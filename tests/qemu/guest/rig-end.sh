@@ -9,6 +9,12 @@
 #   RIG-DEV <slot> <vendor>:<device> <class> <driver|-> <driver_override|->
 #   RIG-REPORT-BEGIN / the lines of /run/vfio-early/report.json / RIG-REPORT-END
 #   RIG-CLIENT <slot> <status> <output>   for each slot listed in /etc/rig/client
+#   RIG-CPUS <present> <isolated|-> <nohz_full|->
+#   RIG-HP <node|all> <size_kB> <nr_hugepages>   every pool, per node when there are nodes
+#   RIG-MASK <name> <value>               default_smp_affinity, the workqueue cpumask
+#   RIG-IRQ <n> <smp_affinity_list> <effective_affinity_list> <name in /proc/interrupts>
+#   RIG-OUT <line>                        what /etc/rig/after.sh printed (when there is one),
+#   RIG-AFTER <status>                    and its exit status
 #   RIG-DMESG <line>                      the whole kernel log
 # writes the marker "vfio-early-rig: end of initramfs" to /dev/kmsg (its printk
 # time is the boot-cost figure), then powers the guest off.
@@ -49,6 +55,34 @@ if [ -f /etc/rig/client ]; then
 			echo "RIG-CLIENT $slot $st $line"
 		done
 	done < /etc/rig/client
+fi
+
+cpus() { v=$(cat "/sys/devices/system/cpu/$1" 2>/dev/null); echo "${v:--}"; }
+echo "RIG-CPUS $(cpus present) $(cpus isolated) $(cpus nohz_full)"
+for hp in /sys/kernel/mm/hugepages/hugepages-*; do
+	[ -d "$hp" ] || continue
+	size=${hp##*-}
+	echo "RIG-HP all ${size%kB} $(cat "$hp/nr_hugepages")"
+	for n in /sys/devices/system/node/node[0-9]*; do
+		[ -f "$n/hugepages/${hp##*/}/nr_hugepages" ] &&
+			echo "RIG-HP ${n##*node} ${size%kB} $(cat "$n/hugepages/${hp##*/}/nr_hugepages")"
+	done
+done
+echo "RIG-MASK default_smp_affinity $(val /proc/irq/default_smp_affinity)"
+echo "RIG-MASK workqueue $(val /sys/devices/virtual/workqueue/cpumask)"
+# The last word of each line of /proc/interrupts names the IRQ's handler.
+sed -n 's/^ *\([0-9][0-9]*\):.* \([^ ][^ ]*\) *$/\1 \2/p' /proc/interrupts > /tmp/rig-irq-names
+for irq in /proc/irq/[0-9]*; do
+	n=${irq##*/}
+	name=$(awk -v n="$n" '$1 == n { print $2 }' /tmp/rig-irq-names)
+	echo "RIG-IRQ $n $(val "$irq/smp_affinity_list") $(val "$irq/effective_affinity_list") ${name:--}"
+done
+
+if [ -f /etc/rig/after.sh ]; then
+	st=0
+	sh /etc/rig/after.sh > /tmp/rig-after.out 2>&1 || st=$?
+	sed 's/^/RIG-OUT /' /tmp/rig-after.out
+	echo "RIG-AFTER $st"
 fi
 
 dmesg | sed 's/^/RIG-DMESG /'
