@@ -20,6 +20,7 @@
 #include "../../kernel-cmdline/tokens.h"
 #include "../../lib/backup.h"
 #include "../../lib/config.h"
+#include "../../lib/follow.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
 #include "../../lib/report.h"
@@ -28,7 +29,8 @@
 #include "../../modules-load/modload.h"
 #include "../../modules-load/softdep.h"
 
-#define MAX_CHANGES 8
+/* Every GRUB source, 42_vfio-early, /etc/kernel/cmdline, softdeps, irqbalance. */
+#define MAX_CHANGES (VFE_GRUB_MAX_SOURCES + 4)
 
 /* A GRUB script of ours: one more menu entry, the newest kernel with vfio_early.off. */
 static const char grub_off_entry[] =
@@ -74,6 +76,7 @@ struct plan {
 	struct change c[MAX_CHANGES];
 	unsigned int n;
 	bool grub;
+	const char *root;
 };
 
 static enum vfe_cpu_vendor cpu_vendor(const char *root)
@@ -107,8 +110,8 @@ static void kernel_version(const char *root, int *major, int *minor)
 	sscanf(buf, "%d.%d", major, minor);
 }
 
-static int render_tokens(struct ctl_globals *g, const struct vfe_config *conf,
-			 const struct vfe_inventory *inv, struct vfe_ktokens *t)
+int ctl_render_tokens(struct ctl_globals *g, const struct vfe_config *conf,
+		      const struct vfe_inventory *inv, struct vfe_ktokens *t)
 {
 	struct vfe_ktokens_input in = {0};
 	struct vfe_cpuset possible, host;
@@ -280,6 +283,43 @@ static int plan_cmdline_edit(struct plan *p, const char *path, cmdline_editor ed
 	return 0;
 }
 
+/*
+ * GRUB_CMDLINE_LINUX_DEFAULT where grub-mkconfig takes it from: /etc/default/grub, or the
+ * .cfg of /etc/default/grub.d that sets it again after it (a cloud image's, say). Our tokens
+ * go where the value is set, and only there.
+ */
+static int plan_grub(struct plan *p, const struct vfe_ktokens *tokens)
+{
+	struct vfe_grub_sources gs;
+	const struct vfe_grub_source *eff;
+	char err[VFE_PATH_MAX + 320];
+	unsigned int i;
+	int r;
+
+	r = vfe_grub_sources_edit(p->root, tokens, &gs, err, sizeof(err));
+	if (r < 0) {
+		ERR("%s", err);
+		goto out;
+	}
+	eff = &gs.src[gs.effective];
+	if (gs.effective)
+		printf("%s line %u sets %s again after %s: our tokens go there\n", eff->path,
+		       eff->set_line, VFE_GRUB_VAR, gs.src[0].path);
+	for (i = 0; i < gs.n; i++) {
+		struct change *c;
+
+		if (!vfe_text_edit_changed(&gs.src[i].e))
+			continue;
+		c = add_change(p, gs.src[i].path);
+		c->existed = true;
+		c->e = gs.src[i].e; /* the plan owns the texts now */
+		memset(&gs.src[i].e, 0, sizeof(gs.src[i].e));
+	}
+out:
+	vfe_grub_sources_free(&gs);
+	return r;
+}
+
 static int build_plan(struct ctl_globals *g, struct plan *p)
 {
 	static struct vfe_config conf;
@@ -291,6 +331,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 	int r;
 
 	memset(p, 0, sizeof(*p));
+	p->root = g->root;
 	r = vfe_config_load(&conf, g->config, err, sizeof(err));
 	if (r < 0) {
 		ERR("%s: nothing to apply", err);
@@ -301,14 +342,14 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 		ERR("cannot read the PCI bus: %s", strerror(-r));
 		return r;
 	}
-	r = render_tokens(g, &conf, &inv, &tokens);
+	r = ctl_render_tokens(g, &conf, &inv, &tokens);
 	if (r < 0)
 		goto out;
 
-	vfe_path(path, sizeof(path), g->root, "/etc/default/grub");
+	vfe_path(path, sizeof(path), g->root, VFE_GRUB_DEFAULT);
 	if (vfe_exists(path)) {
 		bootloader = p->grub = true;
-		r = plan_cmdline_edit(p, path, vfe_grub_file_edit, &tokens);
+		r = plan_grub(p, &tokens);
 		if (r < 0)
 			goto out;
 		vfe_path(path, sizeof(path), g->root, "/etc/grub.d/42_vfio-early");
@@ -455,6 +496,25 @@ int ctl_regenerate_boot_files(struct ctl_globals *g, bool grub, bool dry_run)
 	return r;
 }
 
+/*
+ * What was on the bus when the config was applied, so that regenerate can tell a card that
+ * moved from an identical device that stayed where it was. Not a file the user edits: not
+ * backed up; a failure only costs regenerate that knowledge.
+ */
+static void save_slots(const char *root)
+{
+	struct vfe_inventory inv;
+	int r;
+
+	r = vfe_inventory_scan(&inv, root, false);
+	if (r == 0) {
+		r = vfe_seen_save(root, &inv);
+		vfe_inventory_free(&inv);
+	}
+	if (r < 0)
+		WRN("cannot record the PCI functions in %s: %s", VFE_SLOTS_PATH, strerror(-r));
+}
+
 int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes)
 {
 	struct plan p;
@@ -494,6 +554,8 @@ int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes)
 	}
 	if (r == 0)
 		r = ctl_regenerate_boot_files(g, p.grub, false);
+	if (r == 0)
+		save_slots(g->root);
 	if (r < 0 && p.n) {
 		ERR("putting the previous files back (backup %s)", vfe_backup_stamp());
 		vfe_backup_restore(g->root, vfe_backup_stamp());

@@ -9,13 +9,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../kernel-cmdline/grub.h"
+#include "../../kernel-cmdline/kernelcmdline.h"
 #include "../../lib/config.h"
+#include "../../lib/follow.h"
 #include "../../lib/cpulist.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
 #include "../../lib/report.h"
 #include "../../lib/util.h"
 #include "../../modules-load/modload.h"
+#include "apply.h"
 #include "ctl.h"
 
 struct findings {
@@ -28,7 +32,7 @@ static void finding(struct findings *f, bool ok, const char *check, const char *
     __attribute__((format(printf, 4, 5)));
 static void finding(struct findings *f, bool ok, const char *check, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[1024];
 	json_object *o;
 	va_list ap;
 
@@ -111,8 +115,37 @@ static void check_storage(struct findings *f, const char *root, const struct vfe
 	free(swaps);
 }
 
+/* What regenerate would do with the card of B's line, said once per card. */
+static void follow_hint(struct findings *f, const struct vfe_config *conf,
+			const struct vfe_inventory *inv, const struct vfe_seen *seen,
+			const struct vfe_bind_rule *b)
+{
+	char found[VFE_FOLLOW_MAX][11], where[VFE_FOLLOW_MAX * 12] = "";
+	unsigned int i, stayed;
+	int hits;
+
+	for (i = 0; &conf->binds[i] != b; i++)
+		if (!strncmp(conf->binds[i].slot, b->slot, 10))
+			return;
+	hits = vfe_follow_card(inv, conf, seen, b->slot, found, &stayed);
+	for (i = 0; hits > 0 && i < (unsigned int)hits && i < VFE_FOLLOW_MAX; i++)
+		snprintf(where + strlen(where), sizeof(where) - strlen(where), "%s%s",
+			 i ? ", " : "", found[i]);
+	if (hits == 1)
+		finding(f, false, "device",
+			"line %u: the card moved to %s: 'vfio-earlyctl regenerate' follows it",
+			b->line, where);
+	else if (hits > 1)
+		finding(
+		    f, false, "device",
+		    "line %u: the card's ids are at %s; which one is the card cannot be told%s: "
+		    "set the slot with 'vfio-earlyctl remove' and 'add'",
+		    b->line, where,
+		    seen->known ? "" : " (no record of the last apply in " VFE_SLOTS_PATH ")");
+}
+
 static void check_binds(struct findings *f, const char *root, const struct vfe_config *conf,
-			const struct vfe_inventory *inv)
+			const struct vfe_inventory *inv, const struct vfe_seen *seen)
 {
 	unsigned int i, k;
 
@@ -138,11 +171,7 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 					"line %u: %s holds %04x:%04x, not %s%s%s", b->line, b->slot,
 					d->vendor, d->device, b->id,
 					where[0] ? "; that card is at " : "", where);
-			if (where[0])
-				finding(f, false, "device",
-					"line %u: run 'vfio-earlyctl regenerate' to follow the "
-					"card to %s",
-					b->line, where);
+			follow_hint(f, conf, inv, seen, b);
 			continue;
 		}
 		finding(f, true, "device", "line %u: %s is %s (%s)", b->line, b->slot, b->id,
@@ -251,13 +280,118 @@ static void check_initramfs(struct findings *f, const char *root, const char *co
 		finding(f, true, "initramfs", "%s is newer than the config", newest);
 }
 
+/* TOK as a word of TEXT (blanks, quotes or '=' around it): for messages only. */
+static bool has_word(const char *text, const char *tok)
+{
+	size_t n = strlen(tok);
+	const char *p;
+
+	for (p = strstr(text, tok); p; p = strstr(p + 1, tok))
+		if ((p == text || strchr(" \t\"'=", p[-1])) && strchr(" \t\"'\r\n", p[n]))
+			return true;
+	return false;
+}
+
+/* The wanted tokens TEXT lacks, as " a b", into BUF. */
+static void missing_tokens(const char *text, const struct vfe_ktokens *t, char *buf, size_t size)
+{
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < t->n; i++)
+		if (!has_word(text, t->tok[i]))
+			snprintf(buf + strlen(buf), size - strlen(buf), " %s", t->tok[i]);
+}
+
+/* The GRUB files as apply would leave them: our tokens where the value is set, nowhere else. */
+static void check_grub(struct findings *f, const char *root, const struct vfe_ktokens *t)
+{
+	struct vfe_grub_sources gs;
+	const struct vfe_grub_source *eff;
+	char err[VFE_PATH_MAX + 320], missing[512], where[2 * VFE_PATH_MAX + 128] = "";
+	unsigned int i;
+
+	if (vfe_grub_sources_edit(root, t, &gs, err, sizeof(err)) < 0) {
+		finding(f, false, "cmdline", "%s: apply cannot edit it", err);
+		goto out;
+	}
+	eff = &gs.src[gs.effective];
+	missing_tokens(eff->e.old, t, missing, sizeof(missing));
+	if (gs.effective)
+		snprintf(where, sizeof(where), "%s line %u sets %s again and overrides %s; ",
+			 eff->path, eff->set_line, VFE_GRUB_VAR, gs.src[0].path);
+	if (vfe_text_edit_changed(&eff->e))
+		finding(f, false, "cmdline",
+			"%sthe kernel command line is out of date (%s%s): run 'vfio-earlyctl "
+			"apply'%s",
+			where,
+			missing[0] ? "missing:" : "tokens of ours the config no longer asks for",
+			missing, gs.effective ? ", which edits that file" : "");
+	else
+		finding(f, true, "cmdline", "%s%s carries our tokens", where, eff->path);
+	for (i = 0; i < gs.n; i++) {
+		if (i == gs.effective || !vfe_text_edit_changed(&gs.src[i].e))
+			continue;
+		finding(
+		    f, false, "cmdline",
+		    "%s: tokens of ours outside the assignment that counts (%s): 'vfio-earlyctl "
+		    "apply' removes them",
+		    gs.src[i].path, i < gs.effective ? "overridden" : "appended after ours");
+	}
+out:
+	vfe_grub_sources_free(&gs);
+}
+
+static void check_cmdline(struct findings *f, struct ctl_globals *g, const struct vfe_config *conf,
+			  const struct vfe_inventory *inv)
+{
+	char path[VFE_PATH_MAX], err[VFE_PATH_MAX + 320], missing[512];
+	struct vfe_ktokens t;
+	struct vfe_text_edit e;
+	bool any = false;
+
+	if (ctl_render_tokens(g, conf, inv, &t) < 0) {
+		finding(f, false, "cmdline", "the config gives no kernel command line");
+		return;
+	}
+	vfe_path(path, sizeof(path), g->root, VFE_GRUB_DEFAULT);
+	if (vfe_exists(path)) {
+		any = true;
+		check_grub(f, g->root, &t);
+	}
+	vfe_path(path, sizeof(path), g->root, VFE_KERNEL_CMDLINE_PATH);
+	if (vfe_exists(path)) {
+		any = true;
+		if (vfe_kernel_cmdline_file_edit(path, &t, &e, err, sizeof(err)) < 0) {
+			finding(f, false, "cmdline", "%s", err);
+		} else if (vfe_text_edit_changed(&e)) {
+			missing_tokens(e.old, &t, missing, sizeof(missing));
+			finding(f, false, "cmdline",
+				"%s: the kernel command line is out of date (%s%s): run "
+				"'vfio-earlyctl apply'",
+				path,
+				missing[0] ? "missing:"
+					   : "tokens of ours the config no longer asks for",
+				missing);
+		} else {
+			finding(f, true, "cmdline", "%s carries our tokens", path);
+		}
+		vfe_text_edit_free(&e);
+	}
+	if (!any)
+		finding(f, true, "cmdline",
+			"neither %s nor %s: the kernel command line is not checked",
+			VFE_GRUB_DEFAULT, VFE_KERNEL_CMDLINE_PATH);
+}
+
 static int do_check(struct ctl_globals *g, int argc, char *argv[])
 {
 	struct findings f = {.list = json_object_new_array(), .json = false};
 	static struct vfe_config conf;
 	struct vfe_inventory inv;
+	struct vfe_seen seen;
 	char err[320];
-	int r;
+	int r, r_conf;
 
 	if (ctl_parse_common(g, &ctl_cmd_check, argc, argv, "[--json]") != argc) {
 		json_object_put(f.list);
@@ -272,6 +406,7 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 		finding(&f, false, "config", "%s: the helper would bind nothing", err);
 	else
 		finding(&f, true, "config", "%s: %u bind line(s)", g->config, conf.n_binds);
+	r_conf = r;
 	r = vfe_inventory_scan(&inv, g->root, false);
 	if (r < 0) {
 		ERR("cannot read the PCI bus: %s", strerror(-r));
@@ -291,7 +426,12 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 	else
 		finding(&f, false, "vfio-pci",
 			"vfio-pci is neither loaded, built in nor installed");
-	check_binds(&f, g->root, &conf, &inv);
+	if (vfe_seen_load(g->root, &seen) < 0)
+		WRN("cannot read %s", VFE_SLOTS_PATH);
+	check_binds(&f, g->root, &conf, &inv, &seen);
+	vfe_seen_free(&seen);
+	if (r_conf == 0)
+		check_cmdline(&f, g, &conf, &inv);
 	check_resources(&f, g->root, &conf);
 	check_initramfs(&f, g->root, g->config);
 	if (g->json) {

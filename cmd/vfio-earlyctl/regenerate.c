@@ -2,7 +2,8 @@
 /*
  * regenerate: after hardware changes, follow each card that moved. A card is the bind lines
  * of one bus:device; it is found again where every one of its functions shows the same id,
- * at exactly one place not already configured, or it is left alone and said so.
+ * at exactly one place not already configured and not holding those ids already when the
+ * config was last applied (lib/follow.c), or it is left alone and said so.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,42 +12,11 @@
 
 #include "../../lib/confedit.h"
 #include "../../lib/config.h"
+#include "../../lib/follow.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
 #include "apply.h"
 #include "ctl.h"
-
-/* Does the card at PREFIX ("dddd:bb:dd") hold every function of CARD's lines with their ids? */
-static bool card_fits(const struct vfe_inventory *inv, const struct vfe_config *conf,
-		      const char *card, const char *prefix)
-{
-	unsigned int i;
-
-	for (i = 0; i < conf->n_binds; i++) {
-		const struct vfe_bind_rule *b = &conf->binds[i];
-		const struct vfe_dev *d;
-		char slot[VFE_SLOT_LEN];
-
-		if (strncmp(b->slot, card, 10))
-			continue;
-		snprintf(slot, sizeof(slot), "%.10s.%d", prefix, b->func);
-		d = vfe_inventory_find(inv, slot);
-		if (!d || d->vendor != (unsigned int)b->vendor ||
-		    d->device != (unsigned int)b->device)
-			return false;
-	}
-	return true;
-}
-
-static bool configured_card(const struct vfe_config *conf, const char *prefix)
-{
-	unsigned int i;
-
-	for (i = 0; i < conf->n_binds; i++)
-		if (!strncmp(conf->binds[i].slot, prefix, 10))
-			return true;
-	return false;
-}
 
 static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 {
@@ -59,8 +29,9 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 	static char from[VFE_MAX_BINDS][16], to[VFE_MAX_BINDS][16];
 	static struct vfe_config conf;
 	struct vfe_inventory inv;
+	struct vfe_seen seen;
 	bool dry_run = false, yes = false, stuck = false;
-	unsigned int i, k, n = 0;
+	unsigned int i, j, k, n = 0;
 	char err[320];
 	int c, r;
 
@@ -89,45 +60,55 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 		ERR("cannot read the PCI bus: %s", strerror(-r));
 		return 1;
 	}
+	r = vfe_seen_load(g->root, &seen);
+	if (r < 0)
+		WRN("cannot read %s: %s; identical devices cannot be told apart", VFE_SLOTS_PATH,
+		    strerror(-r));
 	for (i = 0; i < conf.n_binds; i++) {
 		const char *card = conf.binds[i].slot;
-		char found[VFE_SLOT_LEN] = "";
-		unsigned int hits = 0, j;
-		bool seen = false;
+		char found[VFE_FOLLOW_MAX][11], where[VFE_FOLLOW_MAX * 12] = "";
+		bool seen_card = false;
+		unsigned int stayed;
+		int hits;
 
 		for (j = 0; j < i; j++)
-			seen |= !strncmp(conf.binds[j].slot, card, 10);
-		if (seen || card_fits(&inv, &conf, card, card))
+			seen_card |= !strncmp(conf.binds[j].slot, card, 10);
+		if (seen_card)
 			continue;
-		for (k = 0; k < inv.n; k++) {
-			const char *cand = inv.devs[k].slot;
-
-			/* one candidate per card: its function 0 entry, or the first function seen
-			 */
-			if (k && !strncmp(inv.devs[k - 1].slot, cand, 10))
-				continue;
-			if (configured_card(&conf, cand) || !card_fits(&inv, &conf, card, cand))
-				continue;
-			if (strncmp(found, cand, 10))
-				hits++;
-			snprintf(found, sizeof(found), "%.10s", cand);
-		}
+		hits = vfe_follow_card(&inv, &conf, &seen, card, found, &stayed);
+		if (hits < 0)
+			continue;
+		for (k = 0; k < (unsigned int)hits && k < VFE_FOLLOW_MAX; k++)
+			snprintf(where + strlen(where), sizeof(where) - strlen(where), "%s%s",
+				 k ? ", " : "", found[k]);
 		if (hits != 1) {
 			stuck = true;
-			ERR("card at %.10s (line %u): %s", card, conf.binds[i].line,
-			    hits ? "found at several places; fix the slots with remove and add"
-				 : "not found anywhere on this machine; left as is");
+			if (hits)
+				ERR("card at %.10s (line %u): the same ids are at %s; which one is "
+				    "the card cannot be told%s: set the slot with remove and add",
+				    card, conf.binds[i].line, where,
+				    seen.known ? "" : " (no record of the last apply in " VFE_SLOTS_PATH ")");
+			else if (stayed)
+				ERR("card at %.10s (line %u): whatever has its ids here was at the "
+				    "same slot when the config was applied, so it is not the card; "
+				    "left as is",
+				    card, conf.binds[i].line);
+			else
+				ERR("card at %.10s (line %u): not found anywhere on this machine; left "
+				    "as is",
+				    card, conf.binds[i].line);
 			continue;
 		}
 		for (j = 0; j < conf.n_binds; j++) {
 			if (strncmp(conf.binds[j].slot, card, 10))
 				continue;
 			snprintf(from[n], sizeof(from[n]), "%s", conf.binds[j].slot);
-			snprintf(to[n], sizeof(to[n]), "%.10s.%d", found, conf.binds[j].func);
+			snprintf(to[n], sizeof(to[n]), "%.10s.%d", found[0], conf.binds[j].func);
 			printf("moved: %s -> %s (%s)\n", from[n], to[n], conf.binds[j].id);
 			n++;
 		}
 	}
+	vfe_seen_free(&seen);
 	vfe_inventory_free(&inv);
 	if (!n) {
 		printf("no card moved%s\n", stuck ? " that could be followed" : "");

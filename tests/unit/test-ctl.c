@@ -394,7 +394,43 @@ TEST_F(seed, regenerate_refuses_ambiguity)
 	/* two identical SATA controllers at function 0: a moved one cannot be told apart */
 	vroot_write(&self->r, "etc/vfio-early.conf", "bind 11:00.0 1022:7901\n");
 	EXPECT_EQ(1, ctl(&self->r, "regenerate", "--yes", NULL));
-	EXPECT_NE(NULL, strstr(out, "found at several places"));
+	EXPECT_NE(NULL, strstr(out, "the same ids are at 0000:07:00, 0000:08:00; which one is the "
+				    "card cannot be told (no record of the last apply"));
+	EXPECT_STREQ("bind 11:00.0 1022:7901\n", vroot_read(&self->r, "etc/vfio-early.conf"));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "line 1: the card's ids are at 0000:07:00, 0000:08:00; which "
+				    "one is the card cannot be told"));
+}
+
+TEST_F(seed, regenerate_tells_the_moved_card_from_its_twin_by_the_last_apply)
+{
+	const char *slots;
+
+	/* apply records what is on the bus: every function, with its id */
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 07:00.0 1022:7901\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	slots = vroot_read(&self->r, "var/lib/vfio-early/slots");
+	ASSERT_NE(NULL, slots);
+	EXPECT_NE(NULL, strstr(slots, "\n0000:07:00.0 1022:7901\n"));
+	EXPECT_NE(NULL, strstr(slots, "\n0000:0b:00.3 1002:73a4\n"));
+	/* Then the controller at 07:00.0 moves to 11:00.0 (the record is edited to match:
+	 * 07:00 was not there, 08:00 was), and its twin at 08:00.0 stays where it was. */
+	vroot_write(&self->r, "var/lib/vfio-early/slots",
+		    "# test\n0000:08:00.0 1022:7901\n0000:11:00.0 1022:7901\n");
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 11:00.0 1022:7901 # the SATA card\n");
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "line 1: the card moved to 0000:07:00: 'vfio-earlyctl "
+				    "regenerate' follows it"));
+	EXPECT_EQ(0, ctl(&self->r, "regenerate", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "moved: 0000:11:00.0 -> 0000:07:00.0 (1022:7901)"));
+	EXPECT_STREQ("bind 0000:07:00.0 1022:7901 # the SATA card\n",
+		     vroot_read(&self->r, "etc/vfio-early.conf"));
+	/* Both were there at the last apply: neither is the card. */
+	vroot_write(&self->r, "var/lib/vfio-early/slots",
+		    "0000:07:00.0 1022:7901\n0000:08:00.0 1022:7901\n");
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 11:00.0 1022:7901\n");
+	EXPECT_EQ(1, ctl(&self->r, "regenerate", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "was at the same slot when the config was applied"));
 	EXPECT_STREQ("bind 11:00.0 1022:7901\n", vroot_read(&self->r, "etc/vfio-early.conf"));
 }
 

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Following a configured card to its new slot, for regenerate and check. */
+#include "follow.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+int vfe_seen_save(const char *root, const struct vfe_inventory *inv)
+{
+	char path[VFE_PATH_MAX], *text, *p;
+	unsigned int i;
+	int r;
+
+	if (vfe_path(path, sizeof(path), root, VFE_SLOTS_PATH) < 0)
+		return -ENAMETOOLONG;
+	/* "dddd:bb:dd.f vvvv:dddd\n" is 23 bytes */
+	text = malloc((size_t)inv->n * 24 + 128);
+	if (!text)
+		return -ENOMEM;
+	p = text + sprintf(text, "# PCI functions when the config was last applied "
+				 "(vfio-earlyctl apply); read by regenerate\n");
+	for (i = 0; i < inv->n; i++)
+		p += sprintf(p, "%.12s %04x:%04x\n", inv->devs[i].slot, inv->devs[i].vendor & 0xffff,
+			     inv->devs[i].device & 0xffff);
+	*strrchr(path, '/') = '\0';
+	r = vfe_mkdir_p(path, 0755);
+	strcat(path, "/slots");
+	if (r == 0)
+		r = vfe_write_atomic(path, text, (size_t)(p - text));
+	free(text);
+	return r;
+}
+
+int vfe_seen_load(const char *root, struct vfe_seen *seen)
+{
+	char path[VFE_PATH_MAX], *text, *line, *save = NULL;
+	size_t len;
+	int r;
+
+	memset(seen, 0, sizeof(*seen));
+	if (vfe_path(path, sizeof(path), root, VFE_SLOTS_PATH) < 0)
+		return -ENAMETOOLONG;
+	r = vfe_slurp(path, 1 << 20, &text, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	seen->known = true;
+	/* at most one entry per line: the line count bounds the array */
+	seen->devs = calloc(len / 8 + 1, sizeof(*seen->devs));
+	if (!seen->devs) {
+		free(text);
+		return -ENOMEM;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct vfe_seen_dev *d = &seen->devs[seen->n];
+
+		if (line[0] == '#' ||
+		    sscanf(line, "%12s %4x:%4x", d->slot, &d->vendor, &d->device) != 3)
+			continue;
+		seen->n++;
+	}
+	free(text);
+	return 0;
+}
+
+void vfe_seen_free(struct vfe_seen *seen)
+{
+	free(seen->devs);
+	memset(seen, 0, sizeof(*seen));
+}
+
+static bool was_there(const struct vfe_seen *seen, const char *slot, unsigned int vendor,
+		      unsigned int device)
+{
+	unsigned int i;
+
+	for (i = 0; i < seen->n; i++)
+		if (!strcmp(seen->devs[i].slot, slot))
+			return seen->devs[i].vendor == vendor && seen->devs[i].device == device;
+	return false;
+}
+
+/*
+ * Does the bus:device at PREFIX hold every function of CARD's lines with their ids? With
+ * SEEN: and not all of them there already at the last apply.
+ */
+static bool card_fits(const struct vfe_inventory *inv, const struct vfe_config *conf,
+		      const struct vfe_seen *seen, const char *card, const char *prefix)
+{
+	bool all_seen = true;
+	unsigned int i;
+
+	for (i = 0; i < conf->n_binds; i++) {
+		const struct vfe_bind_rule *b = &conf->binds[i];
+		const struct vfe_dev *d;
+		char slot[VFE_SLOT_LEN];
+
+		if (strncmp(b->slot, card, 10))
+			continue;
+		snprintf(slot, sizeof(slot), "%.10s.%d", prefix, b->func);
+		d = vfe_inventory_find(inv, slot);
+		if (!d || d->vendor != (unsigned int)b->vendor ||
+		    d->device != (unsigned int)b->device)
+			return false;
+		if (seen)
+			all_seen &= was_there(seen, slot, d->vendor, d->device);
+	}
+	return !seen || !all_seen;
+}
+
+static bool configured_card(const struct vfe_config *conf, const char *prefix)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->n_binds; i++)
+		if (!strncmp(conf->binds[i].slot, prefix, 10))
+			return true;
+	return false;
+}
+
+int vfe_follow_card(const struct vfe_inventory *inv, const struct vfe_config *conf,
+		    const struct vfe_seen *seen, const char *card, char found[][11],
+		    unsigned int *stayed)
+{
+	char last[11] = "";
+	const struct vfe_seen *known = seen && seen->known ? seen : NULL;
+	unsigned int k;
+	int hits = 0;
+
+	*stayed = 0;
+	if (card_fits(inv, conf, NULL, card, card))
+		return -1;
+	for (k = 0; k < inv->n; k++) {
+		const char *cand = inv->devs[k].slot;
+		int j;
+
+		if (configured_card(conf, cand) || !card_fits(inv, conf, NULL, card, cand))
+			continue;
+		if (known && !card_fits(inv, conf, known, card, cand)) {
+			/* callers only ask whether there were any */
+			if (strncmp(last, cand, 10))
+				(*stayed)++;
+			snprintf(last, sizeof(last), "%.10s", cand);
+			continue;
+		}
+		/* the inventory is sorted by group: a card's functions need not be adjacent */
+		for (j = 0; j < hits && j < VFE_FOLLOW_MAX; j++)
+			if (!strncmp(found[j], cand, 10))
+				break;
+		if (j < hits)
+			continue;
+		if (hits < VFE_FOLLOW_MAX)
+			snprintf(found[hits], 11, "%.10s", cand);
+		hits++;
+	}
+	return hits;
+}
