@@ -85,6 +85,9 @@ static bool isolated_now(const char *root, const char *abs, const char *name,
 			printf("  %-20s (none in this kernel)\n", name);
 		return true;
 	}
+	/* an empty mask reads "(null)" in nohz_full, "" in isolated */
+	if (!strcmp(buf, "(null)"))
+		buf[0] = '\0';
 	memset(&now, 0, sizeof(now));
 	if (buf[0] && vfe_cpulist_parse(buf, &now))
 		ok = false;

@@ -38,6 +38,28 @@
 #   no-vfio        vfio-pci cannot be loaded (busybox: an image without it; real
 #                  generators: module_blacklist=vfio_pci): overrides cleared, host
 #                  drivers take the devices, the boot goes on
+# and on the busybox image only (the image is the rig's "installed system": it
+# carries vfio-earlyctl; the other images add nothing to what these test):
+#   ctl-status     vfio-earlyctl status after the boot: every target on vfio-pci,
+#                  exit 0, in words and in --json; vfio-earlyctl list on the real
+#                  bus: the groups, the configured marks, and the USB keyboard
+#                  behind the host's own controller
+#   moved          three boots: vfio-earlyctl apply on the rig as it is (it records
+#                  the bus); "moved-check": the VL805 stand-in moved to another root
+#                  port (RIG_LAYOUT=usb-moved, 04:00.0 -> 05:00.0), the helper binds
+#                  nothing in its place and leaves 05:00.0 to xhci_hcd, check reports
+#                  the move (not the identical host controller at 00:04.0),
+#                  regenerate rewrites the bind line and applies; "moved-next" boots
+#                  with the regenerated config: 05:00.0 on vfio-pci, status exits 0
+#   tuning         -smp 4 -m 2048, nvme loaded before the helper (managed IRQs),
+#                  hugepages 2M 128 and vm-cpus 2-3: the pages reserved, the
+#                  default and workqueue masks and every movable IRQ on CPUs 0-1,
+#                  the managed ones counted and the boot going on; status names the
+#                  missing isolation; vfio-earlyctl apply in the guest writes the
+#                  command line and libvirt-xml the domain parts (validated on the
+#                  host by virt-xml-validate); then "tuning-next" boots with that
+#                  command line: status verifies every value and exits 0
+#   tuning-numa    two NUMA nodes, hugepages 2M 64@0 32@1: the pages per node
 # then COST_RUNS pairs of boot-cost boots (issue 3 item 7), each also checked:
 #   no-helper      our initramfs script replaced by a no-op: everything on its host
 #                  driver, no vfio-early line in the kernel log
@@ -58,13 +80,20 @@ RIG_WORK=$RIG_CACHE/rig/scenarios
 . "$here/rig-lib.sh"
 
 GENERATORS=${GENERATORS:-busybox initramfs-tools dracut}
-SCENARIOS=${SCENARIOS:-bind-all off skip wrong-id broken-config already-bound no-vfio}
+SCENARIOS=${SCENARIOS:-bind-all off skip wrong-id broken-config already-bound no-vfio ctl-status moved tuning tuning-numa}
+# Boots that run on the busybox image only (see above).
+BUSYBOX_ONLY="ctl-status moved tuning tuning-numa"
+RIG_TUNING_QEMU="-blockdev null-co,node-name=nv0,size=67108864 -device nvme,drive=nv0,serial=rig0,bus=pcie.0,addr=0x5"
+RIG_CONF_TUNING="$RIG_CONF_ALL
+hugepages 2M 128
+vm-cpus 2-3"
 JOBS=${JOBS:-2}
 COST_RUNS=${COST_RUNS:-1}
 COST_ICOUNT=${COST_ICOUNT:-shift=0,sleep=off}
 [ "$SCENARIOS" != none ] || SCENARIOS=""
 t_start=$(date +%s)
 failed=0
+rig_qemu0=${RIG_QEMU:-}
 
 pass() { echo "PASS: $1: $2"; }
 fail() {
@@ -157,6 +186,21 @@ for gen in $gens; do
 done
 
 # ---- the boots ----
+# after CMD...: an /etc/rig/after.sh that runs each CMD in the guest, each output
+# between "== CMD" and "== rc N" (read back with out_of).
+after() {
+	echo 'PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH'
+	for c in "$@"; do
+		printf 'echo "== %s"\n%s\necho "== rc $?"\n' "$c" "$c"
+	done
+}
+# out_of LOG CMD: what CMD printed in the guest; rc_of LOG CMD: its exit status.
+out_of() {
+	sed -n 's/^RIG-OUT //p' "$1" | awk -v c="== $2" '$0 == c { on = 1; next } on && /^== rc / { exit } on'
+}
+rc_of() {
+	sed -n 's/^RIG-OUT //p' "$1" | awk -v c="== $2" '$0 == c { on = 1; next } on && /^== rc / { print $3; exit }'
+}
 # setup GEN NAME DIR: the overlay of one boot in DIR; sets how, cmd and image.
 setup() {
 	gen=$1 name=$2 dir=$3
@@ -174,12 +218,60 @@ setup() {
 		if [ "$gen" = busybox ]; then variant=novfio; else cmd="$cmd module_blacklist=vfio_pci"; fi
 		;;
 	no-helper) how="$how nohelper" ;;
+	ctl-status)
+		# A USB keyboard behind the host's own controller, for list to show.
+		RIG_QEMU="${RIG_QEMU:-} -device usb-kbd,bus=hostusb.0"
+		after 'vfio-earlyctl status' 'vfio-earlyctl status --json' 'vfio-earlyctl list' >"$dir/etc/rig/after.sh"
+		;;
+	moved)
+		# Set up on the rig as it was: apply records the bus.
+		after 'vfio-earlyctl apply --yes' 'cat /var/lib/vfio-early/slots' >"$dir/etc/rig/after.sh"
+		;;
+	moved-check)
+		RIG_LAYOUT=usb-moved
+		# The disk's /var/lib would keep the record across the reboot; the rig has no disk.
+		mkdir -p "$dir/var/lib/vfio-early"
+		cp "$RIG_WORK/$gen/moved/slots" "$dir/var/lib/vfio-early/slots" || return 1
+		after 'vfio-earlyctl check' 'vfio-earlyctl regenerate --yes' 'cat /etc/vfio-early.conf' \
+			>"$dir/etc/rig/after.sh"
+		;;
+	moved-next)
+		RIG_LAYOUT=usb-moved
+		conf=$(cat "$RIG_WORK/$gen/moved-check/regenerated.conf") || return 1
+		after 'vfio-earlyctl status' >"$dir/etc/rig/after.sh"
+		;;
+	tuning | tuning-next | tuning-numa)
+		RIG_SMP=4 RIG_MEM=2048
+		RIG_QEMU="${RIG_QEMU:-} $RIG_TUNING_QEMU"
+		how="$how nvme"
+		conf=$RIG_CONF_TUNING
+		# kernel-install's file, so that apply has a command line to write.
+		mkdir -p "$dir/etc/kernel"
+		echo quiet >"$dir/etc/kernel/cmdline"
+		case $name in
+		tuning)
+			after 'vfio-earlyctl status' 'vfio-earlyctl apply --yes' 'cat /etc/kernel/cmdline' \
+				'vfio-earlyctl libvirt-xml' >"$dir/etc/rig/after.sh"
+			;;
+		tuning-next)
+			cmd="$cmd $(sed 's/^quiet *//' "$RIG_WORK/$gen/tuning/applied.cmdline")" || return 1
+			after 'vfio-earlyctl status' 'vfio-earlyctl status --json' >"$dir/etc/rig/after.sh"
+			;;
+		tuning-numa)
+			RIG_NUMA=2
+			conf=$(printf '%s\n' "$conf" | sed 's/^hugepages .*/hugepages 2M 64@0 32@1/')
+			after 'vfio-earlyctl status' >"$dir/etc/rig/after.sh"
+			;;
+		esac
+		;;
 	esac
+	export RIG_QEMU RIG_LAYOUT RIG_SMP RIG_MEM RIG_NUMA
 	printf '%s\n' "$conf" > "$dir/etc/vfio-early.conf"
 	rig_use "$gen" $variant || { echo "no $gen image"; return 1; }
 	image=$RIG_IMAGE
 	rig_overlay "$gen" "$dir/ovl" "$RIG_UNPACKED" "$how" || return 1
 	cp -R "$dir/etc" "$dir/ovl/"
+	[ ! -d "$dir/var" ] || cp -R "$dir/var" "$dir/ovl/"
 	chmod 0644 "$dir/ovl/etc/vfio-early.conf"
 }
 
@@ -190,6 +282,7 @@ run_job() { # run_job GEN NAME (in the background)
 	mkdir -p "$d"
 	s=$(date +%s)
 	st=0
+	RIG_QEMU=$rig_qemu0 RIG_LAYOUT="" RIG_SMP="" RIG_MEM="" RIG_NUMA=""
 	case $name in
 	no-helper* | *@cost*)
 		# Boot-cost boots: a guest clock that counts instructions, not host time.
@@ -205,6 +298,24 @@ run_job() { # run_job GEN NAME (in the background)
 	fi
 	echo "$st" > "$d/status"
 	echo "$(($(date +%s) - s))" > "$d/seconds"
+	# A boot whose guest wrote what the next boot takes: that boot follows here.
+	log=$d/serial.log.txt
+	case $name in
+	moved)
+		out_of "$log" 'cat /var/lib/vfio-early/slots' > "$d/slots"
+		[ -s "$d/slots" ] && run_job "$gen" moved-check
+		;;
+	moved-check)
+		out_of "$log" 'cat /etc/vfio-early.conf' > "$d/regenerated.conf"
+		[ -s "$d/regenerated.conf" ] && run_job "$gen" moved-next
+		;;
+	tuning)
+		out_of "$log" 'cat /etc/kernel/cmdline' > "$d/applied.cmdline"
+		out_of "$log" 'vfio-earlyctl libvirt-xml' > "$d/libvirt.xml"
+		[ -s "$d/applied.cmdline" ] && run_job "$gen" tuning-next
+		;;
+	esac
+	return 0
 }
 
 # expect LOG BOUND [PRELOADED]: every rig device on vfio-pci when its slot is in
@@ -237,6 +348,64 @@ actions() {
 }
 kmsg_has() { # kmsg_has LOG ERE WHAT: says WHAT when the kernel log lacks ERE
 	rig_dmesg "$1" | grep -Eq "$2" || printf '%s; ' "$3"
+}
+
+# ran_ok LOG CMD STATUS: says so when the guest's CMD did not exit with STATUS.
+ran_ok() {
+	r=$(rc_of "$1" "$2")
+	[ "$r" = "$3" ] || printf '"%s" exited %s, expected %s: %s; ' "$2" "${r:-?}" "$3" \
+		"$(out_of "$1" "$2" | grep -E 'ERROR|FIX|NOT|SHORT|REACHES' | head -n 3 | tr '\n' ' ')"
+}
+# moved_drivers LOG BOUND: the drivers on the usb-moved rig (the card at 05:00.0), BOUND
+# among 05:00.0, the rest of the card always bound, the host's controller never.
+moved_drivers() {
+	for pair in 00:04.0=xhci_hcd 03:00.0=vfio-pci 03:00.1=vfio-pci 03:00.2=vfio-pci 05:00.0=xhci_hcd; do
+		slot=${pair%%=*} want=${pair#*=}
+		case " $2 " in *" $slot "*) want=vfio-pci ;; esac
+		got=$(rig_drv "$1" "$slot")
+		[ "$got" = "$want" ] || printf '%s on %s, expected %s; ' "$slot" "$got" "$want"
+	done
+	[ "$(rig_ids "$1" 04:00.0)" = "" ] || printf 'there is a device at 04:00.0; '
+	case " $2 " in
+	*" 05:00.0 "*) [ -z "$(rig_host_probes "$1" 05:00.0)" ] || printf '05:00.0 was probed by a host driver; ' ;;
+	esac
+}
+rig_report_str() { # rig_report_str LOG KEY: a string of the report (the first one)
+	sed -n '/^RIG-REPORT-BEGIN/,/^RIG-REPORT-END/p' "$1" | sed -n "s/.*\"$2\" *: *\"\([^\"]*\)\".*/\1/p" | head -n 1
+}
+# in_list N CPULIST: is N in the kernel-style list (0,2,30-33)?
+in_list() {
+	echo "$2" | tr ',' '\n' | awk -v n="$1" -F- 'NF == 1 && $1 == n { f = 1 } NF == 2 && n >= $1 && n <= $2 { f = 1 } END { exit !f }'
+}
+# tuned LOG HOST: the default and workqueue masks read back as HOST (0-1 = 3), and every
+# IRQ that is not among those the helper reported as refused (managed or fixed) on HOST
+# CPUs, those created after the helper ran as well.
+tuned() {
+	for m in default_smp_affinity workqueue; do
+		v=$(sed -n "s/^RIG-MASK $m //p" "$1")
+		[ "$v" = 3 ] || printf '%s is %s, expected 3 (CPUs %s); ' "$m" "$v" "$2"
+	done
+	refused=$(rig_report_str "$1" irqs_refused_list)
+	sed -n 's/^RIG-IRQ //p' "$1" | while read -r irq aff _eff name; do
+		! in_list "$irq" "$refused" || continue
+		echo "$aff" | tr ',' '\n' | while IFS=- read -r lo hi; do
+			[ "${hi:-$lo}" -le 1 ] || printf 'IRQ %s (%s) reaches CPUs %s; ' "$irq" "$name" "$aff"
+		done | head -c 200
+	done
+}
+# validate_xml FILE: libvirt-xml's parts in a whole domain, through libvirt's own schema.
+validate_xml() {
+	[ -s "$1" ] || { printf 'no libvirt-xml output; '; return 0; }
+	command -v virt-xml-validate > /dev/null || { printf 'virt-xml-validate is missing (libvirt-clients); '; return 0; }
+	{
+		echo "<domain type='kvm'><name>rig</name><memory unit='MiB'>256</memory>"
+		sed '/<hostdev/,$d' "$1"
+		echo "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+		sed -n '/<hostdev/,$p' "$1"
+		echo "</devices></domain>"
+	} > "$1.domain"
+	virt-xml-validate "$1.domain" domain > "$1.validate" 2>&1 ||
+		printf 'libvirt-xml does not validate: %s; ' "$(head -n 3 "$1.validate" | tr '\n' ' ')"
 }
 
 check() { # check GEN NAME: prints PASS / FAIL lines for one boot
@@ -304,6 +473,103 @@ check() { # check GEN NAME: prints PASS / FAIL lines for one boot
 		why=$(expect "$log" "")
 		! rig_dmesg "$log" | grep -q 'vfio-early: ' || why="${why}the helper ran; "
 		;;
+	ctl-status)
+		why=$(expect "$log" "$all")$(ran_ok "$log" 'vfio-earlyctl status' 0)
+		for slot in $all; do
+			out_of "$log" 'vfio-earlyctl status' | grep -Eq "^  0000:$slot +vfio-pci +ok\$" ||
+				why="${why}status does not show $slot on vfio-pci; "
+		done
+		why=$why$(ran_ok "$log" 'vfio-earlyctl status --json' 0)
+		j=$(out_of "$log" 'vfio-earlyctl status --json' | tr -d ' \n')
+		[ "$(echo "$j" | grep -o '"on_vfio_pci":true' | wc -l)" = 4 ] &&
+			! echo "$j" | grep -q '"on_vfio_pci":false' ||
+			why="${why}status --json does not have the 4 targets on vfio-pci; "
+		why=$why$(ran_ok "$log" 'vfio-earlyctl list' 0)
+		out_of "$log" 'vfio-earlyctl list' > "$d/list.out"
+		grep -Eq '^ +\*\[1234:1111\] \[R\] 03:00\.0 .*\(vfio-pci boot-VGA \[configured\]\)$' "$d/list.out" ||
+			why="${why}list does not mark 03:00.0 (group 6, [R], boot VGA, configured); "
+		grep -Eq '^Group 7: +\*\[1b36:000d\] \[R\] 04:00\.0 ' "$d/list.out" ||
+			why="${why}list does not show 04:00.0 alone in group 7; "
+		# The keyboard sits under the host's own controller, before the next group.
+		awk '/^Group/ { host = / 00:04\.0 / } host && /USB: .*\[0627:0001\].*QEMU USB Keyboard/ { ok = 1 }
+			END { exit !ok }' "$d/list.out" || why="${why}list does not show the USB keyboard behind 00:04.0; "
+		;;
+	moved)
+		why=$(expect "$log" "$all")$(ran_ok "$log" 'vfio-earlyctl apply --yes' 0)
+		for want in '0000:00:04.0 1b36:000d' '0000:04:00.0 1b36:000d'; do
+			grep -qx "$want" "$d/slots" 2>/dev/null || why="${why}apply did not record $want; "
+		done
+		;;
+	moved-check)
+		# 05:00.0 is the moved card: nothing binds it before the config follows it.
+		why=$(moved_drivers "$log" "")$(actions "$log" "03:00.0=bound 03:00.1=bound 03:00.2=bound 04:00.0=skipped")
+		why=$why$(ran_ok "$log" 'vfio-earlyctl check' 1)
+		for want in 'FIX   device     line 5: nothing at 0000:04:00.0; 1b36:000d is at ' \
+			"FIX   device     line 5: the card moved to 0000:05:00: 'vfio-earlyctl regenerate' follows it"; do
+			out_of "$log" 'vfio-earlyctl check' | grep -qF "$want" || why="${why}check does not say \"$want\"; "
+		done
+		why=$why$(ran_ok "$log" 'vfio-earlyctl regenerate --yes' 0)
+		out_of "$log" 'vfio-earlyctl regenerate --yes' | grep -qxF 'moved: 0000:04:00.0 -> 0000:05:00.0 (1b36:000d)' ||
+			why="${why}regenerate did not move 04:00.0 to 05:00.0; "
+		want=$(printf '%s\n' "$RIG_CONF_ALL" | sed 's/^bind 04:00.0 /bind 0000:05:00.0 /')
+		[ "$(cat "$d/regenerated.conf")" = "$want" ] ||
+			why="${why}the regenerated config is not the old one with 05:00.0: $(tr '\n' '|' < "$d/regenerated.conf"); "
+		;;
+	moved-next)
+		why=$(moved_drivers "$log" "05:00.0")
+		why=$why$(actions "$log" "03:00.0=bound 03:00.1=bound 03:00.2=bound 05:00.0=bound")
+		why=$why$(ran_ok "$log" 'vfio-earlyctl status' 0)
+		;;
+	tuning | tuning-next | tuning-numa)
+		why=$(expect "$log" "$all")
+		why=$why$(kmsg_has "$log" 'vfio-early: bound 4/4, hugepages 2M' 'no "bound 4/4, hugepages 2M" summary')
+		why=$why$(tuned "$log" 0-1)
+		out_of "$log" 'vfio-earlyctl status' > "$d/status.out"
+		for want in 'default_smp_affinity 3 ok' 'workqueue            3 ok'; do
+			grep -qF "  $want" "$d/status.out" || why="${why}status does not say \"$want\"; "
+		done
+		case $name in
+		tuning | tuning-numa)
+			# The report's refused IRQs: the managed ones of nvme among them, the step went on.
+			refused=$(rig_report_str "$log" irqs_refused_list)
+			managed=$(sed -n 's/^RIG-IRQ \([0-9]*\) [^ ]* [^ ]* nvme0q[1-9].*/\1/p' "$log" | tr '\n' ' ')
+			[ -n "$managed" ] || why="${why}no nvme queue IRQs in the guest; "
+			for irq in $managed; do
+				in_list "$irq" "$refused" || why="${why}managed IRQ $irq is not among the refused ($refused); "
+			done
+			# Booted without apply's command line: status names the missing isolation.
+			why=$why$(ran_ok "$log" 'vfio-earlyctl status' 1)
+			grep -qF '  isolated             (none) NOT the VM CPUs' "$d/status.out" ||
+				why="${why}status does not name the missing isolation; "
+			;;
+		esac
+		case $name in
+		tuning)
+			grep -qx 'RIG-HP all 2048 128' "$log" || why="${why}not 128 pages of 2M reserved; "
+			[ -n "$(rig_report_num "$log" write_us)" ] || why="${why}report: no write_us; "
+			why=$why$(ran_ok "$log" 'vfio-earlyctl apply --yes' 0)
+			for tok in hugepages=128 isolcpus=managed_irq,domain,2-3 nohz_full=2-3 rcu_nocbs=2-3 irqaffinity=0-1; do
+				grep -qw -- "$tok" "$d/applied.cmdline" || why="${why}apply wrote no $tok; "
+			done
+			why=$why$(validate_xml "$d/libvirt.xml")
+			;;
+		tuning-next)
+			grep -qx 'RIG-CPUS 0-3 2-3 2-3' "$log" || why="${why}isolated / nohz_full are not 2-3; "
+			why=$why$(ran_ok "$log" 'vfio-earlyctl status' 0)
+			for want in 'hugepages 2M         128/128 ok' 'isolated             2-3 ok' 'nohz_full            2-3 ok'; do
+				grep -qF "  $want" "$d/status.out" || why="${why}status does not say \"$want\"; "
+			done
+			;;
+		tuning-numa)
+			for want in 'RIG-HP 0 2048 64' 'RIG-HP 1 2048 32'; do
+				grep -qx "$want" "$log" || why="${why}no \"$want\" (pages per node); "
+			done
+			for want in 'hugepages 2M@0       64/64 ok' 'hugepages 2M@1       32/32 ok'; do
+				grep -qF "  $want" "$d/status.out" || why="${why}status does not say \"$want\"; "
+			done
+			;;
+		esac
+		;;
 	*) why="unknown scenario" ;;
 	esac
 	if [ -z "$why" ]; then pass "$gen" "$name"; else fail "$gen" "$name" "${why%; }"; fi
@@ -322,6 +588,7 @@ check() { # check GEN NAME: prints PASS / FAIL lines for one boot
 jobs=""
 for gen in $gens; do
 	for name in $SCENARIOS; do
+		case " $BUSYBOX_ONLY " in *" $name "*) [ "$gen" = busybox ] || continue ;; esac
 		jobs="$jobs $gen:$name"
 	done
 done
@@ -343,6 +610,13 @@ reap_first() {
 	wait "${first%%/*}" || :
 	job=${first#*/}
 	check "${job%%:*}" "${job#*:}" || :
+	case ${job#*:} in
+	moved)
+		check "${job%%:*}" moved-check || :
+		check "${job%%:*}" moved-next || :
+		;;
+	tuning) check "${job%%:*}" tuning-next || : ;;
+	esac
 }
 run_pool() { # run_pool N JOB...: the jobs, N at a time, checked in order
 	n=$1
@@ -367,6 +641,9 @@ else
 	# Longest first, so that the two QEMUs finish together: the boot-cost boots
 	# (slower under -icount), then the real generators' boots, then busybox's.
 	all=""
+	for job in $jobs; do # two boots each: start them first
+		case $job in busybox:moved | busybox:tuning) all="$all $job" ;; esac
+	done
 	for kind in cost scen; do
 		for gen in dracut initramfs-tools busybox; do
 			[ "$kind" = cost ] || [ "$gen" != busybox ] || continue

@@ -539,6 +539,10 @@ TEST_F(tuning, status_verifies_the_tuning_after_boot)
 	EXPECT_EQ(1, ctl(&self->r, "status", NULL));
 	EXPECT_NE(NULL, strstr(out, "isolated             (none) NOT the VM CPUs"));
 	EXPECT_NE(NULL, strstr(out, "nohz_full            4-7,12-15 ok"));
+	vroot_write(&self->r, "sys/devices/system/cpu/nohz_full", "(null)\n");
+	EXPECT_EQ(1, ctl(&self->r, "status", NULL));
+	EXPECT_NE(NULL, strstr(out, "nohz_full            (none) NOT the VM CPUs"));
+	vroot_write(&self->r, "sys/devices/system/cpu/nohz_full", "4-7,12-15\n");
 	vroot_write(&self->r, "sys/devices/system/cpu/isolated", "4-7,12-14\n");
 	EXPECT_EQ(1, ctl(&self->r, "status", NULL));
 	EXPECT_NE(NULL, strstr(out, "isolated             4-7,12-14 NOT the VM CPUs"));
