@@ -11,10 +11,12 @@
  */
 #include "grub.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../lib/util.h"
 
@@ -684,4 +686,117 @@ int vfe_grub_file_edit(const char *path, const struct vfe_ktokens *wanted, struc
 	if (r < 0)
 		vfe_text_edit_free(e);
 	return r;
+}
+
+void vfe_grub_sources_free(struct vfe_grub_sources *gs)
+{
+	unsigned int i;
+
+	for (i = 0; i < gs->n; i++)
+		vfe_text_edit_free(&gs->src[i].e);
+	free(gs->src);
+	memset(gs, 0, sizeof(*gs));
+}
+
+/* What sh's "*.cfg" matches and grub-mkconfig's [ -e ] keeps: no dot files, no directories. */
+static int dropin_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 4 && !strcmp(d->d_name + n - 4, ".cfg");
+}
+
+/* dash sorts a glob's matches bytewise. */
+static int bytewise(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int add_source(struct vfe_grub_sources *gs, const char *path, char *err, size_t errsize)
+{
+	struct vfe_grub_source *s;
+	struct found f;
+	struct stat st;
+	unsigned int i;
+	int r;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (gs->n == VFE_GRUB_MAX_SOURCES) {
+		snprintf(err, errsize, "%s: more than %d files to read", path,
+			 VFE_GRUB_MAX_SOURCES);
+		return -E2BIG;
+	}
+	s = &gs->src[gs->n];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	r = vfe_slurp(path, VFE_GRUB_MAX_BYTES, &s->e.old, &s->e.old_len);
+	if (r < 0) {
+		snprintf(err, errsize, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	gs->n++;
+	r = find_all(s->e.old, s->e.old_len, VFE_GRUB_VAR, &f, err, errsize);
+	if (r == -EINVAL) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errsize, "%s: %s", path, why);
+	}
+	for (i = 0; r == 0 && i < f.n; i++)
+		if (!f.a[i].self_ref)
+			s->set_line = f.a[i].line;
+	s->n_assign = f.n;
+	free(f.a);
+	return r;
+}
+
+int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
+			  struct vfe_grub_sources *gs, char *err, size_t errsize)
+{
+	static const struct vfe_ktokens none = {0};
+	char path[VFE_PATH_MAX], dir[VFE_PATH_MAX];
+	struct dirent **names = NULL;
+	int r, n = 0, i;
+	unsigned int k;
+
+	memset(gs, 0, sizeof(*gs));
+	err[0] = '\0';
+	gs->src = calloc(VFE_GRUB_MAX_SOURCES, sizeof(*gs->src));
+	if (!gs->src)
+		return -ENOMEM;
+	vfe_path(path, sizeof(path), root, VFE_GRUB_DEFAULT);
+	r = add_source(gs, path, err, errsize);
+	if (r == 0 && !gs->n) {
+		snprintf(err, errsize, "%s: absent", path);
+		r = -ENOENT;
+	}
+	vfe_path(dir, sizeof(dir), root, VFE_GRUB_DROPIN_DIR);
+	if (r == 0)
+		n = scandir(dir, &names, dropin_filter, bytewise);
+	for (i = 0; i < n; i++) {
+		if (r == 0 && vfe_pathf(path, sizeof(path), root, "%s/%s", VFE_GRUB_DROPIN_DIR,
+					names[i]->d_name) == 0)
+			r = add_source(gs, path, err, errsize);
+		free(names[i]);
+	}
+	free(names);
+	if (r < 0)
+		return r;
+	for (k = 0; k < gs->n; k++)
+		if (gs->src[k].set_line)
+			gs->effective = k;
+	for (k = 0; k < gs->n; k++) {
+		struct vfe_grub_source *s = &gs->src[k];
+		char why[256];
+
+		r = vfe_grub_edit(s->e.old, s->e.old_len, VFE_GRUB_VAR,
+				  k == gs->effective ? wanted : &none, &s->e.new, &s->e.new_len,
+				  why, sizeof(why));
+		if (r < 0) {
+			snprintf(err, errsize, "%s: %s", s->path, why);
+			return r;
+		}
+	}
+	return 0;
 }

@@ -4,9 +4,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../lib/util.h"
 #include "tokens.h"
 
-#define VFE_GRUB_VAR "GRUB_CMDLINE_LINUX_DEFAULT"
+#define VFE_GRUB_VAR	     "GRUB_CMDLINE_LINUX_DEFAULT"
+#define VFE_GRUB_DEFAULT     "/etc/default/grub"
+#define VFE_GRUB_DROPIN_DIR  "/etc/default/grub.d"
+#define VFE_GRUB_MAX_SOURCES 48
 /* Ends the line we append when the file has no assignment; removing our last token
  * removes such a line again. */
 #define VFE_GRUB_MARK	   " # added by vfio-earlyctl"
@@ -51,3 +55,32 @@ int vfe_grub_edit(const char *text, size_t len, const char *var, const struct vf
 /* Read PATH (/etc/default/grub under a root) and edit GRUB_CMDLINE_LINUX_DEFAULT; -errno. */
 int vfe_grub_file_edit(const char *path, const struct vfe_ktokens *wanted, struct vfe_text_edit *e,
 		       char *err, size_t errsize);
+
+/* One file grub-mkconfig sources, and what apply would make of it. */
+struct vfe_grub_source {
+	char path[VFE_PATH_MAX]; /* under the root */
+	struct vfe_text_edit e;	 /* its text, and the text with the edit (the same when none) */
+	unsigned int n_assign;	 /* assignments of the variable in it */
+	unsigned int set_line;	 /* its last assignment that drops the previous value, or 0 */
+};
+
+struct vfe_grub_sources {
+	struct vfe_grub_source *src;
+	unsigned int n;
+	unsigned int effective; /* the source whose assignment counts: it gets our tokens */
+};
+
+/*
+ * grub-mkconfig sources /etc/default/grub, then every .cfg file of /etc/default/grub.d in glob
+ * order (bytewise, as dash sorts). The effective assignment of GRUB_CMDLINE_LINUX_DEFAULT lives in
+ * the last of these files that assigns it without referring to its previous value, or in
+ * /etc/default/grub when none does (a .cfg that appends "$GRUB_CMDLINE_LINUX_DEFAULT ..."
+ * builds on it). That file is edited to carry exactly WANTED; in every other file our tokens
+ * go (a dead copy would come back when the override goes; a live one would stand next to
+ * ours). Reads the files under ROOT into GS (freed with vfe_grub_sources_free even on
+ * error); nothing is written. 0, -ENOENT (no /etc/default/grub), -E2BIG (too many files),
+ * -EINVAL (ERR names the file and line), -errno.
+ */
+int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
+			  struct vfe_grub_sources *gs, char *err, size_t errsize);
+void vfe_grub_sources_free(struct vfe_grub_sources *gs);

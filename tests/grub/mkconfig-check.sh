@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run the real grub-mkconfig on /etc/default/grub files edited by our GRUB editor and check
 # that the generated `linux` lines carry exactly the user's tokens and ours, and none of ours
-# once removed. Runs in a private mount namespace: /etc/default, /boot and grub-probe are
+# once removed; then on a grub.d .cfg that overrides the value, edited by vfio-earlyctl apply. Runs in a private mount namespace: /etc/default, /boot and grub-probe are
 # replaced there only, by a fake /boot with vmlinuz-6.1.0-test and a grub-probe that answers
 # for a plain ext4 disk. Prints PASS:/FAIL:/SKIP: lines; exits 1 when anything failed.
 # Usage: tests/grub/mkconfig-check.sh   (as root, from the top of the source tree)
@@ -160,6 +160,109 @@ for f in debian-default single-quotes crlf export-indented var-reference self-re
 	kernel-quotes) check "$f" 'acpi_osi="Windows 2015" "dyndbg=file x.c +p" quiet' "single" ;;
 	esac
 done
+# /etc/default/grub.d: grub-mkconfig sources its .cfg files after /etc/default/grub. A cloud
+# image's settings set the value again (apply must edit that file), another file appends to
+# it (it stays as it is). Run through `vfio-earlyctl apply` on a copy of the seed's root.
+grub_d() {
+	ctl=${VFE_BUILD:-build}/vfio-earlyctl
+	gd=$tmp/gd-root
+	if ! [ -x "$ctl" ] || ! [ -d build/rootfs/seed ]; then
+		fail "grub.d: no $ctl or build/rootfs/seed (make unit)"
+		return
+	fi
+	rm -rf "$gd" "$tmp/gd-orig"
+	cp -a build/rootfs/seed "$gd"
+	mkdir -p "$gd/etc/default/grub.d"
+	cp tests/golden/grub/debian-default.in "$gd/etc/default/grub"
+	cat >"$gd/etc/default/grub.d/50-cloudimg-settings.cfg" <<'CFG'
+# Cloud Image specific Grub settings for Generic Cloud Images
+# CLOUD_IMG: This file was created/modified by the Cloud Image build process
+
+# Set the recordfail timeout
+GRUB_RECORDFAIL_TIMEOUT=0
+
+# Set the default commandline
+GRUB_CMDLINE_LINUX_DEFAULT="console=tty1 console=ttyS0"
+CFG
+	# shellcheck disable=SC2016 # the file refers to the previous value, as sh reads it
+	printf '%s\n' 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT nomodeset"' \
+		>"$gd/etc/default/grub.d/60-nomodeset.cfg"
+	cp -a "$gd/etc/default" "$tmp/gd-orig"
+	printf 'bind 0f:00.0 1106:3483\nhugepages 2M 8192\n' >"$gd/etc/vfio-early.conf"
+	gd_ours="iommu=pt kvm.ignore_msrs=1 default_hugepagesz=2M hugepagesz=2M hugepages=8192"
+	want="console=tty1 console=ttyS0 $gd_ours nomodeset"
+
+	rm -rf /etc/default/grub.d && cp -a "$gd/etc/default/." /etc/default/
+	if ! before=$(linux_args); then
+		fail "grub.d: grub-mkconfig before apply"
+		return
+	fi
+	# grub-mkconfig really takes the value from the .cfg: "quiet" of /etc/default/grub is gone
+	if [ "$(echo "$before" | sed '$d' | sort -u)" = "console=tty1 console=ttyS0 nomodeset" ]; then
+		pass "grub.d: before apply the .cfg files set the linux lines"
+	else
+		fail "grub.d: before apply the linux lines are '$before'"
+	fi
+	if ! "$ctl" --root "$gd" apply --yes >"$tmp/apply.log" 2>&1; then
+		cat "$tmp/apply.log"
+		fail "grub.d: vfio-earlyctl apply"
+		return
+	fi
+	if grep -q "50-cloudimg-settings.cfg line 8 sets GRUB_CMDLINE_LINUX_DEFAULT again" \
+		"$tmp/apply.log"; then
+		pass "grub.d: apply names the .cfg that overrides the value, and its line"
+	else
+		fail "grub.d: apply did not name the override: $(cat "$tmp/apply.log")"
+	fi
+	if cmp -s tests/golden/grub/debian-default.in "$gd/etc/default/grub" &&
+		cmp -s "$tmp/gd-orig/grub.d/60-nomodeset.cfg" "$gd/etc/default/grub.d/60-nomodeset.cfg"; then
+		pass "grub.d: /etc/default/grub and the appending .cfg are untouched"
+	else
+		fail "grub.d: apply changed /etc/default/grub or 60-nomodeset.cfg"
+	fi
+	rm -rf /etc/default/grub.d && cp -a "$gd/etc/default/." /etc/default/
+	if ! args=$(linux_args) || [ -z "$args" ]; then
+		fail "grub.d: grub-mkconfig after apply"
+		return
+	fi
+	normal=$(echo "$args" | sed '$d' | sort -u)
+	recovery=$(echo "$args" | sed -n '$p')
+	if [ "$normal" = "$want" ]; then
+		pass "grub.d: normal linux lines are '$normal'"
+	else
+		fail "grub.d: normal linux lines are '$normal', want '$want'"
+	fi
+	if [ "$recovery" = single ]; then
+		pass "grub.d: recovery line is 'single'"
+	else
+		fail "grub.d: recovery line is '$recovery', want 'single'"
+	fi
+	if "$ctl" --root "$gd" apply --yes 2>&1 | grep -q "^no file changes"; then
+		pass "grub.d: a second apply changes nothing"
+	else
+		fail "grub.d: a second apply changed files"
+	fi
+	if ! "$ctl" --root "$gd" rollback >"$tmp/apply.log" 2>&1; then
+		cat "$tmp/apply.log"
+		fail "grub.d: vfio-earlyctl rollback"
+		return
+	fi
+	if diff -r "$tmp/gd-orig" "$gd/etc/default" >/dev/null; then
+		pass "grub.d: after rollback every file is byte-identical to the original"
+	else
+		fail "grub.d: after rollback: $(diff -r "$tmp/gd-orig" "$gd/etc/default")"
+	fi
+	rm -rf /etc/default/grub.d && cp -a "$gd/etc/default/." /etc/default/
+	args=$(linux_args) || fail "grub.d: grub-mkconfig after rollback"
+	if [ "$args" = "$before" ]; then
+		pass "grub.d: after rollback the linux lines are those from before"
+	else
+		fail "grub.d: after rollback the linux lines are '$args', want '$before'"
+	fi
+	rm -rf /etc/default/grub.d
+}
+grub_d
+
 # The "without pass-through" entry of /etc/grub.d/42_vfio-early, run by the real grub-mkconfig
 # next to the distribution's own scripts.
 if [ -f "$tmp/root/etc/grub.d/42_vfio-early" ]; then

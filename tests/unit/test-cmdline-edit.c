@@ -645,4 +645,220 @@ TEST(files_read_from_a_root)
 	rmdir(dir);
 }
 
+/* ---- /etc/default/grub and the .cfg files of /etc/default/grub.d, as grub-mkconfig sources them
+ * ---- */
+
+#define CLOUD_CFG                                                         \
+	"# Cloud Image specific Grub settings for Generic Cloud Images\n" \
+	"GRUB_TIMEOUT=0\n"                                                \
+	"\n"                                                              \
+	"# Set the default commandline\n"                                 \
+	"GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0\"\n"
+#define APPEND_CFG "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT nomodeset\"\n"
+#define USER_GRUB \
+	"GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT='quiet splash'\nGRUB_CMDLINE_LINUX=\"\"\n"
+
+/* Up to four files below etc/default: NAME (relative to it) and the text; NULL ends. */
+struct grub_layout {
+	const char *file[4], *text[4];
+	unsigned int effective, set_line; /* index into file[] and the line that sets it */
+	const char *after[4];		  /* each file after apply; NULL: unchanged */
+};
+
+FIXTURE(grub_sources)
+{
+	char root[64];
+	struct vfe_ktokens want;
+};
+
+FIXTURE_VARIANT(grub_sources)
+{
+	struct grub_layout l;
+};
+
+FIXTURE_VARIANT_ADD(grub_sources, no_grub_d){
+    .l = {.file = {"grub"},
+	  .text = {USER_GRUB},
+	  .effective = 0,
+	  .set_line = 2,
+	  .after = {"GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT='quiet splash iommu=pt "
+		    "hugepages=16'\nGRUB_CMDLINE_LINUX=\"\"\n"}},
+};
+
+/* A cloud image's settings set the value again: our tokens go there, grub is not touched. */
+FIXTURE_VARIANT_ADD(grub_sources, override){
+    .l = {.file = {"grub", "grub.d/50-cloudimg-settings.cfg"},
+	  .text = {USER_GRUB, CLOUD_CFG},
+	  .effective = 1,
+	  .set_line = 5,
+	  .after = {NULL, "# Cloud Image specific Grub settings for Generic Cloud Images\n"
+			  "GRUB_TIMEOUT=0\n\n# Set the default commandline\n"
+			  "GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0 iommu=pt "
+			  "hugepages=16\"\n"}},
+};
+
+/* A .cfg that builds on the value leaves /etc/default/grub the place to edit. */
+FIXTURE_VARIANT_ADD(grub_sources, append){
+    .l = {.file = {"grub", "grub.d/60-nomodeset.cfg"},
+	  .text = {USER_GRUB, APPEND_CFG},
+	  .effective = 0,
+	  .set_line = 2,
+	  .after = {"GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT='quiet splash iommu=pt "
+		    "hugepages=16'\nGRUB_CMDLINE_LINUX=\"\"\n"}},
+};
+
+/*
+ * Both, in glob order (bytewise: "10-" before "9-"), with files the glob does not take; the
+ * tokens an earlier apply left in grub (overridden now) and a stale one appended go.
+ */
+FIXTURE_VARIANT_ADD(grub_sources, override_and_append){
+    .l = {.file = {"grub", "grub.d/10-cloud.cfg", "grub.d/9-append.cfg", "grub.d/.hidden.cfg"},
+	  .text = {"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet iommu=pt hugepages=8\"\n", CLOUD_CFG,
+		   "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT hugepages=4 x\"\n",
+		   "GRUB_CMDLINE_LINUX_DEFAULT=\"hidden\"\n"},
+	  .effective = 1,
+	  .set_line = 5,
+	  .after = {"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n",
+		    "# Cloud Image specific Grub settings for Generic Cloud Images\n"
+		    "GRUB_TIMEOUT=0\n\n# Set the default commandline\n"
+		    "GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0 iommu=pt "
+		    "hugepages=16\"\n",
+		    "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT x\"\n", NULL}},
+};
+
+FIXTURE_SETUP(grub_sources)
+{
+	char path[VFE_PATH_MAX];
+	unsigned int i;
+
+	snprintf(self->root, sizeof(self->root), "/tmp/vfe-grub-sources.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->root));
+	snprintf(path, sizeof(path), "%s/etc/default/grub.d/not-a-cfg.cfg", self->root);
+	ASSERT_EQ(0, vfe_mkdir_p(path, 0755)); /* a directory: [ -e ] takes it, we skip it */
+	snprintf(path, sizeof(path), "%s/etc/default/grub.d/README", self->root);
+	ASSERT_EQ(0, vfe_write_atomic(path, "GRUB_CMDLINE_LINUX_DEFAULT=no\n", 30));
+	for (i = 0; i < 4 && variant->l.file[i]; i++) {
+		snprintf(path, sizeof(path), "%s/etc/default/%s", self->root, variant->l.file[i]);
+		ASSERT_EQ(0,
+			  vfe_write_atomic(path, variant->l.text[i], strlen(variant->l.text[i])));
+	}
+	tokens_of(&self->want, "iommu=pt hugepages=16");
+}
+
+FIXTURE_TEARDOWN(grub_sources)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->root);
+	system(cmd);
+}
+
+/* Index in GS of layout file I, or -1. */
+static int source_of(const struct vfe_grub_sources *gs, const char *root, const char *file)
+{
+	char path[VFE_PATH_MAX];
+	unsigned int k;
+
+	snprintf(path, sizeof(path), "%s/etc/default/%s", root, file);
+	for (k = 0; k < gs->n; k++)
+		if (!strcmp(gs->src[k].path, path))
+			return (int)k;
+	return -1;
+}
+
+/* Write what an edit gave, as apply would. */
+static void write_edits(const struct vfe_grub_sources *gs)
+{
+	unsigned int k;
+
+	for (k = 0; k < gs->n; k++)
+		if (vfe_text_edit_changed(&gs->src[k].e))
+			vfe_write_atomic(gs->src[k].path, gs->src[k].e.new, gs->src[k].e.new_len);
+}
+
+TEST_F(grub_sources, our_tokens_go_where_the_value_is_set)
+{
+	const struct grub_layout *l = &variant->l;
+	struct vfe_grub_sources gs;
+	char err[VFE_PATH_MAX + 320];
+	unsigned int i, n = 0;
+	int k;
+
+	ASSERT_EQ(0, vfe_grub_sources_edit(self->root, &self->want, &gs, err, sizeof(err)))
+	TH_LOG("%s", err);
+	/* grub first, then the .cfg files in bytewise order; no dot file, README, directory */
+	for (i = 0; i < 4 && l->file[i]; i++)
+		n += strncmp(l->file[i], "grub.d/.", 8) != 0;
+	EXPECT_EQ(n, gs.n);
+	EXPECT_EQ(0, source_of(&gs, self->root, "grub"));
+	EXPECT_EQ(-1, source_of(&gs, self->root, "grub.d/.hidden.cfg"));
+	if (l->file[2]) {
+		EXPECT_EQ(1, source_of(&gs, self->root, "grub.d/10-cloud.cfg"));
+		EXPECT_EQ(2, source_of(&gs, self->root, "grub.d/9-append.cfg"));
+	}
+	EXPECT_EQ(source_of(&gs, self->root, l->file[l->effective]), (int)gs.effective);
+	EXPECT_EQ(l->set_line, gs.src[gs.effective].set_line);
+	for (i = 0; i < 4 && l->file[i]; i++) {
+		k = source_of(&gs, self->root, l->file[i]);
+		if (k < 0)
+			continue;
+		EXPECT_STREQ(l->after[i] ? l->after[i] : l->text[i], gs.src[k].e.new)
+		TH_LOG("%s", l->file[i]);
+	}
+	write_edits(&gs);
+	vfe_grub_sources_free(&gs);
+
+	/* applying again changes nothing */
+	ASSERT_EQ(0, vfe_grub_sources_edit(self->root, &self->want, &gs, err, sizeof(err)));
+	for (i = 0; i < gs.n; i++)
+		EXPECT_FALSE(vfe_text_edit_changed(&gs.src[i].e)) TH_LOG("%s", gs.src[i].path);
+	vfe_grub_sources_free(&gs);
+
+	/* none of ours wanted: the file that sets the value is as it was before, byte for
+	 * byte; in the others ours go whatever is wanted */
+	ASSERT_EQ(0, vfe_grub_sources_edit(self->root, &none, &gs, err, sizeof(err)));
+	for (i = 0; i < 4 && l->file[i]; i++) {
+		k = source_of(&gs, self->root, l->file[i]);
+		if (k < 0)
+			continue;
+		EXPECT_STREQ(i == l->effective || !l->after[i] ? l->text[i] : l->after[i],
+			     gs.src[k].e.new)
+		TH_LOG("%s", l->file[i]);
+	}
+	vfe_grub_sources_free(&gs);
+}
+
+TEST(grub_sources_name_the_file_they_cannot_read)
+{
+	char root[] = "/tmp/vfe-grub-sources.XXXXXX", path[VFE_PATH_MAX], err[VFE_PATH_MAX + 320];
+	struct vfe_grub_sources gs;
+	struct vfe_ktokens t;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	seed_tokens(&t);
+	EXPECT_EQ(-ENOENT, vfe_grub_sources_edit(root, &t, &gs, err, sizeof(err)));
+	vfe_grub_sources_free(&gs);
+	snprintf(path, sizeof(path), "%s/etc/default/grub.d", root);
+	ASSERT_EQ(0, vfe_mkdir_p(path, 0755));
+	snprintf(path, sizeof(path), "%s/etc/default/grub", root);
+	ASSERT_EQ(0, vfe_write_atomic(path, "GRUB_TIMEOUT=5\n", 15));
+	snprintf(path, sizeof(path), "%s/etc/default/grub.d/50-bad.cfg", root);
+	ASSERT_EQ(0, vfe_write_atomic(path, "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\n", 34));
+	EXPECT_EQ(-EINVAL, vfe_grub_sources_edit(root, &t, &gs, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "/etc/default/grub.d/50-bad.cfg: line 1: quote"))
+	TH_LOG("%s", err);
+	vfe_grub_sources_free(&gs);
+	/* an override whose quoting we cannot edit safely: refused, naming file and line */
+	ASSERT_EQ(0, vfe_write_atomic(path, "#\nGRUB_CMDLINE_LINUX_DEFAULT=\"a\"'b'\n", 35));
+	EXPECT_EQ(-EINVAL, vfe_grub_sources_edit(root, &t, &gs, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "/etc/default/grub.d/50-bad.cfg: line 2: GRUB_CMDLINE_LINUX"))
+	TH_LOG("%s", err);
+	vfe_grub_sources_free(&gs);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/etc/default/grub", root);
+	unlink(path);
+	snprintf(path, sizeof(path), "rm -rf %s", root);
+	system(path);
+}
+
 TEST_HARNESS_MAIN

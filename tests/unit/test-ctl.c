@@ -367,6 +367,158 @@ TEST_F(seed, apply_with_kernel_install_cmdline)
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
 }
 
+/* A cloud image's settings (Ubuntu's 50-cloudimg-settings.cfg) set the value again. */
+static const char cloud_cfg[] = "# Cloud Image specific Grub settings for Generic Cloud Images\n"
+				"GRUB_TIMEOUT=0\n"
+				"\n"
+				"# Set the default commandline\n"
+				"GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0\"\n";
+static const char ours[] = "iommu=pt kvm.ignore_msrs=1 default_hugepagesz=2M hugepagesz=2M "
+			   "hugepages=8192 isolcpus=managed_irq,domain,8-15 nohz_full=8-15 "
+			   "rcu_nocbs=8-15 irqaffinity=0-7";
+
+static void grub_d(struct __test_metadata *_metadata, const struct vroot *r, const char *name,
+		   const char *text)
+{
+	char cmd[1024], rel[256];
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/etc/default/grub.d", r->dir);
+	ASSERT_EQ(0, system(cmd));
+	snprintf(rel, sizeof(rel), "etc/default/grub.d/%s", name);
+	vroot_write(r, rel, text);
+}
+
+TEST_F(seed, apply_edits_the_grub_d_file_that_overrides_the_value)
+{
+	char grub[1024], cfg[1024], want[1024];
+
+	grub_machine(_metadata, &self->r);
+	grub_d(_metadata, &self->r, "50-cloudimg-settings.cfg", cloud_cfg);
+	snprintf(grub, sizeof(grub), "%s", vroot_read(&self->r, "etc/default/grub"));
+
+	/* check: the override is named, and our tokens are not in the value that counts */
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "50-cloudimg-settings.cfg line 5 sets "
+				    "GRUB_CMDLINE_LINUX_DEFAULT again and overrides "))
+	TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "the kernel command line is out of date (missing: iommu=pt "
+				    "kvm.ignore_msrs=1"));
+	EXPECT_NE(NULL, strstr(out, "which edits that file"));
+
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "50-cloudimg-settings.cfg line 5 sets "
+				    "GRUB_CMDLINE_LINUX_DEFAULT again after "));
+	EXPECT_NE(NULL, strstr(out, "+GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0 "
+				    "iommu=pt"));
+	snprintf(want, sizeof(want),
+		 "# Cloud Image specific Grub settings for Generic Cloud Images\nGRUB_TIMEOUT=0\n\n"
+		 "# Set the default commandline\n"
+		 "GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0 %s\"\n",
+		 ours);
+	EXPECT_STREQ(want, vroot_read(&self->r, "etc/default/grub.d/50-cloudimg-settings.cfg"));
+	/* /etc/default/grub does not count: it stays as it was, without a copy of ours */
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "50-cloudimg-settings.cfg carries our tokens"));
+
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "no file changes")) TH_LOG("%s", out);
+
+	/* rollback puts the .cfg back byte for byte */
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(cloud_cfg,
+		     vroot_read(&self->r, "etc/default/grub.d/50-cloudimg-settings.cfg"));
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+
+	/* The user had put iommu=pt and kvm.ignore_msrs=1 there by hand: apply with tuning
+	 * adds the rest, a config without tuning takes it away again, byte for byte. */
+	snprintf(cfg, sizeof(cfg), "%.*s console=ttyS0 iommu=pt kvm.ignore_msrs=1\"\n",
+		 (int)(strlen(cloud_cfg) - 16), cloud_cfg);
+	grub_d(_metadata, &self->r, "50-cloudimg-settings.cfg", cfg);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub.d/50-cloudimg-settings.cfg"),
+			       "ttyS0 iommu=pt kvm.ignore_msrs=1 default_hugepagesz=2M"));
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(cfg, vroot_read(&self->r, "etc/default/grub.d/50-cloudimg-settings.cfg"));
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+}
+
+TEST_F(seed, apply_keeps_grub_for_a_grub_d_file_that_appends)
+{
+	static const char append[] =
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT nvme_core.io_timeout=255\"\n";
+	char want[1024];
+
+	grub_machine(_metadata, &self->r);
+	grub_d(_metadata, &self->r, "60-nvme.cfg", append);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "again after"));
+	snprintf(want, sizeof(want), "GRUB_CMDLINE_LINUX_DEFAULT='quiet splash %s'\n", ours);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), want));
+	EXPECT_STREQ(append, vroot_read(&self->r, "etc/default/grub.d/60-nvme.cfg"));
+	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "no file changes"));
+}
+
+TEST_F(seed, apply_with_an_override_and_an_append_leaves_ours_in_one_place)
+{
+	static const char append[] =
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT hugepages=4 nomodeset\"\n";
+	char grub[1024], want[1024];
+
+	grub_machine(_metadata, &self->r);
+	snprintf(grub, sizeof(grub), "%s", vroot_read(&self->r, "etc/default/grub"));
+	/* an earlier apply, before the cloud settings came */
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	grub_d(_metadata, &self->r, "50-cloudimg-settings.cfg", cloud_cfg);
+	grub_d(_metadata, &self->r, "60-nomodeset.cfg", append);
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "etc/default/grub: tokens of ours outside the assignment that "
+				    "counts (overridden)"))
+	TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "60-nomodeset.cfg: tokens of ours outside the assignment that "
+				    "counts (appended after ours)"));
+
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want),
+		 "GRUB_CMDLINE_LINUX_DEFAULT=\"console=tty1 console=ttyS0 %s\"\n", ours);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub.d/50-cloudimg-settings.cfg"),
+			       want));
+	/* the dead copy in grub and the stale hugepages= after ours went; nothing else did */
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_STREQ("GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT nomodeset\"\n",
+		     vroot_read(&self->r, "etc/default/grub.d/60-nomodeset.cfg"));
+	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "no file changes"));
+
+	/* one rollback puts all three back as the earlier apply left them */
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(cloud_cfg,
+		     vroot_read(&self->r, "etc/default/grub.d/50-cloudimg-settings.cfg"));
+	EXPECT_STREQ(append, vroot_read(&self->r, "etc/default/grub.d/60-nomodeset.cfg"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), ours));
+}
+
+TEST_F(seed, check_says_when_grub_lacks_our_tokens)
+{
+	grub_machine(_metadata, &self->r);
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "FIX   cmdline    the kernel command line is out of date "
+				    "(missing: iommu=pt"))
+	TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "overrides"));
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "etc/default/grub carries our tokens"));
+	/* a token of ours the config no longer asks for */
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "tokens of ours the config no longer asks for"));
+}
+
 TEST_F(seed, regenerate_follows_moved_cards)
 {
 	const char *conf;
