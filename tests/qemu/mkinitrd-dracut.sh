@@ -36,24 +36,9 @@ config=${3:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 command -v dracut > /dev/null || "$top/scripts/install-deps.sh" generators
-kver=${KVER:-$("$top/tests/qemu/fetch-kernel.sh" "$cache")}
-cache=$(cd "$cache" && pwd)
-kroot=$cache/kernel
-[ -f "$kroot/lib/modules/$kver/modules.dep" ] || { echo "mkinitrd-dracut: no modules for $kver in $kroot" >&2; exit 1; }
-helper=${VFE_HELPER:-$top/build/vfio-early}
-[ -n "${VFE_HELPER:-}" ] || make -s -C "$top" build/vfio-early
-[ -x "$helper" ] || { echo "mkinitrd-dracut: no helper at $helper" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfe-dracut.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-make -s -C "$top" install-initramfs DESTDIR="$work/stage"
-install -D -m 0755 "$helper" "$work/stage/usr/sbin/vfio-early"
-mkdir -p "$work/etc"
-case $config in
-none) ;;
-"") printf '# vfio-early rig image: no bind line; scenarios lay their own over it\n' > "$work/etc/vfio-early.conf" ;;
-*) cp "$config" "$work/etc/vfio-early.conf" ;;
-esac
+# shellcheck source=tests/qemu/mkinitrd-lib.sh
+. "$top/tests/qemu/mkinitrd-lib.sh"
+stage dracut "$cache" "$config"
 
 set -- --force --no-hostonly --kver "$kver" --tmpdir "$work" \
 	--add-drivers "${RIG_DRIVERS-xhci_pci snd_hda_intel bochs}"
@@ -79,8 +64,7 @@ set -- "$@" ${DRACUT_ARGS:-} "$work/image"
 	for a in "$@"; do printf " '%s'" "$a"; done
 	echo
 } > "$work/inner.sh"
-if [ "$(id -u)" -eq 0 ]; then ns="unshare -m"; else ns="unshare -rm"; fi
 start=$(date +%s)
-$ns sh "$work/inner.sh"
+in_namespace "$work/inner.sh"
 cp "$work/image" "$out"
 echo "mkinitrd-dracut: $out ($kver, ${DRACUT_MODE:-systemd}) built in $(($(date +%s) - start)) s" >&2

@@ -36,25 +36,9 @@ config=${3:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 [ -x /usr/sbin/mkinitramfs ] || "$top/scripts/install-deps.sh" generators
-kver=${KVER:-$("$top/tests/qemu/fetch-kernel.sh" "$cache")}
-cache=$(cd "$cache" && pwd)
-kroot=$cache/kernel
-[ -f "$kroot/lib/modules/$kver/modules.dep" ] || { echo "mkinitrd-initramfs-tools: no modules for $kver in $kroot" >&2; exit 1; }
-helper=${VFE_HELPER:-$top/build/vfio-early}
-[ -n "${VFE_HELPER:-}" ] || make -s -C "$top" build/vfio-early
-[ -x "$helper" ] || { echo "mkinitrd-initramfs-tools: no helper at $helper" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/vfe-itools.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-# The tree "make install" would put on the host, plus the helper itself.
-make -s -C "$top" install-initramfs DESTDIR="$work/stage"
-install -D -m 0755 "$helper" "$work/stage/usr/sbin/vfio-early"
-mkdir -p "$work/etc"
-case $config in
-none) ;;
-"") printf '# vfio-early rig image: no bind line; scenarios lay their own over it\n' > "$work/etc/vfio-early.conf" ;;
-*) cp "$config" "$work/etc/vfio-early.conf" ;;
-esac
+# shellcheck source=tests/qemu/mkinitrd-lib.sh
+. "$top/tests/qemu/mkinitrd-lib.sh"
+stage initramfs-tools "$cache" "$config"
 
 # A copy of the host's initramfs-tools configuration plus a test-only hook that
 # puts the rig's host drivers in the image, the way a desktop's image holds
@@ -79,9 +63,8 @@ ovl "$work/etc:/etc" /etc
 ovl "$kroot/boot:/boot" /boot
 TMPDIR="$work" mkinitramfs -d "$work/conf" -o "$work/image" "$kver"
 EOF
-if [ "$(id -u)" -eq 0 ]; then ns="unshare -m"; else ns="unshare -rm"; fi
 start=$(date +%s)
-$ns sh "$work/inner.sh"
+in_namespace "$work/inner.sh"
 case $out in
 *.cpio)
 	# Without microcode packages the image is one compressed cpio: undo that.

@@ -75,7 +75,7 @@ rig_key() {
 		busybox) cat "$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_TOP/tests/qemu/rig-lib.sh" \
 			"$RIG_TOP/initramfs/mkinitcpio/hooks/vfio-early" ;;
 		initramfs-tools | dracut)
-			cat "$RIG_TOP/tests/qemu/mkinitrd-$1.sh"
+			cat "$RIG_TOP/tests/qemu/mkinitrd-$1.sh" "$RIG_TOP/tests/qemu/mkinitrd-lib.sh"
 			find "$RIG_TOP/initramfs" "$RIG_TOP/modules-load" -type f | LC_ALL=C sort |
 				while IFS= read -r f; do
 					echo "$f"
