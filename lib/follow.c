@@ -24,8 +24,8 @@ int vfe_seen_save(const char *root, const struct vfe_inventory *inv)
 	p = text + sprintf(text, "# PCI functions when the config was last applied "
 				 "(vfio-earlyctl apply); read by regenerate\n");
 	for (i = 0; i < inv->n; i++)
-		p += sprintf(p, "%.12s %04x:%04x\n", inv->devs[i].slot, inv->devs[i].vendor & 0xffff,
-			     inv->devs[i].device & 0xffff);
+		p += sprintf(p, "%.12s %04x:%04x\n", inv->devs[i].slot,
+			     inv->devs[i].vendor & 0xffff, inv->devs[i].device & 0xffff);
 	*strrchr(path, '/') = '\0';
 	r = vfe_mkdir_p(path, 0755);
 	strcat(path, "/slots");

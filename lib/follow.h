@@ -16,7 +16,7 @@ struct vfe_seen {
 	struct vfe_seen_dev {
 		char slot[VFE_SLOT_LEN];
 		unsigned int vendor, device;
-	} *devs;
+	} * devs;
 	unsigned int n;
 	bool known; /* the file was there */
 };

@@ -16,6 +16,7 @@
 #include "../../lib/cpulist.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
+#include "../../lib/run.h"
 #include "../../lib/report.h"
 #include "../../lib/util.h"
 #include "../../modules-load/modload.h"
@@ -247,6 +248,89 @@ static void check_resources(struct findings *f, const char *root, const struct v
 }
 
 /* The initramfs must be newer than the config it carries a copy of. */
+/* Does LIST (one path per line, or ls -l lines ending in the path) hold PATH or usr/PATH? */
+static bool listed(const char *list, const char *path)
+{
+	const char *p;
+	size_t n = strlen(path);
+
+	for (p = list; (p = strstr(p, path)); p += n) {
+		const char *start = p;
+
+		if (p[n] != '\n' && p[n] != '\0')
+			continue;
+		if (start >= list + 4 && !strncmp(start - 4, "usr/", 4))
+			start -= 4;
+		if (start == list || start[-1] == '\n' || start[-1] == ' ' || start[-1] == '/')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What the image holds: our helper and config (lsinitramfs, or dracut's lsinitrd), and with
+ * lsinitrd the config's text itself against CONFIG's.
+ */
+static void check_image_contents(struct findings *f, const char *image, const char *config)
+{
+	char prog[VFE_PATH_MAX], *list = NULL, *inside = NULL, *ours = NULL;
+	bool helper, conf;
+	size_t len;
+	int r;
+
+	if (vfe_find_program("lsinitramfs", prog, sizeof(prog))) {
+		char *argv[] = {prog, (char *)image, NULL};
+
+		r = vfe_run_capture(argv, &list, 16 << 20);
+	} else if (vfe_find_program("lsinitrd", prog, sizeof(prog))) {
+		char *argv[] = {prog, (char *)image, NULL};
+
+		r = vfe_run_capture(argv, &list, 16 << 20);
+	} else {
+		finding(f, true, "initramfs",
+			"neither lsinitramfs nor lsinitrd: %s not looked into", image);
+		return;
+	}
+	/* lsinitramfs exits 2 after listing an image with trailing bytes it cannot take for an
+	 * archive; what it listed still stands */
+	if (r < 0 || !list || !list[0]) {
+		finding(f, false, "initramfs", "%s cannot be listed (%s exited %d)", image, prog,
+			r);
+		free(list);
+		return;
+	}
+	helper = listed(list, "sbin/vfio-early");
+	conf = listed(list, "etc/vfio-early.conf");
+	free(list);
+	if (!helper || !conf) {
+		finding(f, false, "initramfs",
+			"%s holds no %s%s%s: the helper will not run from it; run 'vfio-earlyctl "
+			"apply' (after 'make install')",
+			image, helper ? "" : "/usr/sbin/vfio-early",
+			helper || conf ? "" : " and no ", conf ? "" : "/etc/vfio-early.conf");
+		return;
+	}
+	if (!vfe_find_program("lsinitrd", prog, sizeof(prog))) {
+		finding(f, true, "initramfs", "%s holds the helper and a config", image);
+		return;
+	}
+	{
+		char *argv[] = {prog, "-f", "etc/vfio-early.conf", (char *)image, NULL};
+
+		r = vfe_run_capture(argv, &inside, 1 << 20);
+	}
+	if (r == 0 && inside && vfe_slurp(config, 1 << 20, &ours, &len) == 0 &&
+	    strcmp(inside, ours))
+		finding(f, false, "initramfs",
+			"the config inside %s is not %s: run 'vfio-earlyctl apply' to rebuild it",
+			image, config);
+	else
+		finding(f, true, "initramfs", "%s holds the helper and %s", image,
+			r == 0 && ours ? "this config" : "a config");
+	free(inside);
+	free(ours);
+}
+
 static void check_initramfs(struct findings *f, const char *root, const char *config)
 {
 	char path[VFE_PATH_MAX], newest[VFE_PATH_MAX] = "";
@@ -278,6 +362,8 @@ static void check_initramfs(struct findings *f, const char *root, const char *co
 			config);
 	else
 		finding(f, true, "initramfs", "%s is newer than the config", newest);
+	if (newest[0])
+		check_image_contents(f, newest, config);
 }
 
 /* TOK as a word of TEXT (blanks, quotes or '=' around it): for messages only. */

@@ -87,14 +87,17 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 				ERR("card at %.10s (line %u): the same ids are at %s; which one is "
 				    "the card cannot be told%s: set the slot with remove and add",
 				    card, conf.binds[i].line, where,
-				    seen.known ? "" : " (no record of the last apply in " VFE_SLOTS_PATH ")");
+				    seen.known ? ""
+					       : " (no record of the last apply in " VFE_SLOTS_PATH
+						 ")");
 			else if (stayed)
 				ERR("card at %.10s (line %u): whatever has its ids here was at the "
 				    "same slot when the config was applied, so it is not the card; "
 				    "left as is",
 				    card, conf.binds[i].line);
 			else
-				ERR("card at %.10s (line %u): not found anywhere on this machine; left "
+				ERR("card at %.10s (line %u): not found anywhere on this machine; "
+				    "left "
 				    "as is",
 				    card, conf.binds[i].line);
 			continue;

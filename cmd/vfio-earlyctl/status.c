@@ -104,8 +104,9 @@ static bool isolated_now(const char *root, const char *abs, const char *name,
 
 /*
  * The tuning as it is now, against the config: hugepages reserved per request, the
- * default IRQ and workqueue masks, the isolated and nohz_full CPUs, IRQs still reaching VM CPUs (managed ones always do),
- * and the VM CPUs' governor. Adds to TUNING; returns how many things are not as asked.
+ * default IRQ and workqueue masks, the isolated and nohz_full CPUs, IRQs still reaching VM CPUs
+ * (managed ones always do), and the VM CPUs' governor. Adds to TUNING; returns how many things are
+ * not as asked.
  */
 static unsigned int tuning_now(const char *root, const struct vfe_config *conf, json_object *tuning,
 			       bool print)
@@ -157,8 +158,8 @@ static unsigned int tuning_now(const char *root, const struct vfe_config *conf, 
 			 print);
 	bad += !isolated_now(root, "/sys/devices/system/cpu/isolated", "isolated", &conf->vm_cpus,
 			     aff, print);
-	bad += !isolated_now(root, "/sys/devices/system/cpu/nohz_full", "nohz_full",
-			     &conf->vm_cpus, aff, print);
+	bad += !isolated_now(root, "/sys/devices/system/cpu/nohz_full", "nohz_full", &conf->vm_cpus,
+			     aff, print);
 	n = vfe_irqs_reaching(root, &conf->vm_cpus, &total, list, sizeof(list));
 	json_object_object_add(aff, "irqs", json_object_new_int((int)total));
 	json_object_object_add(aff, "irqs_on_vm_cpus", json_object_new_int(n < 0 ? 0 : n));

@@ -586,4 +586,57 @@ TEST_F(seed, regenerate_tells_the_moved_card_from_its_twin_by_the_last_apply)
 	EXPECT_STREQ("bind 11:00.0 1022:7901\n", vroot_read(&self->r, "etc/vfio-early.conf"));
 }
 
+/* Packs DIR (under the test root) into ROOT/boot/initrd.img-6.1.0-test, a gzipped cpio. */
+static int pack_image(const struct vroot *r, const char *dir)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p '%s' && cd '%s' && find . | cpio -o -H newc --quiet | gzip > '%s' && "
+		 "touch -d '+1 hour' '%s'",
+		 vroot_path(r, "boot"), vroot_path(r, dir),
+		 vroot_path(r, "boot/initrd.img-6.1.0-test"),
+		 vroot_path(r, "boot/initrd.img-6.1.0-test"));
+	return system(cmd);
+}
+
+TEST_F(seed, check_looks_into_the_initramfs)
+{
+	const char *conf = "bind 0f:00.0 1106:3483\n";
+	bool lsinitrd = access("/usr/bin/lsinitrd", X_OK) == 0;
+
+	if (access("/usr/bin/lsinitramfs", X_OK) && !lsinitrd)
+		SKIP(return, "neither lsinitramfs nor lsinitrd here");
+	vroot_write(&self->r, "etc/vfio-early.conf", conf);
+	ASSERT_EQ(0, system(strcat(strcpy(out, "mkdir -p "), vroot_path(&self->r, "img/etc"))));
+	vroot_write(&self->r, "img/etc/vfio-early.conf", conf);
+	/* an image without the helper: made before 'make install' */
+	ASSERT_EQ(0, pack_image(&self->r, "img"));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "initrd.img-6.1.0-test holds no /usr/sbin/vfio-early: the "
+				    "helper will not run from it"))
+	TH_LOG("%s", out);
+
+	ASSERT_EQ(0,
+		  system(strcat(strcpy(out, "mkdir -p "), vroot_path(&self->r, "img/usr/sbin"))));
+	vroot_write(&self->r, "img/usr/sbin/vfio-early", "\177ELF");
+	ASSERT_EQ(0, pack_image(&self->r, "img"));
+	ctl(&self->r, "check", NULL);
+	EXPECT_NE(NULL, strstr(out, "ok    initramfs  "));
+	EXPECT_NE(NULL,
+		  strstr(out, lsinitrd ? "initrd.img-6.1.0-test holds the helper and this config"
+				       : "initrd.img-6.1.0-test holds the helper and a config"))
+	TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "FIX   initramfs"));
+
+	if (!lsinitrd)
+		return;
+	/* the config changed since, the image is newer still: its text tells */
+	vroot_write(&self->r, "img/etc/vfio-early.conf", "bind 10:00.0 1106:3483\n");
+	ASSERT_EQ(0, pack_image(&self->r, "img"));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "the config inside "));
+	EXPECT_NE(NULL, strstr(out, "run 'vfio-earlyctl apply' to rebuild it"));
+}
+
 TEST_HARNESS_MAIN
