@@ -120,7 +120,7 @@ demo:
 	tests/qemu/demo.sh $(O)
 
 # ---- benchmarks (never part of pass/fail) ----
-bench: $(O)/vfio-early build/tests/mkroot
+bench: $(O)/vfio-early $(O)/vfio-earlyctl build/tests/mkroot
 	bench/run.sh $(O)
 
 # ---- install ----

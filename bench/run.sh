@@ -2,6 +2,10 @@
 # make bench: build the bench driver (bench/run.c), its fake kernel (bench/fakesysfs.c) and the
 # tree builder (tests/rootfs/mkroot.c) into BUILD when missing or stale, then time BUILD/vfio-early
 # against bench/shell-binder.sh on fake trees of 64, 512 and 4096 devices (method: bench/run.c).
+# Then bench/hugepages.sh BUILD: N 2 MiB hugepages reserved early (the helper at the pre-udev
+# point) vs the same request late, on quiet and on fragmented memory, in QEMU guests (TCG) of
+# the busybox rig: pages obtained and the kernel's time for each (HP_RUNS=0 leaves it out;
+# its other knobs are in its header). The status is 1 when either part failed.
 # Usage: bench/run.sh [BUILD [-k RUNS] [-n N,N,...] [-d TMPDIR] [--keep] [--no-fake-kernel]]
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,4 +25,8 @@ for pair in tests/mkroot:tests/rootfs/mkroot.c bench/run:bench/run.c \
 		esac
 	fi
 done
-exec "$build/bench/run" -b "$build" -s "$src" "$@"
+st=0
+"$build/bench/run" -b "$build" -s "$src" "$@" || st=1
+echo
+"$src/bench/hugepages.sh" "$build" || st=1
+exit "$st"
