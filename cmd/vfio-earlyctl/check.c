@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,17 +274,21 @@ static bool listed(const char *list, const char *path)
  */
 static void check_image_contents(struct findings *f, const char *image, const char *config)
 {
-	char prog[VFE_PATH_MAX], *list = NULL, *inside = NULL, *ours = NULL;
+	char prog[VFE_PATH_MAX], real[PATH_MAX], *list = NULL, *inside = NULL, *ours = NULL;
 	bool helper, conf;
 	size_t len;
 	int r;
 
+	/* unmkinitramfs reads a symlink as an empty archive: give it the file itself */
+	if (!realpath(image, real))
+		snprintf(real, sizeof(real), "%s", image);
+
 	if (vfe_find_program("lsinitramfs", prog, sizeof(prog))) {
-		char *argv[] = {prog, (char *)image, NULL};
+		char *argv[] = {prog, real, NULL};
 
 		r = vfe_run_capture(argv, &list, 16 << 20);
 	} else if (vfe_find_program("lsinitrd", prog, sizeof(prog))) {
-		char *argv[] = {prog, (char *)image, NULL};
+		char *argv[] = {prog, real, NULL};
 
 		r = vfe_run_capture(argv, &list, 16 << 20);
 	} else {
@@ -315,7 +320,7 @@ static void check_image_contents(struct findings *f, const char *image, const ch
 		return;
 	}
 	{
-		char *argv[] = {prog, "-f", "etc/vfio-early.conf", (char *)image, NULL};
+		char *argv[] = {prog, "-f", "etc/vfio-early.conf", real, NULL};
 
 		r = vfe_run_capture(argv, &inside, 1 << 20);
 	}

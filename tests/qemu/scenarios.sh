@@ -65,7 +65,9 @@
 #                  driver, no vfio-early line in the kernel log
 #   bind-all@costN as bind-all, without the VFIO client
 # and, without a boot, "order" for the real generators: the image runs our script
-# before udev (initramfs-tools' init-top ORDER; dracut's pre-udev hook).
+# before udev (initramfs-tools' init-top ORDER; dracut's pre-udev hook); and
+# "check-image": vfio-earlyctl check finds the helper and the config in the real
+# image, and notices when the config on disk is not the one inside.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
@@ -181,8 +183,39 @@ check_order() {
 	esac
 	if [ -z "$why" ]; then pass "$gen" order; else fail "$gen" order "$why"; fi
 }
+# ---- vfio-earlyctl check looking into the real image ----
+# The captured rig (build/rootfs/qemu-rig) with the image as its /boot/initrd.img and
+# the config the image was built with: check lists the image and finds both inside;
+# then the config changes and (with lsinitrd) check says the image is out of date.
+check_image() {
+	gen=$1
+	rig_use "$gen" || return 0
+	fix=$RIG_BUILD/rootfs/qemu-rig
+	[ -d "$fix" ] || { echo "SKIP: $gen: check-image: no $fix (make unit builds it)"; return 0; }
+	r=$RIG_WORK/$gen/check-image
+	rm -rf "$r"
+	mkdir -p "$RIG_WORK/$gen"
+	cp -a "$fix" "$r"
+	mkdir -p "$r/boot" "$r/etc"
+	cp "${RIG_IMAGE%/*}/vfio-early.conf" "$r/etc/vfio-early.conf"
+	touch -d '-1 hour' "$r/etc/vfio-early.conf"
+	ln -s "${RIG_IMAGE%/*}/image.generated" "$r/boot/initrd.img-$RIG_KVER"
+	why=""
+	"$RIG_BUILD/vfio-earlyctl" --root "$r" check > "$r.out" 2>&1 || :
+	grep -q "^ok    initramfs  .*initrd.img-$RIG_KVER holds the helper and" "$r.out" ||
+		why="$(grep initramfs "$r.out" | tr '\n' ' '); "
+	if command -v lsinitrd > /dev/null; then
+		echo 'bind 04:00.0 1b36:000d' > "$r/etc/vfio-early.conf"
+		touch -d '-1 hour' "$r/etc/vfio-early.conf"
+		"$RIG_BUILD/vfio-earlyctl" --root "$r" check > "$r.out2" 2>&1 || :
+		grep -q "^FIX   initramfs  the config inside .* is not " "$r.out2" ||
+			why="${why}a changed config is not noticed: $(grep initramfs "$r.out2" | tr '\n' ' '); "
+	fi
+	if [ -z "$why" ]; then pass "$gen" check-image; else fail "$gen" check-image "${why%; }"; fi
+}
 for gen in $gens; do
 	[ "$gen" = busybox ] || check_order "$gen"
+	[ "$gen" = busybox ] || check_image "$gen"
 done
 
 # ---- the boots ----
