@@ -32,14 +32,9 @@ set -eu
 PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 RIG_TOP=$(cd "$here/.." && pwd)
-# shellcheck disable=SC2034 # read by rig-lib.sh
-RIG_BUILD=$(cd "${1:-build}" && pwd)
-RIG_CACHE=${CACHE:-$RIG_TOP/.cache}
-mkdir -p "$RIG_CACHE"
-RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
-RIG_WORK=$RIG_CACHE/rig/bench-hugepages
 # shellcheck source=tests/qemu/rig-lib.sh
 . "$RIG_TOP/tests/qemu/rig-lib.sh"
+rig_dirs "${1:-build}" bench-hugepages
 
 runs=${HP_RUNS:-2}
 mem=${HP_MEM:-2048}

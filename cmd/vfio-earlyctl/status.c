@@ -32,73 +32,54 @@ static void driver_now(const char *root, const char *slot, char *buf, size_t siz
 		vfe_read_link_name(path, buf, size);
 }
 
-/* A hex mask file (ABS) that must hold host CPUs only, and some; reported under NAME. */
-static bool mask_now(const char *root, const char *abs, const char *name,
-		     const struct vfe_cpuset *host, json_object *aff, bool print)
-{
-	char path[VFE_PATH_MAX], buf[1024], key[64];
-	struct vfe_cpuset mask;
-	unsigned int cpu;
-	bool ok = false;
-
-	vfe_path(path, sizeof(path), root, abs);
-	if (!vfe_exists(path)) {
-		/* Older kernels have no workqueue mask; the helper does not count that either. */
-		json_object_object_add(aff, name, NULL);
-		if (print)
-			printf("  %-20s (none in this kernel)\n", name);
-		return true;
-	}
-	if (vfe_read_file(path, buf, sizeof(buf)) >= 0 && !vfe_cpumask_parse(buf, &mask)) {
-		ok = vfe_cpuset_count(&mask) > 0;
-		for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
-			if (vfe_cpuset_test(&mask, cpu) && !vfe_cpuset_test(host, cpu))
-				ok = false;
-		json_object_object_add(aff, name, json_object_new_string(buf));
-	} else {
-		json_object_object_add(aff, name, NULL);
-		snprintf(buf, sizeof(buf), "(unreadable)");
-	}
-	snprintf(key, sizeof(key), "%s_ok", name);
-	json_object_object_add(aff, key, json_object_new_boolean(ok));
-	if (print)
-		printf("  %-20s %s %s\n", name, buf, ok ? "ok" : "REACHES VM CPUs");
-	return ok;
-}
-
 /*
- * A cpulist file (ABS) that must list exactly the VM CPUs: what apply's isolcpus= and
- * nohz_full= give at the next boot. A kernel without the file is not counted.
+ * A CPU set the kernel shows in ABS, held against WANT and reported under NAME:
+ *   HOST_MASK     a hex mask (default_smp_affinity, the workqueue cpumask) that must hold
+ *                 some CPUs and host CPUs only;
+ *   EXACT_LIST    a cpulist (isolated, nohz_full: what apply's isolcpus= and nohz_full= give
+ *                 at the next boot) that must be exactly the VM CPUs.
+ * A kernel without the file is not counted: the helper does not count it either.
  */
-static bool isolated_now(const char *root, const char *abs, const char *name,
-			 const struct vfe_cpuset *vm, json_object *aff, bool print)
+enum cpus_rule { HOST_MASK, EXACT_LIST };
+
+static bool cpus_now(const char *root, const char *abs, const char *name, enum cpus_rule rule,
+		     const struct vfe_cpuset *want, json_object *aff, bool print)
 {
 	char path[VFE_PATH_MAX], buf[1024], key[64];
 	struct vfe_cpuset now;
 	unsigned int cpu;
-	bool ok = true;
+	bool ok, parsed;
 
 	vfe_path(path, sizeof(path), root, abs);
-	if (vfe_read_file(path, buf, sizeof(buf)) < 0) {
+	if (!vfe_exists(path)) {
 		json_object_object_add(aff, name, NULL);
 		if (print)
 			printf("  %-20s (none in this kernel)\n", name);
 		return true;
 	}
-	/* an empty mask reads "(null)" in nohz_full, "" in isolated */
+	if (vfe_read_file(path, buf, sizeof(buf)) < 0)
+		snprintf(buf, sizeof(buf), "(unreadable)");
+	/* an empty set reads "(null)" in nohz_full, "" in isolated */
 	if (!strcmp(buf, "(null)"))
 		buf[0] = '\0';
 	memset(&now, 0, sizeof(now));
-	if (buf[0] && vfe_cpulist_parse(buf, &now))
-		ok = false;
+	if (rule == HOST_MASK)
+		parsed = !vfe_cpumask_parse(buf, &now);
+	else
+		parsed = !buf[0] || !vfe_cpulist_parse(buf, &now);
+	ok = parsed && (rule == EXACT_LIST || vfe_cpuset_count(&now) > 0);
 	for (cpu = 0; cpu < VFE_MAX_CPUS && ok; cpu++)
-		ok = vfe_cpuset_test(&now, cpu) == vfe_cpuset_test(vm, cpu);
+		ok = rule == HOST_MASK ? !vfe_cpuset_test(&now, cpu) || vfe_cpuset_test(want, cpu)
+				       : vfe_cpuset_test(&now, cpu) == vfe_cpuset_test(want, cpu);
 	json_object_object_add(aff, name, json_object_new_string(buf));
 	snprintf(key, sizeof(key), "%s_ok", name);
 	json_object_object_add(aff, key, json_object_new_boolean(ok));
 	if (print)
 		printf("  %-20s %s %s\n", name, buf[0] ? buf : "(none)",
-		       ok ? "ok" : "NOT the VM CPUs (is apply's command line on this boot?)");
+		       ok ? "ok"
+		       : rule == HOST_MASK
+			   ? "REACHES VM CPUs"
+			   : "NOT the VM CPUs (is apply's command line on this boot?)");
 	return ok;
 }
 
@@ -152,14 +133,14 @@ static unsigned int tuning_now(const char *root, const struct vfe_config *conf, 
 			vfe_cpuset_set(&host, cpu);
 	vfe_cpulist_format(&conf->vm_cpus, buf, sizeof(buf));
 	json_object_object_add(aff, "vm_cpus", json_object_new_string(buf));
-	bad += !mask_now(root, "/proc/irq/default_smp_affinity", "default_smp_affinity", &host, aff,
-			 print);
-	bad += !mask_now(root, "/sys/devices/virtual/workqueue/cpumask", "workqueue", &host, aff,
-			 print);
-	bad += !isolated_now(root, "/sys/devices/system/cpu/isolated", "isolated", &conf->vm_cpus,
-			     aff, print);
-	bad += !isolated_now(root, "/sys/devices/system/cpu/nohz_full", "nohz_full", &conf->vm_cpus,
-			     aff, print);
+	bad += !cpus_now(root, "/proc/irq/default_smp_affinity", "default_smp_affinity", HOST_MASK,
+			 &host, aff, print);
+	bad += !cpus_now(root, "/sys/devices/virtual/workqueue/cpumask", "workqueue", HOST_MASK,
+			 &host, aff, print);
+	bad += !cpus_now(root, "/sys/devices/system/cpu/isolated", "isolated", EXACT_LIST,
+			 &conf->vm_cpus, aff, print);
+	bad += !cpus_now(root, "/sys/devices/system/cpu/nohz_full", "nohz_full", EXACT_LIST,
+			 &conf->vm_cpus, aff, print);
 	n = vfe_irqs_reaching(root, &conf->vm_cpus, &total, list, sizeof(list));
 	json_object_object_add(aff, "irqs", json_object_new_int((int)total));
 	json_object_object_add(aff, "irqs_on_vm_cpus", json_object_new_int(n < 0 ? 0 : n));

@@ -14,14 +14,9 @@ set -eu
 PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 RIG_TOP=$(cd "$here/../.." && pwd)
-# shellcheck disable=SC2034 # read by rig-lib.sh
-RIG_BUILD=$(cd "${1:?usage: tests/qemu/demo.sh BUILD_DIR}" && pwd)
-RIG_CACHE=${CACHE:-$RIG_TOP/.cache}
-mkdir -p "$RIG_CACHE"
-RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
-RIG_WORK=$RIG_CACHE/rig/demo
 # shellcheck source=tests/qemu/rig-lib.sh
-. "$here/rig-lib.sh"
+. "$RIG_TOP/tests/qemu/rig-lib.sh"
+rig_dirs "${1:?usage: tests/qemu/demo.sh BUILD_DIR}" demo
 
 gen=${DEMO_GENERATOR:-initramfs-tools}
 if ! rig_available "$gen"; then

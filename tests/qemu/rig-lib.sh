@@ -18,8 +18,9 @@
 # Generators: busybox (tests/qemu/mkinitrd-busybox.sh), initramfs-tools
 # (tests/qemu/mkinitrd-initramfs-tools.sh), dracut (tests/qemu/mkinitrd-dracut.sh).
 #
-# Caller sets: RIG_TOP (work tree), RIG_CACHE (download and image cache),
-# RIG_BUILD (build directory holding vfio-early), RIG_WORK (scratch directory).
+# Caller sets RIG_TOP (work tree), then calls rig_dirs, or sets RIG_CACHE (download
+# and image cache), RIG_BUILD (build directory holding vfio-early) and RIG_WORK
+# (scratch directory) itself.
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 RIG_HOST_DRIVERS="00:04.0=xhci_hcd 03:00.0=bochs-drm 03:00.1=snd_hda_intel 03:00.2=xhci_hcd 04:00.0=xhci_hcd"
@@ -32,6 +33,16 @@ bind 03:00.2 1b36:000d
 bind 04:00.0 1b36:000d'
 
 rig_say() { echo "rig: $*" >&2; }
+
+# rig_dirs BUILD_DIR NAME: RIG_BUILD, RIG_CACHE (CACHE, default the work tree's .cache)
+# and RIG_WORK (CACHE/rig/NAME), as absolute paths.
+rig_dirs() {
+	RIG_BUILD=$(cd "$1" && pwd) || exit 2
+	RIG_CACHE=${CACHE:-$RIG_TOP/.cache}
+	mkdir -p "$RIG_CACHE"
+	RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
+	RIG_WORK=$RIG_CACHE/rig/$2
+}
 
 # rig_setup: the kernel, the static VFIO client and the rig tools archive.
 rig_setup() {

@@ -72,14 +72,9 @@ set -eu
 PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 RIG_TOP=$(cd "$here/../.." && pwd)
-# shellcheck disable=SC2034 # read by rig-lib.sh
-RIG_BUILD=$(cd "${1:?usage: tests/qemu/scenarios.sh BUILD_DIR}" && pwd)
-RIG_CACHE=${CACHE:-$RIG_TOP/.cache}
-mkdir -p "$RIG_CACHE"
-RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
-RIG_WORK=$RIG_CACHE/rig/scenarios
 # shellcheck source=tests/qemu/rig-lib.sh
-. "$here/rig-lib.sh"
+. "$RIG_TOP/tests/qemu/rig-lib.sh"
+rig_dirs "${1:?usage: tests/qemu/scenarios.sh BUILD_DIR}" scenarios
 
 GENERATORS=${GENERATORS:-busybox initramfs-tools dracut}
 SCENARIOS=${SCENARIOS:-bind-all off skip wrong-id broken-config already-bound no-vfio ctl-status moved tuning tuning-numa}
