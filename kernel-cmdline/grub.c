@@ -751,6 +751,32 @@ static int add_source(struct vfe_grub_sources *gs, const char *path, char *err, 
 	return r;
 }
 
+/*
+ * Does the grub-mkconfig that will run read /etc/default/grub.d? Debian's does (a Debian patch);
+ * upstream's, and Fedora's grub2-mkconfig, read /etc/default/grub alone. The one under ROOT
+ * counts, else the running system's; with none to look at, Debian's rule.
+ */
+static bool mkconfig_reads_dropins(const char *root)
+{
+	static const char *const progs[] = {"/usr/sbin/grub-mkconfig", "/usr/sbin/grub2-mkconfig",
+					    "/sbin/grub-mkconfig", "/sbin/grub2-mkconfig"};
+	char path[VFE_PATH_MAX], *text;
+	unsigned int pass, i;
+	size_t len;
+	bool reads;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+			if (vfe_path(path, sizeof(path), pass ? "/" : root, progs[i]) < 0 ||
+			    vfe_slurp(path, 1 << 20, &text, &len) < 0)
+				continue;
+			reads = strstr(text, "default/grub.d") != NULL;
+			free(text);
+			return reads;
+		}
+	return true;
+}
+
 int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 			  struct vfe_grub_sources *gs, char *err, size_t errsize)
 {
@@ -772,7 +798,7 @@ int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 		r = -ENOENT;
 	}
 	vfe_path(dir, sizeof(dir), root, VFE_GRUB_DROPIN_DIR);
-	if (r == 0)
+	if (r == 0 && mkconfig_reads_dropins(root))
 		n = scandir(dir, &names, dropin_filter, bytewise);
 	for (i = 0; i < n; i++) {
 		if (r == 0 && vfe_pathf(path, sizeof(path), root, "%s/%s", VFE_GRUB_DROPIN_DIR,

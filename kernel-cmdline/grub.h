@@ -71,8 +71,8 @@ struct vfe_grub_sources {
 };
 
 /*
- * grub-mkconfig sources /etc/default/grub, then every .cfg file of /etc/default/grub.d in glob
- * order (bytewise, as dash sorts). The effective assignment of GRUB_CMDLINE_LINUX_DEFAULT lives in
+ * grub-mkconfig sources /etc/default/grub, then (Debian's, whose script says so) every .cfg
+ * file of /etc/default/grub.d in glob order (bytewise, as dash sorts). The effective assignment of GRUB_CMDLINE_LINUX_DEFAULT lives in
  * the last of these files that assigns it without referring to its previous value, or in
  * /etc/default/grub when none does (a .cfg that appends "$GRUB_CMDLINE_LINUX_DEFAULT ..."
  * builds on it). That file is edited to carry exactly WANTED; in every other file our tokens

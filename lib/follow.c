@@ -38,7 +38,7 @@ int vfe_seen_save(const char *root, const struct vfe_inventory *inv)
 int vfe_seen_load(const char *root, struct vfe_seen *seen)
 {
 	char path[VFE_PATH_MAX], *text, *line, *save = NULL;
-	size_t len;
+	size_t len, i, lines;
 	int r;
 
 	memset(seen, 0, sizeof(*seen));
@@ -50,19 +50,21 @@ int vfe_seen_load(const char *root, struct vfe_seen *seen)
 	if (r < 0)
 		return r;
 	seen->known = true;
-	/* at most one entry per line: the line count bounds the array */
-	seen->devs = calloc(len / 8 + 1, sizeof(*seen->devs));
+	lines = 1;
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	seen->devs = calloc(lines, sizeof(*seen->devs));
 	if (!seen->devs) {
 		free(text);
 		return -ENOMEM;
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		struct vfe_seen_dev *d = &seen->devs[seen->n];
+		struct vfe_seen_dev d;
 
 		if (line[0] == '#' ||
-		    sscanf(line, "%12s %4x:%4x", d->slot, &d->vendor, &d->device) != 3)
+		    sscanf(line, "%12s %4x:%4x", d.slot, &d.vendor, &d.device) != 3)
 			continue;
-		seen->n++;
+		seen->devs[seen->n++] = d;
 	}
 	free(text);
 	return 0;
@@ -123,6 +125,12 @@ static bool configured_card(const struct vfe_config *conf, const char *prefix)
 	return false;
 }
 
+bool vfe_card_in_place(const struct vfe_inventory *inv, const struct vfe_config *conf,
+		       const char *card)
+{
+	return card_fits(inv, conf, NULL, card, card);
+}
+
 int vfe_follow_card(const struct vfe_inventory *inv, const struct vfe_config *conf,
 		    const struct vfe_seen *seen, const char *card, char found[][11],
 		    unsigned int *stayed)
@@ -133,7 +141,7 @@ int vfe_follow_card(const struct vfe_inventory *inv, const struct vfe_config *co
 	int hits = 0;
 
 	*stayed = 0;
-	if (card_fits(inv, conf, NULL, card, card))
+	if (vfe_card_in_place(inv, conf, card))
 		return -1;
 	for (k = 0; k < inv->n; k++) {
 		const char *cand = inv->devs[k].slot;

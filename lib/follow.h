@@ -27,6 +27,10 @@ int vfe_seen_save(const char *root, const struct vfe_inventory *inv);
 int vfe_seen_load(const char *root, struct vfe_seen *seen);
 void vfe_seen_free(struct vfe_seen *seen);
 
+/* Is every bind line of CONF's card at CARD ("dddd:bb:dd") at its slot with its id? */
+bool vfe_card_in_place(const struct vfe_inventory *inv, const struct vfe_config *conf,
+		       const char *card);
+
 #define VFE_FOLLOW_MAX 8
 
 /*

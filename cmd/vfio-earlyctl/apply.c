@@ -499,18 +499,36 @@ int ctl_regenerate_boot_files(struct ctl_globals *g, bool grub, bool dry_run)
 /*
  * What was on the bus when the config was applied, so that regenerate can tell a card that
  * moved from an identical device that stayed where it was. Not a file the user edits: not
- * backed up; a failure only costs regenerate that knowledge.
+ * backed up; a failure only costs regenerate that knowledge. While a configured card is not
+ * at its slot the record is kept as it was: written now, it would show the moved card "there
+ * already" at its new slot, and regenerate would no longer take it for the card.
  */
-static void save_slots(const char *root)
+static void save_slots(const char *root, const char *config)
 {
+	static struct vfe_config conf;
 	struct vfe_inventory inv;
+	char err[320];
+	unsigned int i;
 	int r;
 
+	if (vfe_config_load(&conf, config, err, sizeof(err)) < 0)
+		return;
 	r = vfe_inventory_scan(&inv, root, false);
-	if (r == 0) {
-		r = vfe_seen_save(root, &inv);
-		vfe_inventory_free(&inv);
+	if (r < 0) {
+		WRN("cannot record the PCI functions in %s: %s", VFE_SLOTS_PATH, strerror(-r));
+		return;
 	}
+	for (i = 0; i < conf.n_binds; i++)
+		if (!vfe_card_in_place(&inv, &conf, conf.binds[i].slot)) {
+			WRN("%s (line %u) is not at its slot: %s left as it was; run "
+			    "'vfio-earlyctl "
+			    "regenerate' to follow the card",
+			    conf.binds[i].slot, conf.binds[i].line, VFE_SLOTS_PATH);
+			vfe_inventory_free(&inv);
+			return;
+		}
+	r = vfe_seen_save(root, &inv);
+	vfe_inventory_free(&inv);
 	if (r < 0)
 		WRN("cannot record the PCI functions in %s: %s", VFE_SLOTS_PATH, strerror(-r));
 }
@@ -555,7 +573,7 @@ int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes)
 	if (r == 0)
 		r = ctl_regenerate_boot_files(g, p.grub, false);
 	if (r == 0)
-		save_slots(g->root);
+		save_slots(g->root, g->config);
 	if (r < 0 && p.n) {
 		ERR("putting the previous files back (backup %s)", vfe_backup_stamp());
 		vfe_backup_restore(g->root, vfe_backup_stamp());

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../kernel-cmdline/grub.h"
 #include "../../kernel-cmdline/kernelcmdline.h"
@@ -117,6 +118,13 @@ static void check_storage(struct findings *f, const char *root, const struct vfe
 	free(swaps);
 }
 
+static bool line_fits(const struct vfe_inventory *inv, const struct vfe_bind_rule *b)
+{
+	const struct vfe_dev *d = vfe_inventory_find(inv, b->slot);
+
+	return d && d->vendor == (unsigned int)b->vendor && d->device == (unsigned int)b->device;
+}
+
 /* What regenerate would do with the card of B's line, said once per card. */
 static void follow_hint(struct findings *f, const struct vfe_config *conf,
 			const struct vfe_inventory *inv, const struct vfe_seen *seen,
@@ -126,8 +134,9 @@ static void follow_hint(struct findings *f, const struct vfe_config *conf,
 	unsigned int i, stayed;
 	int hits;
 
+	/* said at the card's first line that is not in place */
 	for (i = 0; &conf->binds[i] != b; i++)
-		if (!strncmp(conf->binds[i].slot, b->slot, 10))
+		if (!strncmp(conf->binds[i].slot, b->slot, 10) && !line_fits(inv, &conf->binds[i]))
 			return;
 	hits = vfe_follow_card(inv, conf, seen, b->slot, found, &stayed);
 	for (i = 0; hits > 0 && i < (unsigned int)hits && i < VFE_FOLLOW_MAX; i++)
@@ -156,8 +165,7 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 		const struct vfe_dev *d = vfe_inventory_find(inv, b->slot);
 		char where[128] = "";
 
-		if (!d || d->vendor != (unsigned int)b->vendor ||
-		    d->device != (unsigned int)b->device) {
+		if (!line_fits(inv, b)) {
 			for (k = 0; k < inv->n; k++)
 				if (inv->devs[k].vendor == (unsigned int)b->vendor &&
 				    inv->devs[k].device == (unsigned int)b->device)
@@ -282,6 +290,12 @@ static void check_image_contents(struct findings *f, const char *image, const ch
 	/* unmkinitramfs reads a symlink as an empty archive: give it the file itself */
 	if (!realpath(image, real))
 		snprintf(real, sizeof(real), "%s", image);
+	/* Fedora and RHEL keep their images 0600: a user's check cannot look into them */
+	if (access(real, R_OK) < 0) {
+		finding(f, true, "initramfs", "%s is not readable by this user: not looked into",
+			image);
+		return;
+	}
 
 	if (vfe_find_program("lsinitramfs", prog, sizeof(prog))) {
 		char *argv[] = {prog, real, NULL};

@@ -80,7 +80,7 @@ rig_key() {
 		echo "$1 ${2:-} $RIG_KVER ${DRACUT_MODE:-} ${ITOOLS_MODULES:-} ${RIG_DRIVERS-default}"
 		cat "$RIG_BUILD/vfio-early"
 		case $1 in
-		busybox) cat "$RIG_BUILD/vfio-earlyctl" ;;
+		busybox) cat "$RIG_BUILD/vfio-earlyctl" /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids 2>/dev/null ;;
 		esac
 		case $1 in
 		busybox) cat "$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_TOP/tests/qemu/rig-lib.sh" \
@@ -148,11 +148,15 @@ rig_image() {
 		# IRQs the kernel manages itself.
 		r_mods="xhci_pci snd_hda_intel bochs nvme"
 		[ "$r_variant" = novfio ] || r_mods="vfio-pci vfio_iommu_type1 $r_mods"
-		r_ids=$(readlink -f /usr/share/misc/pci.ids)
+		r_ids=""
+		for r_f in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
+			[ -f "$r_f" ] && { r_ids="$(readlink -f "$r_f"):/usr/share/misc/pci.ids"; break; }
+		done
+		[ -n "$r_ids" ] || rig_say "no pci.ids here: vfio-earlyctl in the guest shows numbers only"
 		MODULES=$r_mods LOAD="xhci_pci snd_hda_intel bochs" \
 			"$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_CACHE" "$RIG_IMAGE" \
 			"$RIG_BUILD/vfio-early:/usr/sbin/vfio-early" "$r_s/early.sh:/early.sh" \
-			"$RIG_BUILD/vfio-earlyctl:/usr/sbin/vfio-earlyctl" "$r_ids:/usr/share/misc/pci.ids" \
+			"$RIG_BUILD/vfio-earlyctl:/usr/sbin/vfio-earlyctl" ${r_ids:+"$r_ids"} \
 			"$RIG_TOP/initramfs/mkinitcpio/hooks/vfio-early:/hooks/vfio-early" \
 			"$r_s/scenario.sh:/scenario.sh" 2> "$r_dir/build.log" ||
 			{ cat "$r_dir/build.log" >&2; return 1; }

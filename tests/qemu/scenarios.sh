@@ -574,7 +574,9 @@ check() { # check GEN NAME: prints PASS / FAIL lines for one boot
 		case $name in
 		tuning)
 			grep -qx 'RIG-HP all 2048 128' "$log" || why="${why}not 128 pages of 2M reserved; "
-			[ -n "$(rig_report_num "$log" write_us)" ] || why="${why}report: no write_us; "
+			case $(rig_report_num "$log" write_us) in
+			'' | *[!0-9]*) why="${why}report: write_us is not a number; " ;;
+			esac
 			why=$why$(ran_ok "$log" 'vfio-earlyctl apply --yes' 0)
 			for tok in hugepages=128 isolcpus=managed_irq,domain,2-3 nohz_full=2-3 rcu_nocbs=2-3 irqaffinity=0-1; do
 				grep -qw -- "$tok" "$d/applied.cmdline" || why="${why}apply wrote no $tok; "

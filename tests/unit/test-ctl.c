@@ -10,6 +10,7 @@
 
 #include "kselftest_harness.h"
 #include "testutil.h"
+#include "../../lib/run.h"
 
 static char out[131072];
 
@@ -444,6 +445,26 @@ TEST_F(seed, apply_edits_the_grub_d_file_that_overrides_the_value)
 	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
 }
 
+TEST_F(seed, grub_d_is_left_alone_where_grub_mkconfig_does_not_read_it)
+{
+	char cmd[1024], cfg[1024];
+
+	grub_machine(_metadata, &self->r);
+	grub_d(_metadata, &self->r, "50-cloudimg-settings.cfg", cloud_cfg);
+	/* upstream's (Fedora's) grub2-mkconfig sources /etc/default/grub alone */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/usr/sbin", self->r.dir);
+	ASSERT_EQ(0, system(cmd));
+	vroot_write(&self->r, "usr/sbin/grub2-mkconfig",
+		    "#!/bin/sh\nif test -f ${sysconfdir}/default/grub ; then\n"
+		    "  . ${sysconfdir}/default/grub\nfi\n");
+	snprintf(cfg, sizeof(cfg), "%s", cloud_cfg);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "50-cloudimg-settings.cfg"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), ours));
+	EXPECT_STREQ(cfg, vroot_read(&self->r, "etc/default/grub.d/50-cloudimg-settings.cfg"));
+	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
+}
+
 TEST_F(seed, apply_keeps_grub_for_a_grub_d_file_that_appends)
 {
 	static const char append[] =
@@ -570,6 +591,12 @@ TEST_F(seed, regenerate_tells_the_moved_card_from_its_twin_by_the_last_apply)
 	vroot_write(&self->r, "var/lib/vfio-early/slots",
 		    "# test\n0000:08:00.0 1022:7901\n0000:11:00.0 1022:7901\n");
 	vroot_write(&self->r, "etc/vfio-early.conf", "bind 11:00.0 1022:7901 # the SATA card\n");
+	/* an apply before regenerate keeps the record: the moved card is not "there already" */
+	EXPECT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "0000:11:00.0 (line 1) is not at its slot: "
+				    "/var/lib/vfio-early/slots left as it was"));
+	EXPECT_STREQ("# test\n0000:08:00.0 1022:7901\n0000:11:00.0 1022:7901\n",
+		     vroot_read(&self->r, "var/lib/vfio-early/slots"));
 	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
 	EXPECT_NE(NULL, strstr(out, "line 1: the card moved to 0000:07:00: 'vfio-earlyctl "
 				    "regenerate' follows it"));
@@ -577,6 +604,9 @@ TEST_F(seed, regenerate_tells_the_moved_card_from_its_twin_by_the_last_apply)
 	EXPECT_NE(NULL, strstr(out, "moved: 0000:11:00.0 -> 0000:07:00.0 (1022:7901)"));
 	EXPECT_STREQ("bind 0000:07:00.0 1022:7901 # the SATA card\n",
 		     vroot_read(&self->r, "etc/vfio-early.conf"));
+	/* regenerate's own apply records the bus as it now is */
+	slots = vroot_read(&self->r, "var/lib/vfio-early/slots");
+	EXPECT_NE(NULL, strstr(slots, "\n0000:07:00.0 1022:7901\n"));
 	/* Both were there at the last apply: neither is the card. */
 	vroot_write(&self->r, "var/lib/vfio-early/slots",
 		    "0000:07:00.0 1022:7901\n0000:08:00.0 1022:7901\n");
@@ -584,6 +614,30 @@ TEST_F(seed, regenerate_tells_the_moved_card_from_its_twin_by_the_last_apply)
 	EXPECT_EQ(1, ctl(&self->r, "regenerate", "--yes", NULL));
 	EXPECT_NE(NULL, strstr(out, "was at the same slot when the config was applied"));
 	EXPECT_STREQ("bind 11:00.0 1022:7901\n", vroot_read(&self->r, "etc/vfio-early.conf"));
+
+	/* A record of nothing but short and broken lines is read safely, and knows nothing. */
+	{
+		static char junk[4096];
+		size_t i;
+
+		for (i = 0; i + 8 < sizeof(junk); i += 6)
+			memcpy(junk + i, "a 1:1\n", 6);
+		vroot_write(&self->r, "var/lib/vfio-early/slots", junk);
+	}
+	EXPECT_EQ(1, ctl(&self->r, "regenerate", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "the same ids are at 0000:07:00, 0000:08:00"));
+}
+
+TEST_F(seed, check_names_a_later_function_out_of_place)
+{
+	/* 0b:00.0 still holds the 6900 XT's VGA function; the audio line names the RX 480's
+	 * audio id: said at that line, and no card shows both ids, so no move is offered */
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 0b:00.0 1002:73bf\nbind 0b:00.1 1002:aaf0\n");
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "line 2: 0000:0b:00.1 holds 1002:ab28, not 1002:aaf0"))
+	TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "regenerate' follows it"));
 }
 
 /* Packs DIR (under the test root) into ROOT/boot/initrd.img-6.1.0-test, a gzipped cpio. */
@@ -603,9 +657,10 @@ static int pack_image(const struct vroot *r, const char *dir)
 TEST_F(seed, check_looks_into_the_initramfs)
 {
 	const char *conf = "bind 0f:00.0 1106:3483\n";
-	bool lsinitrd = access("/usr/bin/lsinitrd", X_OK) == 0;
+	char prog[256];
+	bool lsinitrd = vfe_find_program("lsinitrd", prog, sizeof(prog)) != NULL;
 
-	if (access("/usr/bin/lsinitramfs", X_OK) && !lsinitrd)
+	if (!vfe_find_program("lsinitramfs", prog, sizeof(prog)) && !lsinitrd)
 		SKIP(return, "neither lsinitramfs nor lsinitrd here");
 	vroot_write(&self->r, "etc/vfio-early.conf", conf);
 	ASSERT_EQ(0, system(strcat(strcpy(out, "mkdir -p "), vroot_path(&self->r, "img/etc"))));
