@@ -98,6 +98,24 @@ linux_args() {
 
 # NAME USER_ARGS RECOVERY_ARGS: the golden input NAME is /etc/default/grub now. Every normal
 # entry must carry USER_ARGS then ours, the recovery entry (the last) RECOVERY_ARGS only.
+# lines_are NAME ARGS WANT RECOVERY: the linux lines' arguments ARGS (one entry a line,
+# the recovery entry last) are WANT for every normal entry and RECOVERY for the last.
+lines_are() {
+	n=$(echo "$2" | wc -l)
+	normal=$(echo "$2" | sed '$d' | sort -u)
+	recovery=$(echo "$2" | sed -n '$p')
+	if [ "$normal" = "$3" ]; then
+		pass "$1: $((n - 1)) normal linux lines are '$normal'"
+	else
+		fail "$1: normal linux lines are '$normal', want '$3'"
+	fi
+	if [ "$recovery" = "$4" ]; then
+		pass "$1: recovery line is '$recovery'"
+	else
+		fail "$1: recovery line is '$recovery', want '$4'"
+	fi
+}
+
 check() {
 	name=$1
 	want="$2 $ours"
@@ -119,19 +137,7 @@ check() {
 		fail "$name: grub-mkconfig after apply"
 		return
 	fi
-	n=$(echo "$args" | wc -l)
-	normal=$(echo "$args" | sed '$d' | sort -u)
-	recovery=$(echo "$args" | sed -n '$p')
-	if [ "$normal" = "$want" ]; then
-		pass "$name: $((n - 1)) normal linux lines are '$normal'"
-	else
-		fail "$name: normal linux lines are '$normal', want '$want'"
-	fi
-	if [ "$recovery" = "$3" ]; then
-		pass "$name: recovery line is '$recovery'"
-	else
-		fail "$name: recovery line is '$recovery', want '$3'"
-	fi
+	lines_are "$name" "$args" "$want" "$3"
 	"$tmp/grub-edit" /etc/default/grub || fail "$name: removing"
 	args=$(linux_args) || fail "$name: grub-mkconfig after remove"
 	if [ "$args" = "$before" ]; then
@@ -225,18 +231,7 @@ CFG
 		fail "grub.d: grub-mkconfig after apply"
 		return
 	fi
-	normal=$(echo "$args" | sed '$d' | sort -u)
-	recovery=$(echo "$args" | sed -n '$p')
-	if [ "$normal" = "$want" ]; then
-		pass "grub.d: normal linux lines are '$normal'"
-	else
-		fail "grub.d: normal linux lines are '$normal', want '$want'"
-	fi
-	if [ "$recovery" = single ]; then
-		pass "grub.d: recovery line is 'single'"
-	else
-		fail "grub.d: recovery line is '$recovery', want 'single'"
-	fi
+	lines_are grub.d "$args" "$want" single
 	if "$ctl" --root "$gd" apply --yes 2>&1 | grep -q "^no file changes"; then
 		pass "grub.d: a second apply changes nothing"
 	else
