@@ -31,6 +31,7 @@ struct lexer {
 
 static size_t scan_dq(struct lexer *lx, size_t i);
 static size_t scan_paren(struct lexer *lx, size_t i);
+static size_t scan_brace(struct lexer *lx, size_t i);
 
 static size_t unclosed(struct lexer *lx, size_t start)
 {
@@ -58,17 +59,18 @@ static size_t scan_bq(struct lexer *lx, size_t i)
 	return i < lx->len ? i + 1 : unclosed(lx, start);
 }
 
-/* ${...}: I is past the brace. */
-static size_t scan_brace(struct lexer *lx, size_t i)
+/*
+ * "..." and ${...}: I is past the opening; the body runs to CLOSE. Both take `...`, $(...) and
+ * ${...}; a " inside ${...} opens a nested string (inside "..." it is the close).
+ */
+static size_t scan_to(struct lexer *lx, size_t i, char close, size_t start)
 {
-	size_t start = i - 2;
-
 	if (++lx->depth > MAX_DEPTH)
 		return unclosed(lx, start);
 	while (i < lx->len) {
 		char c = lx->s[i];
 
-		if (c == '}') {
+		if (c == close) {
 			lx->depth--;
 			return i + 1;
 		}
@@ -86,6 +88,11 @@ static size_t scan_brace(struct lexer *lx, size_t i)
 			i++;
 	}
 	return unclosed(lx, start);
+}
+
+static size_t scan_brace(struct lexer *lx, size_t i)
+{
+	return scan_to(lx, i, '}', i - 2);
 }
 
 /* $(...) and $((...)): I is past the parenthesis. */
@@ -121,29 +128,7 @@ static size_t scan_paren(struct lexer *lx, size_t i)
 
 static size_t scan_dq(struct lexer *lx, size_t i)
 {
-	size_t start = i - 1;
-
-	if (++lx->depth > MAX_DEPTH)
-		return unclosed(lx, start);
-	while (i < lx->len) {
-		char c = lx->s[i];
-
-		if (c == '"') {
-			lx->depth--;
-			return i + 1;
-		}
-		if (c == '\\')
-			i += 2;
-		else if (c == '`')
-			i = scan_bq(lx, i + 1);
-		else if (c == '$' && i + 1 < lx->len && lx->s[i + 1] == '(')
-			i = scan_paren(lx, i + 2);
-		else if (c == '$' && i + 1 < lx->len && lx->s[i + 1] == '{')
-			i = scan_brace(lx, i + 2);
-		else
-			i++;
-	}
-	return unclosed(lx, start);
+	return scan_to(lx, i, '"', i - 1);
 }
 
 static bool ends_word(const struct lexer *lx, size_t i)
