@@ -89,9 +89,9 @@ static struct tuning {
 	const char *path, *value;
 	char old[32];
 } tunings[] = {
-	{ "/proc/sys/vm/min_free_kbytes", "8192", "" },
-	{ "/proc/sys/vm/percpu_pagelist_high_fraction", "1000000", "" },
-	{ "/proc/sys/vm/watermark_boost_factor", "0", "" },
+    {"/proc/sys/vm/min_free_kbytes", "8192", ""},
+    {"/proc/sys/vm/percpu_pagelist_high_fraction", "1000000", ""},
+    {"/proc/sys/vm/watermark_boost_factor", "0", ""},
 };
 
 static void write_value(const char *path, const char *value)
@@ -177,7 +177,7 @@ static int fill_pipes(struct pipes *p, long floor_kb)
 static int fragment(long stride, long rounds, long reserve_mib, long margin_mib, struct pipes *p)
 {
 	long page = sysconf(_SC_PAGESIZE), free_kb, high_kb, floor_kb, pages, i, k, held, before;
-	struct rlimit rl = { 1 << 20, 1 << 20 };
+	struct rlimit rl = {1 << 20, 1 << 20};
 	size_t len;
 	char *anon;
 	int r;
@@ -231,9 +231,10 @@ static int fragment(long stride, long rounds, long reserve_mib, long margin_mib,
 		r = fill_pipes(p, floor_kb);
 		if (r < 0)
 			return r;
-		printf("fragmem: round %ld: one anonymous page in %ld freed (%ld kB free), %ld pipes "
-		       "put there: %ld kB free\n", k, stride, free_kb, p->n - before,
-		       meminfo_kb("MemFree"));
+		printf(
+		    "fragmem: round %ld: one anonymous page in %ld freed (%ld kB free), %ld pipes "
+		    "put there: %ld kB free\n",
+		    k, stride, free_kb, p->n - before, meminfo_kb("MemFree"));
 	}
 	printf("fragmem: %ld pipes of %d pages: %ld MiB of kernel pages (unmovable)\n", p->n,
 	       PIPE_PAGES, p->n * PIPE_PAGES * page >> 20);
@@ -249,7 +250,8 @@ static int fragment(long stride, long rounds, long reserve_mib, long margin_mib,
 		}
 	}
 	printf("fragmem: anonymous memory freed, every other pipe closed: %ld pipes (%ld MiB) "
-	       "held, %ld kB free\n", held, held * PIPE_PAGES * page >> 20, meminfo_kb("MemFree"));
+	       "held, %ld kB free\n",
+	       held, held * PIPE_PAGES * page >> 20, meminfo_kb("MemFree"));
 	return 0;
 }
 
@@ -287,12 +289,14 @@ int main(int argc, char **argv)
 			margin = number(optarg, "margin");
 			break;
 		default:
-			fprintf(stderr, "usage: fragmem [-s STRIDE] [-n ROUNDS] [-r RESERVE_MIB] [-m MARGIN_MIB] CMD [ARG...]\n");
+			fprintf(stderr, "usage: fragmem [-s STRIDE] [-n ROUNDS] [-r RESERVE_MIB] "
+					"[-m MARGIN_MIB] CMD [ARG...]\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: fragmem [-s STRIDE] [-n ROUNDS] [-r RESERVE_MIB] [-m MARGIN_MIB] CMD [ARG...]\n");
+		fprintf(stderr, "usage: fragmem [-s STRIDE] [-n ROUNDS] [-r RESERVE_MIB] [-m "
+				"MARGIN_MIB] CMD [ARG...]\n");
 		return 2;
 	}
 	tune();

@@ -72,13 +72,13 @@ struct vfe_grub_sources {
 
 /*
  * grub-mkconfig sources /etc/default/grub, then (Debian's, whose script says so) every .cfg
- * file of /etc/default/grub.d in glob order (bytewise, as dash sorts). The effective assignment of GRUB_CMDLINE_LINUX_DEFAULT lives in
- * the last of these files that assigns it without referring to its previous value, or in
- * /etc/default/grub when none does (a .cfg that appends "$GRUB_CMDLINE_LINUX_DEFAULT ..."
- * builds on it). That file is edited to carry exactly WANTED; in every other file our tokens
- * go (a dead copy would come back when the override goes; a live one would stand next to
- * ours). Reads the files under ROOT into GS (freed with vfe_grub_sources_free even on
- * error); nothing is written. 0, -ENOENT (no /etc/default/grub), -E2BIG (too many files),
+ * file of /etc/default/grub.d in glob order (bytewise, as dash sorts). The effective assignment of
+ * GRUB_CMDLINE_LINUX_DEFAULT lives in the last of these files that assigns it without referring to
+ * its previous value, or in /etc/default/grub when none does (a .cfg that appends
+ * "$GRUB_CMDLINE_LINUX_DEFAULT ..." builds on it). That file is edited to carry exactly WANTED; in
+ * every other file our tokens go (a dead copy would come back when the override goes; a live one
+ * would stand next to ours). Reads the files under ROOT into GS (freed with vfe_grub_sources_free
+ * even on error); nothing is written. 0, -ENOENT (no /etc/default/grub), -E2BIG (too many files),
  * -EINVAL (ERR names the file and line), -errno.
  */
 int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,

@@ -14,7 +14,7 @@ struct vfe_hugepages_result {
 	long reserved; /* the count read back after the write; -1 unknown */
 	bool wrote;    /* this run wrote the count */
 	unsigned long long write_us; /* the write and its read-back took this long; 0 when none */
-	int error;     /* -errno of a failed read or write, 0 */
+	int error;		     /* -errno of a failed read or write, 0 */
 };
 
 /* Hugepages of SIZE_KB reserved now (on NODE, or all when -1); -errno. */
