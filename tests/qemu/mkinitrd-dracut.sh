@@ -36,6 +36,7 @@ config=${3:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 command -v dracut > /dev/null || "$top/scripts/install-deps.sh" generators
+kver="" kroot="" work="" # set by stage
 # shellcheck source=tests/qemu/mkinitrd-lib.sh
 . "$top/tests/qemu/mkinitrd-lib.sh"
 stage dracut "$cache" "$config"
