@@ -77,6 +77,8 @@ struct plan {
 	unsigned int n;
 	bool grub;
 	const char *root;
+	struct vfe_inventory inv; /* the bus the plan was made for */
+	bool record;		  /* every card at its slot: the bus may be recorded */
 };
 
 static enum vfe_cpu_vendor cpu_vendor(const char *root)
@@ -324,7 +326,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 {
 	static struct vfe_config conf;
 	char path[VFE_PATH_MAX], err[320], *softdeps = NULL;
-	struct vfe_inventory inv;
+	struct vfe_inventory *inv = &p->inv;
 	struct vfe_ktokens tokens;
 	unsigned int i;
 	bool bootloader = false;
@@ -337,12 +339,25 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 		ERR("%s: nothing to apply", err);
 		return r;
 	}
-	r = vfe_inventory_scan(&inv, g->root, false);
+	r = vfe_inventory_scan(inv, g->root, false);
 	if (r < 0) {
 		ERR("cannot read the PCI bus: %s", strerror(-r));
 		return r;
 	}
-	r = ctl_render_tokens(g, &conf, &inv, &tokens);
+	/*
+	 * While a configured card is not at its slot the record of the bus stays as it was:
+	 * written now, it would show the moved card "there already" at its new slot, and
+	 * regenerate would no longer take it for the card.
+	 */
+	p->record = true;
+	for (i = 0; i < conf.n_binds && p->record; i++)
+		if (!vfe_card_in_place(inv, &conf, conf.binds[i].slot)) {
+			WRN("%s (line %u) is not at its slot: %s left as it was; run "
+			    "'vfio-earlyctl regenerate' to follow the card",
+			    conf.binds[i].slot, conf.binds[i].line, VFE_SLOTS_PATH);
+			p->record = false;
+		}
+	r = ctl_render_tokens(g, &conf, inv, &tokens);
 	if (r < 0)
 		goto out;
 
@@ -390,7 +405,6 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 	}
 out:
 	free(softdeps);
-	vfe_inventory_free(&inv);
 	return r;
 }
 
@@ -496,43 +510,6 @@ int ctl_regenerate_boot_files(struct ctl_globals *g, bool grub, bool dry_run)
 	return r;
 }
 
-/*
- * What was on the bus when the config was applied, so that regenerate can tell a card that
- * moved from an identical device that stayed where it was. Not a file the user edits: not
- * backed up; a failure only costs regenerate that knowledge. While a configured card is not
- * at its slot the record is kept as it was: written now, it would show the moved card "there
- * already" at its new slot, and regenerate would no longer take it for the card.
- */
-static void save_slots(const char *root, const char *config)
-{
-	static struct vfe_config conf;
-	struct vfe_inventory inv;
-	char err[320];
-	unsigned int i;
-	int r;
-
-	if (vfe_config_load(&conf, config, err, sizeof(err)) < 0)
-		return;
-	r = vfe_inventory_scan(&inv, root, false);
-	if (r < 0) {
-		WRN("cannot record the PCI functions in %s: %s", VFE_SLOTS_PATH, strerror(-r));
-		return;
-	}
-	for (i = 0; i < conf.n_binds; i++)
-		if (!vfe_card_in_place(&inv, &conf, conf.binds[i].slot)) {
-			WRN("%s (line %u) is not at its slot: %s left as it was; run "
-			    "'vfio-earlyctl "
-			    "regenerate' to follow the card",
-			    conf.binds[i].slot, conf.binds[i].line, VFE_SLOTS_PATH);
-			vfe_inventory_free(&inv);
-			return;
-		}
-	r = vfe_seen_save(root, &inv);
-	vfe_inventory_free(&inv);
-	if (r < 0)
-		WRN("cannot record the PCI functions in %s: %s", VFE_SLOTS_PATH, strerror(-r));
-}
-
 int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes)
 {
 	struct plan p;
@@ -572,8 +549,15 @@ int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes)
 	}
 	if (r == 0)
 		r = ctl_regenerate_boot_files(g, p.grub, false);
-	if (r == 0)
-		save_slots(g->root, g->config);
+	/* What was on the bus when the config was applied, for regenerate (lib/follow.h). Not
+	 * a file the user edits: not backed up; a failure only costs regenerate that knowledge. */
+	if (r == 0 && p.record) {
+		int e = vfe_seen_save(g->root, &p.inv);
+
+		if (e < 0)
+			WRN("cannot record the PCI functions in %s: %s", VFE_SLOTS_PATH,
+			    strerror(-e));
+	}
 	if (r < 0 && p.n) {
 		ERR("putting the previous files back (backup %s)", vfe_backup_stamp());
 		vfe_backup_restore(g->root, vfe_backup_stamp());
@@ -584,6 +568,7 @@ int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes)
 out:
 	for (i = 0; i < p.n; i++)
 		vfe_text_edit_free(&p.c[i].e);
+	vfe_inventory_free(&p.inv);
 	return r < 0 ? 1 : 0;
 }
 
