@@ -81,6 +81,19 @@ struct plan {
 	bool record;		  /* every card at its slot: the bus may be recorded */
 };
 
+/* Room for any cpulist of VFE_MAX_CPUS CPUs ("0,2,4,...,8190"). */
+#define CPULIST_MAX ((size_t)VFE_MAX_CPUS * 6 + 1)
+
+/* The whole cpulist of SET, malloc'd; NULL on ENOMEM. */
+static char *cpulist_dup(const struct vfe_cpuset *set)
+{
+	char *s = malloc(CPULIST_MAX);
+
+	if (s)
+		vfe_cpulist_format(set, s, CPULIST_MAX);
+	return s;
+}
+
 static enum vfe_cpu_vendor cpu_vendor(const char *root)
 {
 	char path[VFE_PATH_MAX], *text = NULL;
@@ -117,9 +130,10 @@ int ctl_render_tokens(struct ctl_globals *g, const struct vfe_config *conf,
 {
 	struct vfe_ktokens_input in = {0};
 	struct vfe_cpuset possible, host;
-	char vm[1024], hostlist[1024];
+	char *vm = NULL, *hostlist = NULL;
 	const char *err;
 	unsigned int i;
+	int r = 0;
 
 	in.vendor = cpu_vendor(g->root);
 	kernel_version(g->root, &in.kernel_major, &in.kernel_minor);
@@ -131,7 +145,9 @@ int ctl_render_tokens(struct ctl_globals *g, const struct vfe_config *conf,
 	in.hugepages = conf->hugepages;
 	in.n_hugepages = conf->n_hugepages;
 	if (conf->has_vm_cpus) {
-		vfe_cpulist_format(&conf->vm_cpus, vm, sizeof(vm));
+		vm = cpulist_dup(&conf->vm_cpus);
+		if (!vm)
+			return -ENOMEM;
 		in.vm_cpus = vm;
 		if (vfe_possible_cpus(g->root, &possible) == 0) {
 			memset(&host, 0, sizeof(host));
@@ -139,16 +155,23 @@ int ctl_render_tokens(struct ctl_globals *g, const struct vfe_config *conf,
 				if (vfe_cpuset_test(&possible, i) &&
 				    !vfe_cpuset_test(&conf->vm_cpus, i))
 					vfe_cpuset_set(&host, i);
-			vfe_cpulist_format(&host, hostlist, sizeof(hostlist));
+			hostlist = cpulist_dup(&host);
+			if (!hostlist) {
+				r = -ENOMEM;
+				goto out;
+			}
 			in.host_cpus = hostlist;
 		}
 	}
 	err = vfe_ktokens_render(&in, t);
 	if (err) {
 		ERR("cannot render the kernel command line: %s", err);
-		return -EINVAL;
+		r = -EINVAL;
 	}
-	return 0;
+out:
+	free(vm);
+	free(hostlist);
+	return r;
 }
 
 static struct change *add_change(struct plan *p, const char *path)
@@ -183,55 +206,87 @@ static int plan_whole_file(struct plan *p, const char *path, const char *content
 	return 0;
 }
 
-#define IRQBALANCE_KEY	"IRQBALANCE_BANNED_CPULIST="
-#define IRQBALANCE_MARK "  # added by vfio-earlyctl"
+#define IRQBALANCE_KEY "IRQBALANCE_BANNED_CPULIST="
+/*
+ * A line we add is marked by the comment line above it: systemd's EnvironmentFile= (which
+ * irqbalance.service reads) would take a comment after the value as part of the value.
+ */
+#define IRQBALANCE_MARK_LINE "# added by vfio-earlyctl: irqbalance leaves the VM's CPUs alone"
+/* Our older mark, on the line itself: still recognised, rewritten as above. */
+#define IRQBALANCE_OLD_MARK "  # added by vfio-earlyctl"
+
+static bool is_mark_line(const char *line, size_t n)
+{
+	size_t m = strlen(IRQBALANCE_MARK_LINE);
+
+	return n >= m && !memcmp(line, IRQBALANCE_MARK_LINE, m) &&
+	       strspn(line + m, "\r\n") == n - m;
+}
 
 /*
  * /etc/default/irqbalance: only the IRQBALANCE_BANNED_CPULIST line is ours. The last
  * uncommented one is set to the VM's CPUs (or a line is added, marked); without vm-cpus a
- * line we added goes away again. Every other byte stays.
+ * line we added goes away again. Every other byte stays. NULL on ENOMEM.
  */
 static char *irqbalance_edit(const char *old, size_t len, const char *vm)
 {
-	size_t pos = 0, last = (size_t)-1, n = 0, cap = len + 256;
-	char *out = malloc(cap);
+	size_t pos = 0, last = (size_t)-1, prev = (size_t)-1, last_prev = (size_t)-1;
+	struct vfe_sbuf b = {0};
+	char *out = NULL;
 
-	if (!out)
-		return NULL;
 	while (pos < len) {
 		const char *line = old + pos, *nl = memchr(line, '\n', len - pos);
 		size_t n_line = nl ? (size_t)(nl - line) + 1 : len - pos;
 		size_t lead = strspn(line, " \t");
 
-		if (lead < n_line && !strncmp(line + lead, IRQBALANCE_KEY, strlen(IRQBALANCE_KEY)))
+		if (lead < n_line &&
+		    !strncmp(line + lead, IRQBALANCE_KEY, strlen(IRQBALANCE_KEY))) {
 			last = pos;
+			last_prev = prev;
+		}
+		prev = pos;
 		pos += n_line;
 	}
 	for (pos = 0; pos < len;) {
 		const char *line = old + pos, *nl = memchr(line, '\n', len - pos);
 		size_t n_line = nl ? (size_t)(nl - line) + 1 : len - pos;
+		bool marked_below = pos == last_prev && is_mark_line(line, n_line);
 
-		if (pos == last) {
-			bool ours = memmem(line, n_line, IRQBALANCE_MARK, strlen(IRQBALANCE_MARK));
-
+		if (marked_below) {
+			/* our mark: it goes with our line, or stays with it */
 			if (vm)
-				n += (size_t)snprintf(out + n, cap - n, "%s%s%s\n", IRQBALANCE_KEY,
-						      vm, ours ? IRQBALANCE_MARK : "");
-			else if (!ours)
-				n += (size_t)snprintf(out + n, cap - n, "%.*s", (int)n_line, line);
+				vfe_sbuf_add(&b, line, n_line);
+		} else if (pos == last) {
+			bool ours =
+			    (last_prev != (size_t)-1 &&
+			     is_mark_line(old + last_prev, last - last_prev)) ||
+			    memmem(line, n_line, IRQBALANCE_OLD_MARK, strlen(IRQBALANCE_OLD_MARK));
+			bool had_mark = last_prev != (size_t)-1 &&
+					is_mark_line(old + last_prev, last - last_prev);
+
+			if (vm) {
+				if (ours && !had_mark)
+					vfe_sbuf_adds(&b, IRQBALANCE_MARK_LINE "\n");
+				vfe_sbuf_adds(&b, IRQBALANCE_KEY);
+				vfe_sbuf_adds(&b, vm);
+				vfe_sbuf_adds(&b, "\n");
+			} else if (!ours) {
+				vfe_sbuf_add(&b, line, n_line);
+			}
 		} else {
-			memcpy(out + n, line, n_line);
-			n += n_line;
+			vfe_sbuf_add(&b, line, n_line);
 		}
 		pos += n_line;
 	}
 	if (last == (size_t)-1 && vm) {
-		if (n && out[n - 1] != '\n')
-			out[n++] = '\n';
-		n += (size_t)snprintf(out + n, cap - n, "%s%s%s\n", IRQBALANCE_KEY, vm,
-				      IRQBALANCE_MARK);
+		if (b.len && b.s[b.len - 1] != '\n')
+			vfe_sbuf_adds(&b, "\n");
+		vfe_sbuf_adds(&b, IRQBALANCE_MARK_LINE "\n" IRQBALANCE_KEY);
+		vfe_sbuf_adds(&b, vm);
+		vfe_sbuf_adds(&b, "\n");
 	}
-	out[n] = '\0';
+	if (vfe_sbuf_finish(&b, &out, NULL) < 0)
+		return NULL;
 	return out;
 }
 
@@ -396,10 +451,10 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 	/* irqbalance must not put IRQs back on the VM's CPUs after the helper moved them */
 	vfe_path(path, sizeof(path), g->root, "/etc/default/irqbalance");
 	if (conf.has_vm_cpus) {
-		char vm[1024];
+		char *vm = cpulist_dup(&conf.vm_cpus);
 
-		vfe_cpulist_format(&conf.vm_cpus, vm, sizeof(vm));
-		r = plan_irqbalance(p, path, vm);
+		r = vm ? plan_irqbalance(p, path, vm) : -ENOMEM;
+		free(vm);
 	} else {
 		r = plan_irqbalance(p, path, NULL);
 	}

@@ -330,7 +330,8 @@ TEST_F(seed, apply_bans_the_vm_cpus_in_irqbalance_only)
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
 	EXPECT_STREQ("# Configuration for the irqbalance daemon\n#IRQBALANCE_ONESHOT=\n"
 		     "#IRQBALANCE_BANNED_CPULIST=\n"
-		     "IRQBALANCE_BANNED_CPULIST=4-7,12-15  # added by vfio-earlyctl\n",
+		     "# added by vfio-earlyctl: irqbalance leaves the VM's CPUs alone\n"
+		     "IRQBALANCE_BANNED_CPULIST=4-7,12-15\n",
 		     vroot_read(&self->r, "etc/default/irqbalance"));
 	/* without vm-cpus the line we added goes, and the file is as it was */
 	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
@@ -342,6 +343,47 @@ TEST_F(seed, apply_bans_the_vm_cpus_in_irqbalance_only)
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
 	EXPECT_STREQ("#x\nIRQBALANCE_BANNED_CPULIST=4-7,12-15\n#y\n",
 		     vroot_read(&self->r, "etc/default/irqbalance"));
+}
+
+/* Issue 11 item 12: systemd's EnvironmentFile= would read a comment after the value as part
+ * of it. A line marked the old way (comment on the line) is ours and is rewritten. */
+TEST_F(seed, apply_irqbalance_value_carries_no_comment)
+{
+	grub_machine(_metadata, &self->r);
+	vroot_write(&self->r, "etc/default/irqbalance",
+		    "ENABLED=1\nIRQBALANCE_BANNED_CPULIST=4-7,12-15  # added by vfio-earlyctl\n");
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\nvm-cpus 8-15\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ("ENABLED=1\n# added by vfio-earlyctl: irqbalance leaves the VM's CPUs alone\n"
+		     "IRQBALANCE_BANNED_CPULIST=8-15\n",
+		     vroot_read(&self->r, "etc/default/irqbalance"));
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ("ENABLED=1\n", vroot_read(&self->r, "etc/default/irqbalance"));
+}
+
+/* Issue 11 item 1: a long vm-cpus list overflowed the irqbalance editor's buffer. */
+TEST_F(seed, apply_irqbalance_takes_a_long_cpu_list_whole)
+{
+	char conf[2048], want[2048], list[1024] = "";
+	unsigned int cpu;
+
+	grub_machine(_metadata, &self->r);
+	for (cpu = 1; cpu <= 159; cpu += 2)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u",
+			 cpu > 1 ? "," : "", cpu);
+	snprintf(conf, sizeof(conf), "bind 0f:00.0 1106:3483\nvm-cpus %s\n", list);
+	vroot_write(&self->r, "etc/vfio-early.conf", conf);
+	vroot_write(&self->r, "etc/default/irqbalance", "ENABLED=1\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want),
+		 "ENABLED=1\n# added by vfio-earlyctl: irqbalance leaves the VM's CPUs alone\n"
+		 "IRQBALANCE_BANNED_CPULIST=%s\n",
+		 list);
+	EXPECT_STREQ(want, vroot_read(&self->r, "etc/default/irqbalance"));
+	/* the diff showed the same line */
+	snprintf(want, sizeof(want), "+IRQBALANCE_BANNED_CPULIST=%s\n", list);
+	EXPECT_NE(NULL, strstr(out, want));
 }
 
 TEST_F(seed, apply_on_intel_adds_intel_iommu)
