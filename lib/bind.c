@@ -128,50 +128,97 @@ static struct vfe_target *target_at(struct vfe_bind_plan *plan, const char *slot
 	return NULL;
 }
 
+/* The rules came from vfio_early.bind= (they have no config line). */
+static bool from_cmdline(const struct vfe_bind_plan *plan)
+{
+	return plan->n && !plan->targets[0].rule->line;
+}
+
+/* Append one description of a member that keeps GROUP from being viable. */
+static void add_blocker(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add_blocker(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 3 >= size)
+		return;
+	if (used) {
+		strcpy(buf + used, "; ");
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, size - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Every member of the group must go to the VM with the targets: bridges aside, a member
+ * that is not a pending target (another device, one refused or skipped, one that cannot be
+ * read, one that is not a PCI function at all) refuses the group. Only a member that is
+ * gone since the group was listed is left out.
+ */
 static void check_group(struct vfe_bind_plan *plan, struct vfe_pci *pci, int group)
 {
-	char members[256][VFE_SLOT_LEN];
-	char missing[512] = "";
+	char blockers[1024] = "";
+	char **members = NULL;
 	unsigned int i;
-	int n, k;
+	int n, k, r;
 
-	n = vfe_iommu_group_members(plan->root, group, members, 256);
+	n = vfe_iommu_group_members(plan->root, group, &members);
 	if (n < 0) {
-		snprintf(missing, sizeof(missing), "cannot list IOMMU group %d: %s", group,
-			 strerror(-n));
+		add_blocker(blockers, sizeof(blockers), "cannot list it: %s", strerror(-n));
 		goto refuse;
 	}
 	for (k = 0; k < n; k++) {
-		struct vfe_target *t = target_at(plan, members[k]);
+		const char *name = members[k];
+		struct vfe_target *t = target_at(plan, name);
 		struct vfe_pci_info info;
-		size_t used = strlen(missing);
 
 		if (t && t->action == VFE_PENDING)
 			continue;
-		if (!t) {
-			if (vfe_pci_lookup(pci, members[k], &info) < 0)
-				continue; /* gone since the group was listed */
-			pci_free_dev(info.dev);
-			if (vfe_pci_is_bridge(&info))
-				continue;
-			snprintf(missing + used, sizeof(missing) - used, "%s%.15s [%04x:%04x]%s%s",
-				 used ? ", " : "", members[k], info.vendor, info.device,
-				 info.driver[0] ? " on " : "", info.driver);
-		} else {
-			snprintf(missing + used, sizeof(missing) - used, "%s%.15s (%s)",
-				 used ? ", " : "", members[k], vfe_action_name(t->action));
+		if (t) {
+			add_blocker(blockers, sizeof(blockers), "%s is %s", name,
+				    vfe_action_name(t->action));
+			continue;
 		}
+		switch (vfe_iommu_member_kind(plan->root, group, name)) {
+		case VFE_MEMBER_GONE:
+			continue;
+		case VFE_MEMBER_OTHER:
+			add_blocker(blockers, sizeof(blockers), "%s is not a PCI function", name);
+			continue;
+		case VFE_MEMBER_PCI:
+			break;
+		}
+		r = vfe_pci_lookup(pci, name, &info);
+		if (r == -ENODEV)
+			continue; /* gone since the group was listed */
+		if (r < 0) {
+			add_blocker(blockers, sizeof(blockers), "%s cannot be read (%s)", name,
+				    strerror(-r));
+			continue;
+		}
+		pci_free_dev(info.dev);
+		if (vfe_pci_is_bridge(&info))
+			continue;
+		add_blocker(blockers, sizeof(blockers), "%s [%04x:%04x]%s%s is not in the %s", name,
+			    info.vendor, info.device, info.driver[0] ? " on " : "", info.driver,
+			    from_cmdline(plan) ? "vfio_early.bind= list" : "config");
 	}
-	if (!missing[0])
+	vfe_names_free(members, n);
+	if (!blockers[0])
 		return;
 refuse:
 	for (i = 0; i < plan->n; i++) {
 		struct vfe_target *t = &plan->targets[i];
 
 		if (t->action == VFE_PENDING && t->info.group == group)
-			decide(t, VFE_REFUSED,
-			       "IOMMU group %d is not viable: not in the config: %s", group,
-			       missing);
+			decide(
+			    t, VFE_REFUSED,
+			    "IOMMU group %d is not viable (its members go to the VM together): %s",
+			    group, blockers);
 	}
 }
 
@@ -199,11 +246,15 @@ void vfe_plan_check_safety(struct vfe_bind_plan *plan, struct vfe_pci *pci)
 			continue;
 		if (vfe_pci_is_bridge(&t->info))
 			decide(t, VFE_REFUSED, "a PCI bridge is never passed through");
-		else if (t->info.boot_vga == 1 && !t->rule->allow_boot_vga)
+		else if (t->info.boot_vga == 1 && !t->rule->allow_boot_vga && t->rule->line)
 			decide(t, VFE_REFUSED,
 			       "boot VGA (the host's console); add allow-boot-vga to "
 			       "line %u to pass it anyway",
 			       t->rule->line);
+		else if (t->info.boot_vga == 1 && !t->rule->allow_boot_vga)
+			decide(t, VFE_REFUSED,
+			       "boot VGA (the host's console); end its vfio_early.bind= entry "
+			       "with /allow-boot-vga to pass it anyway");
 		else if (t->info.group < 0)
 			decide(t, VFE_REFUSED, "no IOMMU group");
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "util.h"
@@ -123,8 +124,8 @@ int vfe_pci_info_of(struct vfe_pci *p, struct pci_dev *d, struct vfe_pci_info *i
 	info->dev = d;
 	fill_strings(info);
 	PCI_UNGUARD();
-	snprintf(info->slot, sizeof(info->slot), "%04x:%02x:%02x.%d", d->domain & 0xffff, d->bus,
-		 d->dev, d->func);
+	snprintf(info->slot, sizeof(info->slot), "%04x:%02x:%02x.%d", d->domain, d->bus, d->dev,
+		 d->func);
 	info->vendor = d->vendor_id;
 	info->device = d->device_id;
 	info->device_class = d->device_class;
@@ -220,35 +221,81 @@ bool vfe_iommu_enabled(const char *root)
 	return any;
 }
 
-static int cmp_slot(const void *a, const void *b)
+static int cmp_name(const void *a, const void *b)
 {
-	return strcmp(a, b);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int vfe_iommu_group_members(const char *root, int group, char (*slots)[VFE_SLOT_LEN], int max)
+void vfe_names_free(char **names, int n)
+{
+	int i;
+
+	for (i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int vfe_iommu_group_members(const char *root, int group, char ***names)
 {
 	char path[VFE_PATH_MAX];
 	struct dirent *e;
+	char **v = NULL;
+	int n = 0, cap = 0, r = 0;
 	DIR *dir;
-	int n = 0;
 
+	*names = NULL;
 	if (vfe_pathf(path, sizeof(path), root, "/sys/kernel/iommu_groups/%d/devices", group) < 0)
 		return -ENAMETOOLONG;
 	dir = opendir(path);
 	if (!dir)
 		return -errno;
+	/* Every name, whatever its length: a member that is not a PCI function counts too. */
 	while ((e = readdir(dir))) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= VFE_SLOT_LEN)
+		if (e->d_name[0] == '.')
 			continue;
-		if (n == max) {
-			closedir(dir);
-			return -E2BIG;
+		if (n == cap) {
+			char **nv = realloc(v, (size_t)(cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
 		}
-		strcpy(slots[n++], e->d_name);
+		v[n] = strdup(e->d_name);
+		if (!v[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
 	}
 	closedir(dir);
-	qsort(slots, n, VFE_SLOT_LEN, cmp_slot);
+	if (r < 0) {
+		vfe_names_free(v, n);
+		return r;
+	}
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), cmp_name);
+	*names = v;
 	return n;
+}
+
+enum vfe_member_kind vfe_iommu_member_kind(const char *root, int group, const char *name)
+{
+	char path[VFE_PATH_MAX], slot[VFE_SLOT_LEN];
+	struct stat st;
+
+	/* The group's link follows the device: when it leads nowhere, the device is gone. */
+	if (vfe_pathf(path, sizeof(path), root, "/sys/kernel/iommu_groups/%d/devices/%s", group,
+		      name) < 0)
+		return VFE_MEMBER_OTHER;
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		return VFE_MEMBER_GONE;
+	if (vfe_slot_parse(name, slot) || strcmp(slot, name))
+		return VFE_MEMBER_OTHER;
+	if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s", name) < 0)
+		return VFE_MEMBER_OTHER;
+	return vfe_exists(path) ? VFE_MEMBER_PCI : VFE_MEMBER_OTHER;
 }
 
 int vfe_pci_find_id(struct vfe_pci *p, const struct vfe_bind_rule *rule,
@@ -274,8 +321,8 @@ int vfe_pci_find_id(struct vfe_pci *p, const struct vfe_bind_rule *rule,
 	for (d = acc->devices; d; d = d->next) {
 		if (!pci_filter_match(&f, d) || n == max)
 			continue;
-		snprintf(slots[n], VFE_SLOT_LEN, "%04x:%02x:%02x.%d", d->domain & 0xffff, d->bus,
-			 d->dev, d->func);
+		snprintf(slots[n], VFE_SLOT_LEN, "%04x:%02x:%02x.%d", d->domain, d->bus, d->dev,
+			 d->func);
 		n++;
 	}
 	pci_cleanup(acc);

@@ -42,8 +42,17 @@ bool vfe_pci_is_bridge(const struct vfe_pci_info *info);
 
 /* Are there IOMMU groups at all (ROOT/sys/kernel/iommu_groups non-empty)? */
 bool vfe_iommu_enabled(const char *root);
-/* The slots in IOMMU group GROUP, sorted; count or -errno. */
-int vfe_iommu_group_members(const char *root, int group, char (*slots)[VFE_SLOT_LEN], int max);
+/* The names in IOMMU group GROUP, sorted, malloc'd (vfe_names_free); count or -errno. */
+int vfe_iommu_group_members(const char *root, int group, char ***names);
+void vfe_names_free(char **names, int n);
+
+enum vfe_member_kind {
+	VFE_MEMBER_PCI,	  /* a PCI function on the bus */
+	VFE_MEMBER_GONE,  /* removed since the group was listed */
+	VFE_MEMBER_OTHER, /* anything else: a platform device, a name that is not a slot */
+};
+/* What the member NAME of GROUP is. */
+enum vfe_member_kind vfe_iommu_member_kind(const char *root, int group, const char *name);
 
 /* Full bus scan, only to explain a missing card: slots whose id matches RULE, count. */
 int vfe_pci_find_id(struct vfe_pci *p, const struct vfe_bind_rule *rule,

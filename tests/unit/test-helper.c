@@ -5,6 +5,7 @@
  * link to vfio-pci appeared, as it would in sysfs.
  */
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +474,85 @@ TEST_F(seed, explicit_config_path_and_usage)
 	EXPECT_NE(NULL, strstr(out, "vfio-early(8)"));
 	EXPECT_EQ(0, run_helper(&self->r, out, sizeof(out), "--version", NULL));
 	EXPECT_NE(NULL, strstr(out, "vfio-early "));
+}
+
+/* Run a shell command in the fake root's directory (printf-style); its exit status. */
+static int in_root(const struct vroot *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int in_root(const struct vroot *r, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int n = snprintf(cmd, sizeof(cmd), "cd '%s' && ", r->dir);
+
+	va_start(ap, fmt);
+	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* Issue 10.1: a member that is not a PCI function refuses the group, whatever its name. */
+TEST_F(seed, platform_device_in_the_group_refuses_it)
+{
+	const char *reason;
+
+	ASSERT_EQ(0, in_root(&self->r, "mkdir -p sys/devices/platform/AMDI0020:00 && "
+				       "ln -s ../../../../devices/platform/AMDI0020:00 "
+				       "sys/kernel/iommu_groups/37/devices/AMDI0020:00"));
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	reason = field(report_device(self->report, "0000:0f:00.0"), "reason");
+	EXPECT_STREQ("refused", field(report_device(self->report, "0000:0f:00.0"), "action"));
+	EXPECT_NE(NULL, strstr(reason, "AMDI0020:00 is not a PCI function")) TH_LOG("%s", reason);
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_F(seed, long_member_names_are_not_dropped)
+{
+	static const char name[] = "LNXVIDEO:00-a-platform-device-with-a-long-name";
+
+	ASSERT_EQ(0, in_root(&self->r,
+			     "mkdir -p 'sys/devices/platform/%s' && ln -s "
+			     "'../../../../devices/platform/%s' "
+			     "'sys/kernel/iommu_groups/37/devices/%s'",
+			     name, name, name));
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:0f:00.0"), "reason"), name));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));
+}
+
+TEST_F(seed, unreadable_member_refuses_the_group)
+{
+	const char *reason;
+
+	/* Its vendor and config cannot be read: a member nobody can vouch for. */
+	ASSERT_EQ(0,
+		  in_root(&self->r, "cd sys/bus/pci/devices/0000:0c:00.1/ && rm vendor config && "
+				    "mkdir vendor config"));
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0c:00.0 1002:67df allow-boot-vga\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	reason = field(report_device(self->report, "0000:0c:00.0"), "reason");
+	EXPECT_STREQ("refused", field(report_device(self->report, "0000:0c:00.0"), "action"));
+	EXPECT_NE(NULL, strstr(reason, "0000:0c:00.1 cannot be read")) TH_LOG("%s", reason);
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0c:00.0"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_F(seed, member_gone_since_the_listing_is_left_out)
+{
+	/* A link that leads nowhere: the device was removed; the rest of the group is whole. */
+	ASSERT_EQ(0, in_root(&self->r,
+			     "ln -s ../../../../devices/pci0000:00/0000:00:03.3/0000:0f:00.1 "
+			     "sys/kernel/iommu_groups/37/devices/0000:0f:00.1"));
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(0, run(self, "")) TH_LOG("%s", vroot_log(&self->r));
+	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0f:00.0"));
 }
 
 /* The rig of DESIGN.md §8, captured from a real 6.1 kernel in QEMU. */
