@@ -9,30 +9,23 @@
 
 #include "util.h"
 
-int vfe_seen_save(const char *root, const struct vfe_inventory *inv)
+char *vfe_seen_text(const struct vfe_inventory *inv, size_t *len)
 {
-	char path[VFE_PATH_MAX], *text, *p;
+	static const char head[] = "# PCI functions when the config was last applied "
+				   "(vfio-earlyctl apply); read by regenerate\n";
+	size_t cap = sizeof(head) + (size_t)inv->n * (VFE_SLOT_LEN + 12), used;
+	char *text = malloc(cap);
 	unsigned int i;
-	int r;
 
-	if (vfe_path(path, sizeof(path), root, VFE_SLOTS_PATH) < 0)
-		return -ENAMETOOLONG;
-	/* "dddd:bb:dd.f vvvv:dddd\n" is 23 bytes */
-	text = malloc((size_t)inv->n * 24 + 128);
 	if (!text)
-		return -ENOMEM;
-	p = text + sprintf(text, "# PCI functions when the config was last applied "
-				 "(vfio-earlyctl apply); read by regenerate\n");
-	for (i = 0; i < inv->n; i++)
-		p += sprintf(p, "%.12s %04x:%04x\n", inv->devs[i].slot,
-			     inv->devs[i].vendor & 0xffff, inv->devs[i].device & 0xffff);
-	*strrchr(path, '/') = '\0';
-	r = vfe_mkdir_p(path, 0755);
-	strcat(path, "/slots");
-	if (r == 0)
-		r = vfe_write_atomic(path, text, (size_t)(p - text));
-	free(text);
-	return r;
+		return NULL;
+	used = (size_t)snprintf(text, cap, "%s", head);
+	for (i = 0; i < inv->n && used < cap; i++)
+		used +=
+		    (size_t)snprintf(text + used, cap - used, "%s %04x:%04x\n", inv->devs[i].slot,
+				     inv->devs[i].vendor & 0xffff, inv->devs[i].device & 0xffff);
+	*len = used < cap ? used : cap - 1;
+	return text;
 }
 
 int vfe_seen_load(const char *root, struct vfe_seen *seen)
@@ -59,11 +52,15 @@ int vfe_seen_load(const char *root, struct vfe_seen *seen)
 		return -ENOMEM;
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *sp = strchr(line, ' ');
 		struct vfe_seen_dev d;
 
-		if (line[0] == '#' ||
-		    sscanf(line, "%12s %4x:%4x", d.slot, &d.vendor, &d.device) != 3)
+		/* a slot as long as VFE_SLOT_LEN allows, then the id */
+		if (line[0] == '#' || !sp || sp == line || sp - line >= VFE_SLOT_LEN ||
+		    sscanf(sp + 1, "%4x:%4x", &d.vendor, &d.device) != 2)
 			continue;
+		memcpy(d.slot, line, (size_t)(sp - line));
+		d.slot[sp - line] = '\0';
 		seen->devs[seen->n++] = d;
 	}
 	free(text);

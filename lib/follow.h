@@ -21,8 +21,8 @@ struct vfe_seen {
 	bool known; /* the file was there */
 };
 
-/* Writes ROOT/VFE_SLOTS_PATH from INV (atomically); -errno. */
-int vfe_seen_save(const char *root, const struct vfe_inventory *inv);
+/* The text of VFE_SLOTS_PATH for INV (malloc'd, *LEN bytes), or NULL; apply writes it. */
+char *vfe_seen_text(const struct vfe_inventory *inv, size_t *len);
 /* Reads it; a missing file is no error (KNOWN false). -errno on a read error. */
 int vfe_seen_load(const char *root, struct vfe_seen *seen);
 void vfe_seen_free(struct vfe_seen *seen);

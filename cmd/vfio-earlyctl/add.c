@@ -183,6 +183,8 @@ static int do_add(struct ctl_globals *g, int argc, char *argv[])
 		fprintf(stderr, "vfio-earlyctl add: name at least one slot or vendor:device\n");
 		return 2;
 	}
+	if (ctl_lock(g) < 0)
+		return 1;
 	r = vfe_config_load(&conf, g->config, err, sizeof(err));
 	if (r < 0 && r != -ENOENT) {
 		ERR("%s: fix it first (nothing changed)", err);

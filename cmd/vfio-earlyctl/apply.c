@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -29,8 +30,9 @@
 #include "../../modules-load/modload.h"
 #include "../../modules-load/softdep.h"
 
-/* Every GRUB source, 42_vfio-early, /etc/kernel/cmdline, softdeps, irqbalance. */
-#define MAX_CHANGES (VFE_GRUB_MAX_SOURCES + 4)
+/* The config, every GRUB source, 42_vfio-early, /etc/kernel/cmdline, softdeps, irqbalance,
+ * the record of the bus. */
+#define MAX_CHANGES (VFE_GRUB_MAX_SOURCES + 6)
 
 /* A GRUB script of ours: one more menu entry, the newest kernel with vfio_early.off. */
 static const char grub_off_entry[] =
@@ -69,7 +71,10 @@ static const char grub_off_entry[] =
 struct change {
 	char path[VFE_PATH_MAX];
 	struct vfe_text_edit e;
-	bool existed, executable;
+	bool existed;
+	bool remove; /* the file goes */
+	bool quiet;  /* no diff: a record of ours, not a file the user reads */
+	mode_t mode; /* for a new file */
 };
 
 struct plan {
@@ -79,6 +84,7 @@ struct plan {
 	const char *root;
 	struct vfe_inventory inv; /* the bus the plan was made for */
 	bool record;		  /* every card at its slot: the bus may be recorded */
+	bool no_config;		  /* the config is gone: what an earlier apply wrote goes */
 };
 
 /* Room for any cpulist of VFE_MAX_CPUS CPUs ("0,2,4,...,8190"). */
@@ -180,29 +186,49 @@ static struct change *add_change(struct plan *p, const char *path)
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->mode = 0644;
 	return c;
 }
 
-/* A whole file we own: its wanted content against what is there. */
-static int plan_whole_file(struct plan *p, const char *path, const char *content, bool exec)
+/* The last change is no change after all. */
+static void drop_if_unchanged(struct plan *p)
+{
+	struct change *c = &p->c[p->n - 1];
+
+	if (!vfe_text_edit_changed(&c->e) && !c->remove) {
+		vfe_text_edit_free(&c->e);
+		p->n--;
+	}
+}
+
+/* A whole file we own: its wanted content (NULL: it goes) against what is there. */
+static int plan_whole_file(struct plan *p, const char *path, const char *content, mode_t mode)
 {
 	struct change *c = add_change(p, path);
 	int r = vfe_slurp(path, 1 << 20, &c->e.old, &c->e.old_len);
 
-	if (r < 0 && r != -ENOENT)
+	if (r < 0 && r != -ENOENT) {
+		p->n--;
+		ERR("cannot read %s: %s", path, strerror(-r));
 		return r;
-	c->existed = r == 0;
-	if (!c->existed) {
-		c->e.old = strdup("");
-		c->e.old_len = 0;
 	}
-	c->e.new = strdup(content);
-	c->e.new_len = strlen(content);
-	c->executable = exec;
-	if (!vfe_text_edit_changed(&c->e)) {
+	c->existed = r == 0;
+	c->mode = mode;
+	if (!c->existed && !content) {
+		p->n--;
+		return 0;
+	}
+	if (!c->existed)
+		c->e.old = strdup("");
+	c->remove = !content;
+	c->e.new = strdup(content ? content : "");
+	c->e.new_len = content ? strlen(content) : 0;
+	if (!c->e.old || !c->e.new) {
 		vfe_text_edit_free(&c->e);
 		p->n--;
+		return -ENOMEM;
 	}
+	drop_if_unchanged(p);
 	return 0;
 }
 
@@ -307,10 +333,7 @@ static int plan_irqbalance(struct plan *p, const char *path, const char *vm)
 		return -ENOMEM;
 	}
 	c->e.new_len = strlen(c->e.new);
-	if (!vfe_text_edit_changed(&c->e)) {
-		vfe_text_edit_free(&c->e);
-		p->n--;
-	}
+	drop_if_unchanged(p);
 	return 0;
 }
 
@@ -333,10 +356,7 @@ static int plan_cmdline_edit(struct plan *p, const char *path, cmdline_editor ed
 		p->n--;
 		return r;
 	}
-	if (!vfe_text_edit_changed(&c->e)) {
-		vfe_text_edit_free(&c->e);
-		p->n--;
-	}
+	drop_if_unchanged(p);
 	return 0;
 }
 
@@ -377,7 +397,7 @@ out:
 	return r;
 }
 
-static int build_plan(struct ctl_globals *g, struct plan *p)
+static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_conf_change *cc)
 {
 	static struct vfe_config conf;
 	char path[VFE_PATH_MAX], err[320], *softdeps = NULL;
@@ -389,8 +409,26 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 
 	memset(p, 0, sizeof(*p));
 	p->root = g->root;
-	r = vfe_config_load(&conf, g->config, err, sizeof(err));
-	if (r < 0) {
+	if (cc) {
+		struct change *c = add_change(p, g->config);
+
+		r = vfe_config_parse(&conf, cc->new, cc->new_len, err, sizeof(err));
+		c->existed = cc->existed;
+		c->e.old = strndup(cc->old, cc->old_len);
+		c->e.old_len = cc->old_len;
+		c->e.new = strndup(cc->new, cc->new_len);
+		c->e.new_len = cc->new_len;
+		if (!c->e.old || !c->e.new)
+			r = -ENOMEM;
+	} else {
+		r = vfe_config_load(&conf, g->config, err, sizeof(err));
+	}
+	if (r == -ENOENT && !cc) {
+		/* No config means nothing of ours anywhere: an earlier apply's files go. */
+		printf("%s is gone: removing what an earlier apply wrote\n", g->config);
+		p->no_config = true;
+		vfe_config_init(&conf);
+	} else if (r < 0) {
 		ERR("%s: nothing to apply", err);
 		return r;
 	}
@@ -404,7 +442,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 	 * written now, it would show the moved card "there already" at its new slot, and
 	 * regenerate would no longer take it for the card.
 	 */
-	p->record = true;
+	p->record = !p->no_config;
 	for (i = 0; i < conf.n_binds && p->record; i++)
 		if (!vfe_card_in_place(inv, &conf, conf.binds[i].slot)) {
 			WRN("%s (line %u) is not at its slot: %s left as it was; run "
@@ -412,7 +450,10 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 			    conf.binds[i].slot, conf.binds[i].line, VFE_SLOTS_PATH);
 			p->record = false;
 		}
-	r = ctl_render_tokens(g, &conf, inv, &tokens);
+	if (p->no_config)
+		vfe_ktokens_init(&tokens);
+	else
+		r = ctl_render_tokens(g, &conf, inv, &tokens);
 	if (r < 0)
 		goto out;
 
@@ -423,7 +464,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 		if (r < 0)
 			goto out;
 		vfe_path(path, sizeof(path), g->root, "/etc/grub.d/42_vfio-early");
-		r = plan_whole_file(p, path, grub_off_entry, true);
+		r = plan_whole_file(p, path, p->no_config ? NULL : grub_off_entry, 0755);
 		if (r < 0)
 			goto out;
 	}
@@ -434,18 +475,21 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 		if (r < 0)
 			goto out;
 	}
-	if (!bootloader) {
+	if (!bootloader && tokens.n) {
 		WRN("neither /etc/default/grub nor /etc/kernel/cmdline: add these to the kernel "
 		    "command line by hand:");
 		for (i = 0; i < tokens.n; i++)
 			fprintf(stderr, "  %s\n", tokens.tok[i]);
 	}
-	r = vfe_modprobe_conf_render(g->root, conf.binds, conf.n_binds,
-				     vfe_module_available(g->root, "vfio_early"), &softdeps);
-	if (r < 0)
-		goto out;
+	if (!p->no_config) {
+		r = vfe_modprobe_conf_render(g->root, conf.binds, conf.n_binds,
+					     vfe_module_available(g->root, "vfio_early"),
+					     &softdeps);
+		if (r < 0)
+			goto out;
+	}
 	vfe_path(path, sizeof(path), g->root, "/etc/modprobe.d/vfio-early.conf");
-	r = plan_whole_file(p, path, softdeps, false);
+	r = plan_whole_file(p, path, softdeps, 0644);
 	if (r < 0)
 		goto out;
 	/* irqbalance must not put IRQs back on the VM's CPUs after the helper moved them */
@@ -458,6 +502,20 @@ static int build_plan(struct ctl_globals *g, struct plan *p)
 	} else {
 		r = plan_irqbalance(p, path, NULL);
 	}
+	if (r < 0 || !p->record)
+		goto out;
+	/* What was on the bus when the config was applied, for regenerate (lib/follow.h): in
+	 * the backup like every other file, so a rollback puts the record back with the config. */
+	vfe_path(path, sizeof(path), g->root, VFE_SLOTS_PATH);
+	{
+		size_t len;
+		char *text = vfe_seen_text(inv, &len);
+
+		r = text ? plan_whole_file(p, path, text, 0644) : -ENOMEM;
+		free(text);
+		if (r == 0 && p->n && !strcmp(p->c[p->n - 1].path, path))
+			p->c[p->n - 1].quiet = true;
+	}
 out:
 	free(softdeps);
 	return r;
@@ -466,20 +524,32 @@ out:
 static void show_diff(const struct change *c)
 {
 	char old[] = "/tmp/vfio-earlyctl.old.XXXXXX", new[] = "/tmp/vfio-earlyctl.new.XXXXXX";
-	char diff[VFE_PATH_MAX], la[VFE_PATH_MAX + 8], lb[VFE_PATH_MAX + 8];
-	int fo = mkstemp(old), fn = mkstemp(new);
+	char diff[VFE_PATH_MAX], la[VFE_PATH_MAX + 32], lb[VFE_PATH_MAX + 32];
+	int fo, fn;
 
+	if (c->quiet) {
+		printf("%s %s (the PCI functions there are now, for regenerate)\n",
+		       c->existed ? "update" : "new", c->path);
+		return;
+	}
+	fo = mkstemp(old);
+	fn = mkstemp(new);
+	snprintf(la, sizeof(la), "%s%s", c->path, c->existed ? "" : " (new file)");
+	if (c->remove)
+		snprintf(lb, sizeof(lb), "%s (removed)", c->path);
+	else if (!c->existed)
+		snprintf(lb, sizeof(lb), "%s (mode %04o)", c->path, (unsigned int)c->mode);
+	else
+		snprintf(lb, sizeof(lb), "%s", c->path);
 	if (fo < 0 || fn < 0 || write(fo, c->e.old, c->e.old_len) != (ssize_t)c->e.old_len ||
 	    write(fn, c->e.new, c->e.new_len) != (ssize_t)c->e.new_len) {
 		printf("--- %s (cannot show the diff)\n", c->path);
 	} else if (vfe_find_program("diff", diff, sizeof(diff))) {
 		char *argv[] = {diff, "-u", "--label", la, "--label", lb, old, new, NULL};
 
-		snprintf(la, sizeof(la), "%s%s", c->path, c->existed ? "" : " (new file)");
-		snprintf(lb, sizeof(lb), "%s", c->path);
 		vfe_run_program(argv);
 	} else {
-		printf("--- %s\n+++ %s\n(diff(1) not found)\n", c->path, c->path);
+		printf("--- %s\n+++ %s\n(diff(1) not found)\n", la, lb);
 	}
 	if (fo >= 0)
 		close(fo);
@@ -519,106 +589,191 @@ static int run_generator(char *argv[], bool dry_run)
 	return r == 0 ? 0 : -EIO;
 }
 
-int ctl_regenerate_boot_files(struct ctl_globals *g, bool grub, bool dry_run)
+/*
+ * The generator NAME: in the system directories, or (tests only) in $VFE_TEST_GENERATOR_DIR,
+ * whose programs also run under another root.
+ */
+static const char *find_generator(const char *name, char *buf, size_t size, bool *test)
 {
+	const char *dir = getenv("VFE_TEST_GENERATOR_DIR");
+
+	*test = dir && dir[0];
+	if (!*test)
+		return vfe_find_program(name, buf, size);
+	snprintf(buf, size, "%s/%s", dir, name);
+	return access(buf, X_OK) == 0 ? buf : NULL;
+}
+
+int ctl_regenerate_boot_files(struct ctl_globals *g, unsigned int which, bool dry_run,
+			      unsigned int *started)
+{
+	static const struct {
+		unsigned int kind;
+		const char *name, *args[4];
+	} gens[] = {
+	    {CTL_GEN_GRUB, "update-grub", {NULL}},
+	    {CTL_GEN_GRUB, "grub-mkconfig", {"-o", "/boot/grub/grub.cfg", NULL}},
+	    {CTL_GEN_GRUB, "grub2-mkconfig", {"-o", "/boot/grub2/grub.cfg", NULL}},
+	    {CTL_GEN_INITRAMFS, "update-initramfs", {"-u", "-k", "all", NULL}},
+	    {CTL_GEN_INITRAMFS, "dracut", {"--regenerate-all", "-f", NULL}},
+	    {CTL_GEN_INITRAMFS, "mkinitcpio", {"-P", NULL}},
+	};
 	char prog[VFE_PATH_MAX];
+	unsigned int kind, i, k;
 	int r = 0;
 
-	/* Under another root, programs of this system would act on the wrong one. */
-	dry_run |= strcmp(g->root, "/") != 0;
-	if (grub) {
-		if (vfe_find_program("update-grub", prog, sizeof(prog))) {
-			char *argv[] = {prog, NULL};
+	if (started)
+		*started = 0;
+	for (kind = CTL_GEN_GRUB; kind <= CTL_GEN_INITRAMFS; kind <<= 1) {
+		bool found = false, test = false;
 
-			r = run_generator(argv, dry_run);
-		} else if (vfe_find_program("grub-mkconfig", prog, sizeof(prog))) {
-			char *argv[] = {prog, "-o", "/boot/grub/grub.cfg", NULL};
+		if (!(which & kind))
+			continue;
+		for (i = 0; i < VFE_ARRAY_SIZE(gens) && !found; i++) {
+			char *argv[6] = {prog};
 
-			r = run_generator(argv, dry_run);
-		} else if (vfe_find_program("grub2-mkconfig", prog, sizeof(prog))) {
-			char *argv[] = {prog, "-o", "/boot/grub2/grub.cfg", NULL};
-
-			r = run_generator(argv, dry_run);
-		} else {
-			printf("%s: update-grub (or grub-mkconfig -o /boot/grub/grub.cfg)\n",
-			       dry_run ? "would run" : "not found, run by hand");
+			if (gens[i].kind != kind ||
+			    !find_generator(gens[i].name, prog, sizeof(prog), &test))
+				continue;
+			found = true;
+			for (k = 0; gens[i].args[k]; k++)
+				argv[k + 1] = (char *)gens[i].args[k];
+			/* Under another root, programs of this system would act on the wrong one.
+			 */
+			if (!dry_run && (test || !strcmp(g->root, "/")) && started)
+				*started |= kind;
+			r = run_generator(argv, dry_run || (!test && strcmp(g->root, "/")));
 		}
+		if (!found)
+			printf("%s: %s\n",
+			       dry_run || strcmp(g->root, "/") ? "would run"
+							       : "not found, run by hand",
+			       kind == CTL_GEN_GRUB ? "update-grub (or grub-mkconfig -o "
+						      "/boot/grub/grub.cfg)"
+						    : "update-initramfs -u -k all (or dracut "
+						      "--regenerate-all -f)");
 		if (r < 0)
 			return r;
-	}
-	if (vfe_find_program("update-initramfs", prog, sizeof(prog))) {
-		char *argv[] = {prog, "-u", "-k", "all", NULL};
-
-		r = run_generator(argv, dry_run);
-	} else if (vfe_find_program("dracut", prog, sizeof(prog))) {
-		char *argv[] = {prog, "--regenerate-all", "-f", NULL};
-
-		r = run_generator(argv, dry_run);
-	} else if (vfe_find_program("mkinitcpio", prog, sizeof(prog))) {
-		char *argv[] = {prog, "-P", NULL};
-
-		r = run_generator(argv, dry_run);
-	} else {
-		printf("%s: update-initramfs -u -k all (or dracut --regenerate-all -f)\n",
-		       dry_run ? "would run" : "no initramfs generator found, run by hand");
 	}
 	return r;
 }
 
-int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes)
+/* After the files were put back: what the generators made from the new ones goes too. */
+static void rerun_generators(struct ctl_globals *g, unsigned int started)
 {
-	struct plan p;
+	if (!started)
+		return;
+	printf("running the generators again on the files put back\n");
+	if (ctl_regenerate_boot_files(g, started, false, NULL) < 0)
+		ERR("the generators failed on the files put back: the boot files may still carry "
+		    "the new settings; fix the cause and run them by hand");
+}
+
+/*
+ * Back up every file, check that none changed since the plan read it, write them. A failure
+ * puts back every file written and says which could not be.
+ */
+static int write_plan(struct ctl_globals *g, struct plan *p, struct vfe_backup *b)
+{
 	unsigned int i;
 	int r;
 
-	r = build_plan(g, &p);
+	r = vfe_backup_begin(b, g->root, "apply");
+	if (r < 0) {
+		ERR("cannot make a backup under %s: %s; nothing written", VFE_BACKUP_DIR,
+		    strerror(-r));
+		return r;
+	}
+	for (i = 0; i < p->n; i++) {
+		struct change *c = &p->c[i];
+
+		r = vfe_backup_add(b, c->path, c->existed ? c->e.old : NULL, c->e.old_len);
+		if (r == -ESTALE) {
+			ERR("%s changed since its diff was made: nothing written; run the "
+			    "command again",
+			    c->path);
+			break;
+		}
+		if (r < 0) {
+			ERR("cannot back up %s: %s; nothing written", c->path, strerror(-r));
+			break;
+		}
+	}
+	if (r < 0) {
+		vfe_backup_discard(b);
+		return r;
+	}
+	for (i = 0; i < p->n; i++) {
+		struct change *c = &p->c[i];
+
+		if (c->remove)
+			r = vfe_backup_remove(b, c->path);
+		else
+			r = vfe_backup_write(b, c->path, c->e.new, c->e.new_len, c->mode);
+		if (r < 0) {
+			ERR("cannot %s %s: %s", c->remove ? "remove" : "write", c->path,
+			    strerror(-r));
+			return r;
+		}
+		printf("%s %s\n", c->remove ? "removed" : "wrote", c->path);
+	}
+	return 0;
+}
+
+/* A step failed after files were written: put them back, and what was made from them. */
+static void undo(struct ctl_globals *g, struct vfe_backup *b, unsigned int started)
+{
+	char name[VFE_PATH_MAX];
+
+	snprintf(name, sizeof(name), "%s", vfe_backup_name(b));
+	ERR("putting the previous files back (backup %s)", name);
+	if (vfe_backup_undo(b) < 0)
+		ERR("NOT every file could be put back (each is named above); the backup stays at "
+		    "%s%s: fix the cause and run 'vfio-earlyctl rollback'",
+		    strcmp(g->root, "/") ? g->root : "", name);
+	else
+		printf("every file is as it was before\n");
+	rerun_generators(g, started);
+}
+
+int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes, const struct ctl_conf_change *cc)
+{
+	struct vfe_backup b = {0};
+	unsigned int i, which, started = 0;
+	struct plan p;
+	int r;
+
+	r = build_plan(g, &p, cc);
 	if (r < 0)
 		goto out;
 	for (i = 0; i < p.n; i++)
 		show_diff(&p.c[i]);
 	if (!p.n)
 		printf("no file changes\n");
+	which = (p.grub ? CTL_GEN_GRUB : 0) | CTL_GEN_INITRAMFS;
 	if (dry_run) {
-		r = ctl_regenerate_boot_files(g, p.grub, true);
+		r = ctl_regenerate_boot_files(g, which, true, NULL);
 		goto out;
 	}
 	if (p.n && !yes && !confirm()) {
 		r = -ECANCELED;
 		goto out;
 	}
-	for (i = 0; i < p.n; i++) {
-		struct change *c = &p.c[i];
-		char dir[VFE_PATH_MAX];
-
-		snprintf(dir, sizeof(dir), "%s", c->path);
-		*strrchr(dir, '/') = '\0';
-		vfe_mkdir_p(dir, 0755);
-		r = vfe_replace_file(g->root, c->path, c->e.new, c->e.new_len);
-		if (r == 0 && c->executable)
-			r = chmod(c->path, 0755) < 0 ? -errno : 0;
+	if (p.n) {
+		r = write_plan(g, &p, &b);
 		if (r < 0) {
-			ERR("cannot write %s: %s", c->path, strerror(-r));
-			break;
+			if (b.sealed)
+				undo(g, &b, 0);
+			goto out;
 		}
-		printf("wrote %s\n", c->path);
 	}
-	if (r == 0)
-		r = ctl_regenerate_boot_files(g, p.grub, false);
-	/* What was on the bus when the config was applied, for regenerate (lib/follow.h). Not
-	 * a file the user edits: not backed up; a failure only costs regenerate that knowledge. */
-	if (r == 0 && p.record) {
-		int e = vfe_seen_save(g->root, &p.inv);
-
-		if (e < 0)
-			WRN("cannot record the PCI functions in %s: %s", VFE_SLOTS_PATH,
-			    strerror(-e));
-	}
+	r = ctl_regenerate_boot_files(g, which, false, &started);
 	if (r < 0 && p.n) {
-		ERR("putting the previous files back (backup %s)", vfe_backup_stamp());
-		vfe_backup_restore(g->root, vfe_backup_stamp());
+		undo(g, &b, started);
 	} else if (p.n) {
-		printf("backup: %s%s/%s (vfio-earlyctl rollback)\n",
-		       strcmp(g->root, "/") ? g->root : "", VFE_BACKUP_DIR, vfe_backup_stamp());
+		vfe_backup_end(&b);
+		printf("backup: %s%s (vfio-earlyctl rollback)\n",
+		       strcmp(g->root, "/") ? g->root : "", vfe_backup_name(&b));
 	}
 out:
 	for (i = 0; i < p.n; i++)
@@ -660,7 +815,9 @@ static int do_apply(struct ctl_globals *g, int argc, char *argv[])
 		fprintf(stderr, "vfio-earlyctl apply: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	return ctl_apply(g, dry_run, yes);
+	if (!dry_run && ctl_lock(g) < 0)
+		return 1;
+	return ctl_apply(g, dry_run, yes, NULL);
 }
 
 const struct ctl_cmd ctl_cmd_apply = {

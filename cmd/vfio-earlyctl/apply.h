@@ -8,10 +8,27 @@
 #include "../../lib/inventory.h"
 #include "ctl.h"
 
-/* Render everything from the config, show the diffs, write, regenerate (apply, regenerate). */
-int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes);
+/* A config text apply writes with the rest and acts on, instead of the file's (regenerate). */
+struct ctl_conf_change {
+	const char *old, *new;
+	size_t old_len, new_len;
+	bool existed;
+};
+
+/*
+ * Render everything from the config (or CC), show the diffs, ask, back up, write, regenerate
+ * (apply, regenerate). Nothing is written before the user agreed; a failed step puts every
+ * file back and runs the generators that had run again. 0 or 1 (the exit status).
+ */
+int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes, const struct ctl_conf_change *cc);
 /* The kernel command-line tokens the config asks for on this machine (apply, check). */
 int ctl_render_tokens(struct ctl_globals *g, const struct vfe_config *conf,
 		      const struct vfe_inventory *inv, struct vfe_ktokens *t);
-/* Run the bootloader and initramfs generators this system has (or say what would run). */
-int ctl_regenerate_boot_files(struct ctl_globals *g, bool grub, bool dry_run);
+#define CTL_GEN_GRUB	  1u
+#define CTL_GEN_INITRAMFS 2u
+/*
+ * Run the bootloader (CTL_GEN_GRUB) and initramfs (CTL_GEN_INITRAMFS) generators of WHICH this
+ * system has, or say what would run; *STARTED (may be NULL) gets those that were started.
+ */
+int ctl_regenerate_boot_files(struct ctl_globals *g, unsigned int which, bool dry_run,
+			      unsigned int *started);

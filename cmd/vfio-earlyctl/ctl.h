@@ -8,6 +8,7 @@ struct ctl_globals {
 	const char *root;
 	const char *config; /* the path as given, or ROOT/etc/vfio-early.conf */
 	bool json;
+	unsigned int lock_wait; /* seconds a writing command waits for another one */
 };
 
 struct ctl_cmd {
@@ -19,6 +20,9 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmd_list, ctl_cmd_add, ctl_cmd_remove, ctl_cmd_check, ctl_cmd_apply,
     ctl_cmd_regenerate, ctl_cmd_rollback, ctl_cmd_status;
 extern const struct ctl_cmd ctl_cmd_cpus, ctl_cmd_libvirt_xml;
+
+/* Every command that writes calls this before it reads what it will change; 0 or -errno. */
+int ctl_lock(struct ctl_globals *g);
 
 /* Parse "--json" and "-h" shared by every command; returns optind or -1 on usage error. */
 int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc, char *argv[],

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/backup.h"
 #include "../../lib/log.h"
 #include "../../lib/util.h"
 #include "ctl.h"
@@ -36,11 +37,18 @@ static void usage(FILE *out)
 	      "  -c, --config FILE  the config file (default: ROOT/etc/vfio-early.conf)\n"
 	      "  -v, --verbose      log more\n"
 	      "  -q, --quiet        log errors only\n"
+	      "  -w, --wait SECONDS how long a command that writes waits for another one\n"
+	      "                     to finish (default 60)\n"
 	      "  -h, --help         show this help and exit\n"
 	      "  -V, --version      show the version and exit\n"
 	      "\n"
 	      "See vfio-earlyctl(8).\n",
 	      out);
+}
+
+int ctl_lock(struct ctl_globals *g)
+{
+	return vfe_lock_take(g->root, g->lock_wait);
 }
 
 int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc, char *argv[],
@@ -75,22 +83,20 @@ int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc,
 int main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, 'r'}, {"config", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},    {"quiet", no_argument, NULL, 'q'},
+	    {"wait", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
 	};
 	static char config[VFE_PATH_MAX];
-	struct ctl_globals g = {.root = "/"};
+	struct ctl_globals g = {.root = "/", .lock_wait = VFE_LOCK_WAIT};
+	char *end;
 	enum vfe_log_level level = VFE_LOG_WARNING;
 	size_t i;
 	int c;
 
 	/* "+": global options stop at the command word. */
-	while ((c = getopt_long(argc, argv, "+r:c:vqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:c:vqw:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			g.root = optarg;
@@ -103,6 +109,13 @@ int main(int argc, char *argv[])
 			break;
 		case 'q':
 			level = VFE_LOG_ERR;
+			break;
+		case 'w':
+			g.lock_wait = (unsigned int)strtoul(optarg, &end, 10);
+			if (!optarg[0] || *end || g.lock_wait > 86400) {
+				fprintf(stderr, "vfio-earlyctl: --wait needs seconds (0-86400)\n");
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);

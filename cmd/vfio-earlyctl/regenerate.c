@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/confedit.h"
@@ -15,6 +16,7 @@
 #include "../../lib/follow.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
+#include "../../lib/util.h"
 #include "apply.h"
 #include "ctl.h"
 
@@ -26,10 +28,13 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	static char from[VFE_MAX_BINDS][16], to[VFE_MAX_BINDS][16];
+	static char from[VFE_MAX_BINDS][VFE_SLOT_LEN], to[VFE_MAX_BINDS][VFE_SLOT_LEN];
 	static struct vfe_config conf;
 	struct vfe_inventory inv;
 	struct vfe_seen seen;
+	struct ctl_conf_change cc;
+	char *text = NULL, *moved = NULL;
+	size_t len, moved_len = 0;
 	bool dry_run = false, yes = false, stuck = false;
 	unsigned int i, j, k, n = 0;
 	char err[320];
@@ -50,14 +55,24 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 			return 2;
 		}
 	}
-	r = vfe_config_load(&conf, g->config, err, sizeof(err));
+	if (!dry_run && ctl_lock(g) < 0)
+		return 1;
+	/* The text the moves are made on is the text the plan checks before writing. */
+	r = vfe_slurp(g->config, VFE_CONFIG_MAX_BYTES, &text, &len);
 	if (r < 0) {
-		ERR("%s", err);
+		ERR("cannot read %s: %s", g->config, strerror(-r));
+		return 1;
+	}
+	r = vfe_config_parse(&conf, text, len, err, sizeof(err));
+	if (r < 0) {
+		ERR("%s: %s", g->config, err);
+		free(text);
 		return 1;
 	}
 	r = vfe_inventory_scan(&inv, g->root, false);
 	if (r < 0) {
 		ERR("cannot read the PCI bus: %s", strerror(-r));
+		free(text);
 		return 1;
 	}
 	r = vfe_seen_load(g->root, &seen);
@@ -115,17 +130,22 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 	vfe_inventory_free(&inv);
 	if (!n) {
 		printf("no card moved%s\n", stuck ? " that could be followed" : "");
+		free(text);
 		return stuck ? 1 : 0;
 	}
-	r = vfe_conf_move_slots(g->root, g->config, (const char(*)[16])from, (const char(*)[16])to,
-				n, dry_run, err, sizeof(err));
+	r = vfe_conf_move_text(text, len, (const char(*)[VFE_SLOT_LEN])from,
+			       (const char(*)[VFE_SLOT_LEN])to, n, &moved, &moved_len);
 	if (r < 0) {
-		ERR("%s", err);
+		ERR("cannot move the bind lines in %s: %s", g->config, strerror(-r));
+		free(text);
 		return 1;
 	}
-	if (dry_run)
-		printf("(dry run: %s not changed)\n", g->config);
-	r = ctl_apply(g, dry_run, yes);
+	/* The config's new slots are one more file of apply's: shown, asked for, backed up. */
+	cc = (struct ctl_conf_change){
+	    .old = text, .old_len = len, .new = moved, .new_len = moved_len, .existed = true};
+	r = ctl_apply(g, dry_run, yes, &cc);
+	free(moved);
+	free(text);
 	return r || stuck ? 1 : 0;
 }
 
