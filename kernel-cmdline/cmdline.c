@@ -118,9 +118,30 @@ static void set_bool(struct vfe_switches *sw, const char *name, const char *val,
 	}
 }
 
+/*
+ * The next entry of a comma-separated list, cut off in place; NULL at the end. Unlike
+ * strtok_r, an empty entry (a,,b or a trailing comma) is returned as "" so that the
+ * caller rejects it: the module reads these lists the same way.
+ */
+static char *next_entry(char **rest)
+{
+	char *entry = *rest, *comma;
+
+	if (!entry)
+		return NULL;
+	comma = strchr(entry, ',');
+	if (comma) {
+		*comma = '\0';
+		*rest = comma + 1;
+	} else {
+		*rest = NULL;
+	}
+	return entry;
+}
+
 static void parse_skip(struct vfe_switches *sw, char *val)
 {
-	char *tok, *save = NULL;
+	char *tok, *rest = val;
 	const char *err = NULL;
 
 	sw->n_skip = 0;
@@ -129,13 +150,13 @@ static void parse_skip(struct vfe_switches *sw, char *val)
 		snprintf(sw->skip_error, sizeof(sw->skip_error), "expects <slot>[,<slot>...]");
 		return;
 	}
-	for (tok = strtok_r(val, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (sw->n_skip == VFE_MAX_BINDS) {
+	while ((tok = next_entry(&rest))) {
+		if (!*tok)
+			err = "an empty entry";
+		else if (sw->n_skip == VFE_MAX_BINDS)
 			err = "too many slots";
-		} else {
-			err = vfe_slot_parse(tok, sw->skip[sw->n_skip]);
-			sw->n_skip++;
-		}
+		else
+			err = vfe_slot_parse(tok, sw->skip[sw->n_skip++]);
 		if (err) {
 			snprintf(sw->skip_error, sizeof(sw->skip_error), "'%.40s': %s", tok, err);
 			sw->n_skip = 0;
@@ -146,7 +167,7 @@ static void parse_skip(struct vfe_switches *sw, char *val)
 
 static void parse_bind(struct vfe_switches *sw, char *val)
 {
-	char *tok, *save = NULL;
+	char *tok, *rest = val;
 	unsigned int i;
 
 	sw->have_bind = true;
@@ -156,12 +177,14 @@ static void parse_bind(struct vfe_switches *sw, char *val)
 		snprintf(sw->bind_error, sizeof(sw->bind_error), "expects <slot>/<id>[,...]");
 		return;
 	}
-	for (tok = strtok_r(val, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	while ((tok = next_entry(&rest))) {
 		char *slash = strchr(tok, '/');
 		struct vfe_bind_rule *rule = &sw->binds[sw->n_binds];
 		const char *err = NULL;
 
-		if (!slash)
+		if (!*tok)
+			err = "an empty entry";
+		else if (!slash)
 			err = "expects <slot>/<id>";
 		else if (sw->n_binds == VFE_MAX_BINDS)
 			err = "too many entries";

@@ -51,29 +51,34 @@ int vfe_present_cpus(const char *root, struct vfe_cpuset *set)
 const char *vfe_vm_cpus_refusal(const struct vfe_cpuset *vm, const struct vfe_cpuset *present,
 				char *buf, size_t size)
 {
-	char list[256], there[256];
+	char *list = vfe_cpulist_string(vm), *there = vfe_cpulist_string(present);
+	const char *why = NULL;
 	unsigned int cpu;
 
-	vfe_cpulist_format(vm, list, sizeof(list));
-	vfe_cpulist_format(present, there, sizeof(there));
-	for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
+	/* The lists only explain; a long one is shortened in the message, never in the work. */
+	for (cpu = 0; cpu < VFE_MAX_CPUS && !why; cpu++)
 		if (vfe_cpuset_test(vm, cpu) && !vfe_cpuset_test(present, cpu)) {
-			snprintf(buf, size, "vm-cpus names CPU %u, which does not exist (CPUs: %s)",
-				 cpu, there);
-			return buf;
+			snprintf(buf, size,
+				 "vm-cpus names CPU %u, which does not exist (CPUs: %.200s)", cpu,
+				 there ? there : "?");
+			why = buf;
 		}
-	for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
+	for (cpu = 0; cpu < VFE_MAX_CPUS && !why; cpu++)
 		if (vfe_cpuset_test(present, cpu) && !vfe_cpuset_test(vm, cpu))
 			break;
-	if (cpu == VFE_MAX_CPUS) {
-		snprintf(buf, size, "vm-cpus leaves no CPU to the host (%s is every CPU)", list);
-		return buf;
+	if (!why && cpu == VFE_MAX_CPUS) {
+		snprintf(buf, size, "vm-cpus leaves no CPU to the host (%.200s is every CPU)",
+			 list ? list : "?");
+		why = buf;
 	}
-	if (vfe_cpuset_test(vm, 0)) {
-		snprintf(buf, size, "vm-cpus holds CPU 0, which the host needs (vm-cpus %s)", list);
-		return buf;
+	if (!why && vfe_cpuset_test(vm, 0)) {
+		snprintf(buf, size, "vm-cpus holds CPU 0, which the host needs (vm-cpus %.200s)",
+			 list ? list : "?");
+		why = buf;
 	}
-	return NULL;
+	free(list);
+	free(there);
+	return why;
 }
 
 /* Ascending numbers as a compact list ("0,2,24-40"), cut with "..." when BUF is full. */
@@ -165,14 +170,14 @@ static void move_irqs(const char *root, bool dry_run, const char *host_list,
 			       sizeof(res->refused_irqs));
 	free(refused);
 	if (dry_run)
-		INF("dry run: would move %u IRQs to CPUs %s", res->irqs_found, host_list);
+		DBG("dry run: would move %u IRQs to CPUs %s", res->irqs_found, host_list);
 	else if (res->irqs_refused)
-		INF("IRQs: %u moved to CPUs %s, %u refused by the kernel (%s: managed or fixed): "
+		DBG("IRQs: %u moved to CPUs %s, %u refused by the kernel (%s: managed or fixed): "
 		    "%s",
 		    res->irqs_moved, host_list, res->irqs_refused, strerror(-first_error),
 		    res->refused_irqs);
 	else
-		INF("IRQs: %u moved to CPUs %s", res->irqs_moved, host_list);
+		DBG("IRQs: %u moved to CPUs %s", res->irqs_moved, host_list);
 }
 
 /*
@@ -181,31 +186,33 @@ static void move_irqs(const char *root, bool dry_run, const char *host_list,
  * Returns 0, -ENOENT when the file is not there, or another -errno / -EIO on a mismatch.
  */
 static int write_mask(const char *root, bool dry_run, const char *abs, const char *mask,
-		      const struct vfe_cpuset *host, char *back, size_t size)
+		      const struct vfe_cpuset *host, char **back)
 {
-	char path[VFE_PATH_MAX];
+	char path[VFE_PATH_MAX], *text;
 	struct vfe_cpuset kept;
 	unsigned int cpu;
-	ssize_t n;
+	size_t len;
 	int r;
 
-	back[0] = '\0';
+	*back = NULL;
 	if (vfe_path(path, sizeof(path), root, abs) < 0)
 		return -ENAMETOOLONG;
 	if (!vfe_exists(path))
 		return -ENOENT;
-	if (dry_run) {
-		INF("dry run: would write %s to %s", mask, abs);
-		n = vfe_read_file(path, back, size);
-		return n < 0 ? (int)n : 0;
-	}
-	r = vfe_sysfs_write(path, mask);
+	if (dry_run)
+		DBG("dry run: would write %s to %s", mask, abs);
+	else if ((r = vfe_sysfs_write(path, mask)) < 0)
+		return r;
+	/* As long as the kernel prints it: 9 bytes for every 32 CPUs, up to 8192 of them. */
+	r = vfe_slurp(path, 65536, &text, &len);
 	if (r < 0)
 		return r;
-	n = vfe_read_file(path, back, size);
-	if (n < 0)
-		return (int)n;
-	if (vfe_cpumask_parse(back, &kept) || !vfe_cpuset_count(&kept))
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	*back = text;
+	if (dry_run)
+		return 0;
+	if (vfe_cpumask_parse(text, &kept) || !vfe_cpuset_count(&kept))
 		return -EIO;
 	for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++)
 		if (vfe_cpuset_test(&kept, cpu) && !vfe_cpuset_test(host, cpu))
@@ -227,7 +234,10 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-/* 0 on the governor now, 1 no cpufreq here, -errno when it could not be set. */
+/*
+ * 0 on the governor now, 1 no cpufreq here, 2 a dry run would set it, -errno when it could
+ * not be set (logged at debug level: set_governors says it once for every CPU).
+ */
 static int set_governor(const char *root, bool dry_run, unsigned int cpu, const char *governor)
 {
 	char path[VFE_PATH_MAX], avail[512], now[64] = "";
@@ -242,12 +252,12 @@ static int set_governor(const char *root, bool dry_run, unsigned int cpu, const 
 	vfe_pathf(path, sizeof(path), root,
 		  "/sys/devices/system/cpu/cpu%u/cpufreq/scaling_available_governors", cpu);
 	if (vfe_read_file(path, avail, sizeof(avail)) >= 0 && !has_word(avail, governor)) {
-		WRN("CPU %u: no cpufreq governor '%s' (available: %s)", cpu, governor, avail);
+		DBG("CPU %u: no cpufreq governor '%s' (available: %s)", cpu, governor, avail);
 		return -ENOENT;
 	}
 	if (dry_run) {
-		INF("dry run: CPU %u: would set governor %s (now %s)", cpu, governor, now);
-		return 0;
+		DBG("dry run: CPU %u: would set governor %s (now %s)", cpu, governor, now);
+		return 2;
 	}
 	vfe_pathf(path, sizeof(path), root,
 		  "/sys/devices/system/cpu/cpu%u/cpufreq/scaling_governor", cpu);
@@ -255,15 +265,16 @@ static int set_governor(const char *root, bool dry_run, unsigned int cpu, const 
 	if (r == 0 && vfe_read_file(path, now, sizeof(now)) >= 0 && strcmp(now, governor))
 		r = -EIO;
 	if (r < 0)
-		WRN("CPU %u: cannot set governor %s: %s", cpu, governor, strerror(-r));
+		DBG("CPU %u: cannot set governor %s: %s", cpu, governor, strerror(-r));
 	return r;
 }
 
 static void set_governors(const char *root, bool dry_run, const char *governor,
 			  struct vfe_affinity_result *res)
 {
-	char list[256];
 	unsigned int cpu;
+	int first_error = 0;
+	char *list;
 
 	for (cpu = 0; cpu < VFE_MAX_CPUS; cpu++) {
 		int r;
@@ -275,26 +286,36 @@ static void set_governors(const char *root, bool dry_run, const char *governor,
 			vfe_cpuset_set(&res->no_cpufreq, cpu);
 		else if (r == 0)
 			vfe_cpuset_set(&res->governor_set, cpu);
-		else
+		else if (r == 2)
+			vfe_cpuset_set(&res->governor_would_set, cpu);
+		else {
 			vfe_cpuset_set(&res->governor_failed, cpu);
+			if (!first_error)
+				first_error = r;
+		}
 	}
-	if (vfe_cpuset_count(&res->no_cpufreq)) {
-		vfe_cpulist_format(&res->no_cpufreq, list, sizeof(list));
-		DBG("no cpufreq on CPUs %s: their governor is left alone", list);
-	}
-	if (vfe_cpuset_count(&res->governor_set)) {
-		vfe_cpulist_format(&res->governor_set, list, sizeof(list));
-		INF("%sgovernor %s on CPUs %s", dry_run ? "dry run: " : "", governor, list);
-	}
-	if (vfe_cpuset_count(&res->governor_failed))
+	if (vfe_cpuset_count(&res->governor_failed)) {
+		list = vfe_cpulist_string(&res->governor_failed);
+		WRN("governor %s could not be set on CPUs %.300s: %s", governor, list ? list : "?",
+		    first_error == -ENOENT ? "no such governor" : strerror(-first_error));
+		free(list);
 		res->failures++;
+	}
+}
+
+void vfe_affinity_result_free(struct vfe_affinity_result *res)
+{
+	free(res->default_affinity);
+	free(res->workqueue);
+	res->default_affinity = res->workqueue = NULL;
 }
 
 int vfe_affinity_apply(const char *root, bool dry_run, const struct vfe_cpuset *vm,
 		       const char *governor, struct vfe_affinity_result *res)
 {
-	char host_list[1024], mask[2200];
 	struct vfe_cpuset present, possible;
+	char *host_list = NULL, *mask = NULL;
+	const char *wq = "left alone";
 	unsigned int cpu;
 	int r;
 
@@ -319,30 +340,57 @@ int vfe_affinity_apply(const char *root, bool dry_run, const struct vfe_cpuset *
 	/* The kernel prints masks nr_cpu_ids wide: as many bits as possible CPUs. */
 	if (vfe_possible_cpus(root, &possible) < 0)
 		possible = present;
-	vfe_cpulist_format(&res->host, host_list, sizeof(host_list));
-	vfe_cpumask_format(&res->host, vfe_cpuset_nbits(&possible), mask, sizeof(mask));
+	/* Both sized from the CPU count: a list cut short would move IRQs to some CPUs only. */
+	host_list = vfe_cpulist_string(&res->host);
+	mask = vfe_cpumask_string(&res->host, vfe_cpuset_nbits(&possible));
+	if (!host_list || !mask) {
+		snprintf(res->refused, sizeof(res->refused), "out of memory");
+		ERR("%s; affinity left alone", res->refused);
+		free(host_list);
+		free(mask);
+		return 1;
+	}
 
 	r = write_mask(root, dry_run, "/proc/irq/default_smp_affinity", mask, &res->host,
-		       res->default_affinity, sizeof(res->default_affinity));
+		       &res->default_affinity);
 	if (r < 0) {
-		ERR("/proc/irq/default_smp_affinity: cannot set %s: %s", mask, strerror(-r));
+		ERR("/proc/irq/default_smp_affinity: cannot set %.100s: %s", mask, strerror(-r));
 		res->failures++;
 	}
 	move_irqs(root, dry_run, host_list, res);
 
 	r = write_mask(root, dry_run, "/sys/devices/virtual/workqueue/cpumask", mask, &res->host,
-		       res->workqueue, sizeof(res->workqueue));
+		       &res->workqueue);
 	if (r == -ENOENT) {
-		INF("no workqueue cpumask in this kernel: unbound work may run on any CPU");
+		wq = "not in this kernel";
+		DBG("no workqueue cpumask in this kernel: unbound work may run on any CPU");
 	} else if (r < 0) {
-		ERR("workqueue cpumask: cannot set %s: %s", mask, strerror(-r));
+		ERR("workqueue cpumask: cannot set %.100s: %s", mask, strerror(-r));
+		wq = "not moved";
 		res->failures++;
-	} else if (!dry_run) {
-		INF("unbound workqueues on CPUs %s", host_list);
+	} else {
+		wq = dry_run ? "would move" : "moved";
 	}
 
 	if (governor && strcmp(governor, "keep"))
 		set_governors(root, dry_run, governor, res);
+	/* One line for the step: the kernel keeps only a short burst of ours. */
+	if (res->irqs_refused)
+		INF("%shost CPUs %.200s: %u IRQs %s, %u refused by the kernel (managed or fixed: "
+		    "%.100s); unbound workqueues %s%s%s",
+		    dry_run ? "dry run: " : "", host_list,
+		    dry_run ? res->irqs_found : res->irqs_moved, dry_run ? "would move" : "moved",
+		    res->irqs_refused, res->refused_irqs, wq,
+		    res->governor && strcmp(res->governor, "keep") ? "; governor " : "",
+		    res->governor && strcmp(res->governor, "keep") ? res->governor : "");
+	else
+		INF("%shost CPUs %.200s: %u IRQs %s; unbound workqueues %s%s%s",
+		    dry_run ? "dry run: " : "", host_list,
+		    dry_run ? res->irqs_found : res->irqs_moved, dry_run ? "would move" : "moved",
+		    wq, res->governor && strcmp(res->governor, "keep") ? "; governor " : "",
+		    res->governor && strcmp(res->governor, "keep") ? res->governor : "");
+	free(host_list);
+	free(mask);
 	return res->failures ? 1 : 0;
 }
 

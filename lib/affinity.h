@@ -9,15 +9,17 @@
 /* What step 10 found and did. */
 struct vfe_affinity_result {
 	struct vfe_cpuset vm, host;
-	char refused[200];	    /* why vm-cpus was refused (nothing done), "" */
-	char default_affinity[160]; /* /proc/irq/default_smp_affinity read back, "" unknown */
+	char refused[512]; /* why vm-cpus was refused (nothing done), "" */
+	/* Sized from the CPU count (malloc'd, vfe_affinity_result_free); NULL unknown */
+	char *default_affinity; /* /proc/irq/default_smp_affinity read back */
+	char *workqueue;	/* the unbound workqueue cpumask read back, NULL none */
 	unsigned int irqs_found, irqs_moved, irqs_refused;
 	char refused_irqs[256]; /* "0,2,24-40" (cut with "..." when long) */
-	char workqueue[160];	/* the unbound workqueue cpumask read back, "" none */
 	const char *governor;	/* the governor asked for, "keep", or NULL */
 	/* VM CPUs now on the governor, without cpufreq, and where it could not be set */
 	struct vfe_cpuset governor_set, no_cpufreq, governor_failed;
-	unsigned int failures; /* writes that did not take, besides refused IRQs */
+	struct vfe_cpuset governor_would_set; /* a dry run's: not on it yet */
+	unsigned int failures;		      /* writes that did not take, besides refused IRQs */
 };
 
 /* The CPUs that exist (ROOT/sys/devices/system/cpu/possible); -errno. */
@@ -40,6 +42,8 @@ const char *vfe_vm_cpus_refusal(const struct vfe_cpuset *vm, const struct vfe_cp
  */
 int vfe_affinity_apply(const char *root, bool dry_run, const struct vfe_cpuset *vm,
 		       const char *governor, struct vfe_affinity_result *res);
+
+void vfe_affinity_result_free(struct vfe_affinity_result *res);
 
 /*
  * For status: the IRQs whose smp_affinity_list still reaches a CPU of CPUS (into LIST as

@@ -36,12 +36,11 @@ static void decide(struct vfe_target *t, enum vfe_action action, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
 	va_end(ap);
-	if (action == VFE_FAILED)
-		ERR("%s: %s", t->rule->slot, t->reason);
-	else if ((action == VFE_SKIPPED && !t->would_bind) || action == VFE_REFUSED)
-		WRN("%s: %s: %s", t->rule->slot, vfe_action_name(action), t->reason);
-	else
-		INF("%s: %s", t->rule->slot, t->reason);
+	/* A device left where it is keeps its driver: the report says which. */
+	if ((action == VFE_SKIPPED || action == VFE_REFUSED) && t->found && !t->would_bind)
+		snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
+	/* One line per device only when asked: vfe_plan_log groups them for the kernel log. */
+	DBG("%s: %s: %s", t->rule->slot, vfe_action_name(action), t->reason);
 }
 
 void vfe_plan_init(struct vfe_bind_plan *plan, const char *root, bool dry_run,
@@ -303,10 +302,12 @@ static int set_override(struct vfe_bind_plan *plan, struct vfe_target *t)
 	r = device_attr(plan, t, "driver_override", path, sizeof(path));
 	if (r < 0)
 		return r;
-	if (vfe_read_file(path, cur, sizeof(cur)) >= 0 && !strcmp(cur, VFIO_DRIVER))
+	if (vfe_read_file(path, cur, sizeof(cur)) >= 0 && !strcmp(cur, VFIO_DRIVER)) {
+		t->override_before = true;
 		return 0;
+	}
 	if (plan->dry_run) {
-		INF("%s: would write %s to driver_override", t->info.slot, VFIO_DRIVER);
+		DBG("%s: would write %s to driver_override", t->info.slot, VFIO_DRIVER);
 		return 0;
 	}
 	r = vfe_sysfs_write(path, VFIO_DRIVER);
@@ -323,7 +324,7 @@ static int unbind_host_driver(struct vfe_bind_plan *plan, struct vfe_pci *pci, s
 	if (!t->info.driver[0])
 		return 0;
 	if (plan->dry_run) {
-		INF("%s: would unbind %s", t->info.slot, t->info.driver);
+		DBG("%s: would unbind %s", t->info.slot, t->info.driver);
 		return 0;
 	}
 	r = device_attr(plan, t, "driver/unbind", path, sizeof(path));
@@ -351,30 +352,54 @@ static bool vfio_registered(const struct vfe_bind_plan *plan)
 	       vfe_exists(path);
 }
 
+/*
+ * Step 7's promise for a target that will not end on vfio-pci: the override this run
+ * wrote is cleared, and a device this run took from its driver is offered back to it.
+ * Says what became of it in WHAT.
+ */
+static void give_back(struct vfe_bind_plan *plan, struct vfe_pci *pci, struct vfe_target *t,
+		      char *what, size_t size)
+{
+	char path[VFE_PATH_MAX];
+	const char *override = "";
+	int r = 0;
+
+	if (t->override_set) {
+		r = device_attr(plan, t, "driver_override", path, sizeof(path));
+		if (r == 0)
+			r = vfe_sysfs_write(path, "\n");
+		if (r == 0)
+			t->override_set = false;
+		override = r == 0 ? "override cleared" : "override could not be cleared";
+	} else if (t->override_before) {
+		/* Not this run's: an admin's or an earlier run's choice stays theirs. */
+		override = "driver_override was vfio-pci before this run, left as it was";
+	}
+	if (t->unbound && vfe_pci_refresh_driver(pci, &t->info) == 0 && !t->info.driver[0] &&
+	    probe(plan, t->info.slot) == 0)
+		wait_for_driver(pci, t, NULL);
+	vfe_pci_refresh_driver(pci, &t->info);
+	snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
+	snprintf(what, size, "%s%s%s%s", override, override[0] ? ", " : "",
+		 t->info.driver[0] ? "on " : "left without a driver",
+		 t->info.driver[0] ? t->info.driver : "");
+	if (r < 0)
+		ERR("%s: cannot clear driver_override: %s", t->info.slot, strerror(-r));
+}
+
 /* vfio-pci cannot be had: give every device this run touched back to the host. */
 static void undo_overrides(struct vfe_bind_plan *plan, struct vfe_pci *pci, const char *why)
 {
-	char path[VFE_PATH_MAX];
+	char what[160];
 	unsigned int i;
 
 	for (i = 0; i < plan->n; i++) {
 		struct vfe_target *t = &plan->targets[i];
-		int r = 0;
 
 		if (t->action != VFE_PENDING)
 			continue;
-		if (t->override_set &&
-		    device_attr(plan, t, "driver_override", path, sizeof(path)) == 0)
-			r = vfe_sysfs_write(path, "\n");
-		if (r < 0)
-			WRN("%s: cannot clear driver_override: %s", t->info.slot, strerror(-r));
-		/* Let the host driver take back what this run took from it. */
-		if (t->unbound && probe(plan, t->info.slot) == 0)
-			wait_for_driver(pci, t, NULL);
-		snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
-		decide(t, VFE_FAILED, "vfio-pci unavailable: %s; override cleared, %s%s", why,
-		       t->info.driver[0] ? "back on " : "left to the host",
-		       t->info.driver[0] ? t->info.driver : "");
+		give_back(plan, pci, t, what, sizeof(what));
+		decide(t, VFE_FAILED, "vfio-pci unavailable: %s; %s", why, what);
 	}
 }
 
@@ -402,9 +427,11 @@ void vfe_plan_bind(struct vfe_bind_plan *plan, struct vfe_pci *pci, vfe_module_l
 		}
 		r = unbind_host_driver(plan, pci, t);
 		if (r < 0) {
-			snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
-			decide(t, VFE_FAILED, "cannot unbind %s: %s", t->driver_before,
-			       r == -EBUSY ? "the driver link stayed" : strerror(-r));
+			char what[160];
+
+			give_back(plan, pci, t, what, sizeof(what));
+			decide(t, VFE_FAILED, "cannot unbind %s: %s; %s", t->driver_before,
+			       r == -EBUSY ? "the driver link stayed" : strerror(-r), what);
 			continue;
 		}
 		pending++;
@@ -451,9 +478,64 @@ void vfe_plan_bind(struct vfe_bind_plan *plan, struct vfe_pci *pci, vfe_module_l
 			       t->driver_before[0] ? " (was " : "", t->driver_before,
 			       t->driver_before[0] ? ")" : "");
 		} else {
-			snprintf(t->driver_after, sizeof(t->driver_after), "%s", t->info.driver);
-			decide(t, VFE_FAILED, "vfio-pci did not bind it (driver now: %s)",
-			       t->info.driver[0] ? t->info.driver : "none");
+			char what[160];
+
+			give_back(plan, pci, t, what, sizeof(what));
+			decide(t, VFE_FAILED, "vfio-pci did not bind it; %s", what);
+		}
+	}
+}
+
+/*
+ * The kernel keeps only a short burst of lines from one program (printk.devkmsg): the
+ * devices that did not end where they were asked to go are logged in one line per action
+ * and reason, failures first, each line naming the slots (cut when very long; the report
+ * has every one).
+ */
+void vfe_plan_log(const struct vfe_bind_plan *plan)
+{
+	static const enum vfe_action order[] = {VFE_FAILED, VFE_REFUSED, VFE_SKIPPED};
+	bool done[VFE_MAX_BINDS] = {false};
+	unsigned int a, i, j;
+
+	for (a = 0; a < VFE_ARRAY_SIZE(order); a++) {
+		for (i = 0; i < plan->n; i++) {
+			const struct vfe_target *t = &plan->targets[i];
+			char line[900];
+			unsigned int n = 0, shown = 0;
+			size_t used;
+
+			if (done[i] || t->action != order[a] || vfe_target_ok(t))
+				continue;
+			used = (size_t)snprintf(line, sizeof(line),
+						"%s: ", vfe_action_name(t->action));
+			for (j = i; j < plan->n; j++) {
+				const struct vfe_target *u = &plan->targets[j];
+				int k;
+
+				if (done[j] || u->action != t->action || vfe_target_ok(u) ||
+				    strcmp(u->reason, t->reason))
+					continue;
+				done[j] = true;
+				n++;
+				k = snprintf(line + used, sizeof(line) - used, "%s%s",
+					     shown ? ", " : "", u->rule->slot);
+				/* room for the reason after the slots */
+				if (k > 0 && used + (size_t)k + 200 < sizeof(line)) {
+					used += (size_t)k;
+					shown++;
+				} else {
+					line[used] = '\0';
+				}
+			}
+			if (shown < n)
+				used += (size_t)snprintf(line + used, sizeof(line) - used,
+							 " and %u more", n - shown);
+			snprintf(line + used, sizeof(line) - used, ": %s", t->reason);
+			if (t->action == VFE_FAILED)
+				ERR("%s", line);
+			else
+				WRN("%s", line);
 		}
 	}
 }

@@ -15,9 +15,10 @@ struct vfe_target {
 	char driver_before[64], driver_after[64];
 	enum vfe_action action;
 	char reason[320];
-	bool override_set; /* this run wrote driver_override */
-	bool unbound;	   /* this run unbound it from driver_before */
-	bool would_bind;   /* a dry run found nothing in the way */
+	bool override_set;    /* this run wrote driver_override */
+	bool override_before; /* driver_override was vfio-pci before this run */
+	bool unbound;	      /* this run unbound it from driver_before */
+	bool would_bind;      /* a dry run found nothing in the way */
 };
 
 struct vfe_bind_plan {
@@ -42,6 +43,8 @@ void vfe_plan_resolve(struct vfe_bind_plan *plan, struct vfe_pci *pci);
 void vfe_plan_check_safety(struct vfe_bind_plan *plan, struct vfe_pci *pci);
 /* Steps 6-8: override, unbind, make sure vfio-pci is there, probe, verify. */
 void vfe_plan_bind(struct vfe_bind_plan *plan, struct vfe_pci *pci, vfe_module_loader load);
+/* Log the targets that are not in place, grouped (a few dense lines, failures first). */
+void vfe_plan_log(const struct vfe_bind_plan *plan);
 /* Release what libpci holds for the targets. */
 void vfe_plan_free(struct vfe_bind_plan *plan);
 

@@ -13,11 +13,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pci/pci.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -33,6 +36,55 @@ static bool is_hex_word(const char *s)
 	return true;
 }
 
+/* Fields of 1 to MAX_DIGITS hex digits separated by SEP; their number, or -1 when malformed. */
+static int hex_fields(const char *s, char sep, int max_digits)
+{
+	int fields = 1, digits = 0;
+
+	for (; *s; s++) {
+		if (*s == sep) {
+			if (!digits)
+				return -1;
+			fields++;
+			digits = 0;
+		} else if (!isxdigit((unsigned char)*s) || ++digits > max_digits) {
+			return -1;
+		}
+	}
+	return digits ? fields : -1;
+}
+
+/*
+ * The shape libpci's parser is more lenient about: [[domain:]bus:]device.function with
+ * nothing empty, a domain of up to 8 hex digits (VMD's are above ffff), bus and device of
+ * up to 2 and one function digit. libpci checks the ranges.
+ */
+static bool slot_shaped(const char *slot)
+{
+	static const int widths[] = {8, 2, 2};
+	const char *dot = strrchr(slot, '.'), *p;
+	char head[32], *field, *save = NULL;
+	int n, k = 0;
+	size_t len;
+
+	if (!dot || hex_fields(dot + 1, '\0', 1) != 1)
+		return false;
+	len = (size_t)(dot - slot);
+	if (len >= sizeof(head))
+		return false;
+	memcpy(head, slot, len);
+	head[len] = '\0';
+	n = hex_fields(head, ':', 8);
+	if (n != 2 && n != 3)
+		return false;
+	/* bus:device, or domain:bus:device */
+	for (field = strtok_r(head, ":", &save); field; field = strtok_r(NULL, ":", &save), k++)
+		for (p = field; *p; p++)
+			if (p - field >= widths[k + 3 - n])
+				return false;
+	return true;
+}
+
 static const char *slot_filter(const char *slot, struct pci_filter *f)
 {
 	char buf[64];
@@ -41,7 +93,7 @@ static const char *slot_filter(const char *slot, struct pci_filter *f)
 	if (strlen(slot) >= sizeof(buf))
 		return "slot too long";
 	/* libpci takes wildcards and partial slots; a bind line names one function. */
-	if (!is_hex_word(slot))
+	if (!is_hex_word(slot) || !slot_shaped(slot))
 		return "slot must be [domain:]bus:device.function in hex, no wildcards";
 	strcpy(buf, slot);
 	pci_filter_init(NULL, f);
@@ -62,7 +114,7 @@ const char *vfe_slot_parse(const char *slot, char out[VFE_SLOT_LEN])
 
 	if (err)
 		return err;
-	snprintf(out, VFE_SLOT_LEN, "%04x:%02x:%02x.%d", f.domain & 0xffff, f.bus, f.slot, f.func);
+	snprintf(out, VFE_SLOT_LEN, "%04x:%02x:%02x.%d", f.domain, f.bus, f.slot, f.func);
 	return NULL;
 }
 
@@ -71,12 +123,15 @@ const char *vfe_bind_rule_parse(struct vfe_bind_rule *rule, const char *slot, co
 	struct pci_filter f;
 	char buf[64];
 	const char *err;
+	int n;
 
 	memset(rule, 0, sizeof(*rule));
 	err = slot_filter(slot, &f);
 	if (err)
 		return err;
-	if (strlen(id) >= sizeof(rule->id) || !is_hex_word(id))
+	/* vendor:device or vendor:device:class; libpci would also take a prog-if and wildcards */
+	n = hex_fields(id, ':', 4);
+	if (strlen(id) >= sizeof(rule->id) || (n != 2 && n != 3))
 		return "id must be vendor:device[:class] in hex, no wildcards";
 	strcpy(buf, id);
 	err = pci_filter_parse_id(&f, buf);
@@ -91,8 +146,8 @@ const char *vfe_bind_rule_parse(struct vfe_bind_rule *rule, const char *slot, co
 	rule->vendor = f.vendor;
 	rule->device = f.device;
 	rule->device_class = f.device_class;
-	snprintf(rule->slot, sizeof(rule->slot), "%04x:%02x:%02x.%d", f.domain & 0xffff, f.bus,
-		 f.slot, f.func);
+	snprintf(rule->slot, sizeof(rule->slot), "%04x:%02x:%02x.%d", f.domain, f.bus, f.slot,
+		 f.func);
 	strcpy(rule->id, id);
 	return NULL;
 }
@@ -211,12 +266,17 @@ static int parse_hugepages(struct parse_state *st, char **w, int n)
 		if (err)
 			return fail(st, "hugepages: '%s': %s", w[k], err);
 		for (i = first; i < c->n_hugepages; i++) {
-			if (c->hugepages[i].node == hp.node)
-				return fail(st, "hugepages: node %d given twice", hp.node);
 			if ((c->hugepages[i].node < 0) != (hp.node < 0))
 				return fail(st,
 					    "hugepages: a count without @node cannot be mixed with "
 					    "per-node counts");
+			if (hp.node < 0)
+				return fail(st,
+					    "hugepages: one count without @node, or one per "
+					    "node (%s 8192, or %s 4096@0 4096@1)",
+					    w[1], w[1]);
+			if (c->hugepages[i].node == hp.node)
+				return fail(st, "hugepages: node %d given twice", hp.node);
 		}
 		if (c->n_hugepages == VFE_MAX_HUGEPAGES)
 			return fail(st, "hugepages: too many entries");
@@ -328,20 +388,69 @@ int vfe_config_parse(struct vfe_config *c, const char *text, size_t len, char *e
 	return r;
 }
 
+const char *vfe_config_untrusted(const struct stat *st, char *buf, size_t size)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(buf, size, "not a regular file (%s)",
+			 S_ISDIR(st->st_mode)	 ? "a directory"
+			 : S_ISFIFO(st->st_mode) ? "a FIFO"
+			 : S_ISSOCK(st->st_mode) ? "a socket"
+						 : "a device");
+		return buf;
+	}
+	/* Whoever may write it chooses which devices leave the host at the next boot. */
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(buf, size,
+			 "owned by uid %u, not root: only root may decide what leaves the host",
+			 (unsigned int)st->st_uid);
+		return buf;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(buf, size, "writable by %s (mode %04o): chmod go-w it",
+			 st->st_mode & S_IWOTH ? "everyone" : "its group",
+			 (unsigned int)(st->st_mode & 07777));
+		return buf;
+	}
+	return NULL;
+}
+
 int vfe_config_load(struct vfe_config *c, const char *path, char *err, size_t errsize)
 {
+	char why[320];
+	struct stat st;
 	char *text;
 	size_t len;
-	int r;
+	int fd, r;
 
 	vfe_config_init(c);
-	r = vfe_slurp(path, VFE_CONFIG_MAX_BYTES, &text, &len);
+	/* O_NONBLOCK: a FIFO in its place must not hold the boot until someone writes to it. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errsize, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		snprintf(err, errsize, "%s: %s", path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if (vfe_config_untrusted(&st, why, sizeof(why))) {
+		snprintf(err, errsize, "%s: %s", path, why);
+		close(fd);
+		return S_ISREG(st.st_mode) ? -EPERM : -EINVAL;
+	}
+	r = vfe_slurp_fd(fd, VFE_CONFIG_MAX_BYTES, &text, &len);
+	close(fd);
 	if (r < 0) {
 		snprintf(err, errsize, "%s: %s", path,
 			 r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 		return r;
 	}
-	r = vfe_config_parse(c, text, len, err, errsize);
+	r = vfe_config_parse(c, text, len, why, sizeof(why));
 	free(text);
+	if (r < 0)
+		snprintf(err, errsize, "%s: %s", path, why);
 	return r;
 }

@@ -3,13 +3,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "cpulist.h"
 
 #define VFE_MAX_BINDS	     256
 #define VFE_MAX_HUGEPAGES    64
 #define VFE_CONFIG_MAX_BYTES (1024 * 1024)
-#define VFE_SLOT_LEN	     16 /* "dddd:bb:dd.f" */
+#define VFE_SLOT_LEN	     20 /* "dddddddd:bb:dd.f": the kernel's domains are 32 bits (VMD) */
 
 /* One device for the VM: slot AND id must both match. */
 struct vfe_bind_rule {
@@ -56,5 +57,15 @@ void vfe_config_init(struct vfe_config *c);
  * "line N: what is wrong" in ERR, and C left empty.
  */
 int vfe_config_parse(struct vfe_config *c, const char *text, size_t len, char *err, size_t errsize);
-/* Read and parse PATH; -ENOENT when it does not exist (ERR says so), -EINVAL as above. */
+/*
+ * Why a config file with this stat may not be trusted (in BUF), or NULL: anything but a
+ * regular file, a file of another user than root (or the caller), one that group or
+ * others may write.
+ */
+const char *vfe_config_untrusted(const struct stat *st, char *buf, size_t size);
+/*
+ * Read and parse PATH, never waiting on it; ERR starts with PATH. -ENOENT when it does not
+ * exist, -EPERM when it is not to be trusted, -EINVAL when it is not a regular file or
+ * does not parse (as above).
+ */
 int vfe_config_load(struct vfe_config *c, const char *path, char *err, size_t errsize);

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *parse_cpu(const char **s, unsigned int *out)
@@ -185,4 +186,30 @@ const char *vfe_cpumask_parse(const char *s, struct vfe_cpuset *set)
 	for (i = 0; i < n; i++)
 		set->bits[i / 2] |= (uint64_t)groups[n - 1 - i] << (32 * (i % 2));
 	return NULL;
+}
+
+char *vfe_cpulist_string(const struct vfe_cpuset *set)
+{
+	/* A CPU number has at most 4 digits (VFE_MAX_CPUS): 5 bytes a CPU bound any form. */
+	unsigned int size = 5 * vfe_cpuset_count(set) + 1;
+	char *buf = malloc(size);
+
+	if (buf)
+		vfe_cpulist_format(set, buf, size);
+	return buf;
+}
+
+char *vfe_cpumask_string(const struct vfe_cpuset *set, unsigned int nbits)
+{
+	unsigned int size;
+	char *buf;
+
+	if (nbits < vfe_cpuset_nbits(set))
+		nbits = vfe_cpuset_nbits(set);
+	/* 8 digits and a comma for every 32 CPUs */
+	size = (nbits / 32 + 1) * 9 + 1;
+	buf = malloc(size);
+	if (buf)
+		vfe_cpumask_format(set, nbits, buf, size);
+	return buf;
 }

@@ -21,6 +21,11 @@ unsigned int vfe_cpuset_count(const struct vfe_cpuset *set);
 /* Back to the shortest cpulist form ("0-3,8-11"); "" for an empty set. */
 void vfe_cpulist_format(const struct vfe_cpuset *set, char *buf, unsigned int size);
 
+/* The same into a string sized for SET (never cut), malloc'd; NULL without memory. */
+char *vfe_cpulist_string(const struct vfe_cpuset *set);
+/* vfe_cpumask_format into a string sized for NBITS, malloc'd; NULL without memory. */
+char *vfe_cpumask_string(const struct vfe_cpuset *set, unsigned int nbits);
+
 /*
  * The kernel's hex bitmap ("%*pb", as in /proc/irq/default_smp_affinity): 32-bit groups of
  * hex digits separated by commas, most significant first, zero-padded to NBITS bits.

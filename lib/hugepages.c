@@ -96,11 +96,11 @@ static void reserve_one(const char *root, bool dry_run, struct vfe_hugepages_res
 	r->before = now;
 	r->reserved = now;
 	if ((unsigned long)now >= r->requested) {
-		INF("hugepages %s: %ld reserved already, %lu asked", what, now, r->requested);
+		DBG("hugepages %s: %ld reserved already, %lu asked", what, now, r->requested);
 		return;
 	}
 	if (dry_run) {
-		INF("dry run: hugepages %s: would raise %ld to %lu", what, now, r->requested);
+		DBG("dry run: hugepages %s: would raise %ld to %lu", what, now, r->requested);
 		return;
 	}
 	if (count_path(path, sizeof(path), root, r->size_kb, r->node) < 0)
@@ -111,23 +111,28 @@ static void reserve_one(const char *root, bool dry_run, struct vfe_hugepages_res
 	e = vfe_sysfs_write(path, value);
 	if (e < 0) {
 		/* ENOMEM and friends still leave what the kernel found: read it back below. */
-		WRN("hugepages %s: writing %s: %s", what, value, strerror(-e));
+		DBG("hugepages %s: writing %s: %s", what, value, strerror(-e));
 	}
 	r->wrote = e == 0;
+	/* The write's error stays the request's error, whatever the read-back finds. */
+	r->error = e;
 	now = vfe_hugepages_reserved(root, r->size_kb, r->node);
 	r->write_us = vfe_now_us() - t0;
 	if (now < 0) {
-		r->error = (int)now;
+		r->error = e < 0 ? e : (int)now;
 		r->reserved = -1;
 		ERR("hugepages %s: cannot read the count back: %s", what, strerror((int)-now));
 		return;
 	}
 	r->reserved = now;
 	if ((unsigned long)now < r->requested)
-		ERR("hugepages %s: %lu requested, %ld reserved, %lu short", what, r->requested, now,
-		    r->requested - (unsigned long)now);
+		ERR("hugepages %s: %lu requested, %ld reserved, %lu short%s%s", what, r->requested,
+		    now, r->requested - (unsigned long)now, e < 0 ? ": " : "",
+		    e < 0 ? strerror(-e) : "");
+	else if (e < 0)
+		ERR("hugepages %s: writing %s: %s (%ld reserved)", what, value, strerror(-e), now);
 	else
-		INF("hugepages %s: %ld reserved (%ld before)", what, now, r->before);
+		DBG("hugepages %s: %ld reserved (%ld before)", what, now, r->before);
 }
 
 unsigned int vfe_hugepages_reserve(const char *root, bool dry_run, const struct vfe_hugepages *req,

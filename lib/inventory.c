@@ -145,8 +145,8 @@ int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, bool with_us
 		}
 		d = &inv->devs[inv->n];
 		memset(d, 0, sizeof(*d));
-		snprintf(d->slot, sizeof(d->slot), "%04x:%02x:%02x.%d", p->domain & 0xffff, p->bus,
-			 p->dev, p->func);
+		snprintf(d->slot, sizeof(d->slot), "%04x:%02x:%02x.%d", p->domain, p->bus, p->dev,
+			 p->func);
 		if (vfe_pci_info_of(&pci, p, &info) < 0)
 			continue;
 		d->vendor = info.vendor;

@@ -16,6 +16,12 @@ void vfe_log_also_stderr(int on);
 void vfe_log(enum vfe_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vfe_logv(enum vfe_log_level level, const char *fmt, va_list ap);
 
+/* The run's last line: logged even when the kernel log's burst is spent by other lines. */
+void vfe_log_summary(enum vfe_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Lines kept out of /dev/kmsg by the kernel's rate limit budget (sent to stderr). */
+unsigned int vfe_log_kmsg_dropped(void);
+
 #define ERR(...) vfe_log(VFE_LOG_ERR, __VA_ARGS__)
 #define WRN(...) vfe_log(VFE_LOG_WARNING, __VA_ARGS__)
 #define INF(...) vfe_log(VFE_LOG_INFO, __VA_ARGS__)

@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,73 @@
 #define VFE_VERSION "0"
 #endif
 
+/*
+ * JSON strings are UTF-8: config text and reasons quote the user's bytes (a Latin-1
+ * comment, a multi-byte character cut by a %.40s), so every invalid sequence becomes
+ * U+FFFD. A valid string is passed as it is.
+ */
+static json_object *utf8_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), used = 0;
+	json_object *o;
+	char *out;
+
+	out = malloc(3 * len + 1);
+	if (!out)
+		return json_object_new_string("");
+	while (*p) {
+		unsigned int need = *p < 0x80		  ? 0
+				    : (*p & 0xe0) == 0xc0 ? 1
+				    : (*p & 0xf0) == 0xe0 ? 2
+				    : (*p & 0xf8) == 0xf0 ? 3
+							  : 4;
+		unsigned int k, cp = need == 1 ? *p & 0x1f : need == 2 ? *p & 0x0f : *p & 0x07;
+		bool ok = need < 4;
+
+		for (k = 1; ok && k <= need; k++) {
+			ok = (p[k] & 0xc0) == 0x80;
+			if (ok)
+				cp = cp << 6 | (p[k] & 0x3f);
+		}
+		/* overlong forms, surrogates and code points past U+10FFFF are invalid too */
+		if (ok && need &&
+		    (cp < (need == 1   ? 0x80U
+			   : need == 2 ? 0x800U
+				       : 0x10000U) ||
+		     (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff))
+			ok = false;
+		if (ok) {
+			memcpy(out + used, p, need + 1);
+			used += need + 1;
+			p += need + 1;
+		} else {
+			memcpy(out + used, "\xef\xbf\xbd", 3);
+			used += 3;
+			p++;
+		}
+	}
+	out[used] = '\0';
+	o = json_object_new_string(out);
+	free(out);
+	return o;
+}
+
 static json_object *str_or_null(const char *s)
 {
-	return s && s[0] ? json_object_new_string(s) : NULL;
+	return s && s[0] ? utf8_string(s) : NULL;
+}
+
+void vfe_run_switch_error(struct vfe_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (run->n_switch_errors == VFE_ARRAY_SIZE(run->switch_errors))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(run->switch_errors[run->n_switch_errors++], sizeof(run->switch_errors[0]), fmt,
+		  ap);
+	va_end(ap);
 }
 
 static json_object *device_json(const struct vfe_target *t)
@@ -22,8 +87,8 @@ static json_object *device_json(const struct vfe_target *t)
 	json_object *d = json_object_new_object();
 	char id[16];
 
-	json_object_object_add(d, "slot", json_object_new_string(t->rule->slot));
-	json_object_object_add(d, "id", json_object_new_string(t->rule->id));
+	json_object_object_add(d, "slot", utf8_string(t->rule->slot));
+	json_object_object_add(d, "id", utf8_string(t->rule->id));
 	if (t->found) {
 		snprintf(id, sizeof(id), "%04x:%04x", t->info.vendor, t->info.device);
 		json_object_object_add(d, "found_id", json_object_new_string(id));
@@ -35,7 +100,7 @@ static json_object *device_json(const struct vfe_target *t)
 	json_object_object_add(d, "driver_before", str_or_null(t->driver_before));
 	json_object_object_add(d, "driver_after", str_or_null(t->driver_after));
 	json_object_object_add(d, "action", json_object_new_string(vfe_action_name(t->action)));
-	json_object_object_add(d, "reason", json_object_new_string(t->reason));
+	json_object_object_add(d, "reason", utf8_string(t->reason));
 	json_object_object_add(d, "line",
 			       t->rule->line ? json_object_new_int((int)t->rule->line) : NULL);
 	return d;
@@ -72,12 +137,15 @@ static json_object *hugepages_json(const struct vfe_run *run)
 
 static json_object *cpulist_or_null(const struct vfe_cpuset *set)
 {
-	char buf[1024];
+	json_object *o;
+	char *list;
 
 	if (!vfe_cpuset_count(set))
 		return NULL;
-	vfe_cpulist_format(set, buf, sizeof(buf));
-	return json_object_new_string(buf);
+	list = vfe_cpulist_string(set);
+	o = list ? json_object_new_string(list) : NULL;
+	free(list);
+	return o;
 }
 
 static json_object *affinity_json(const struct vfe_run *run)
@@ -99,6 +167,7 @@ static json_object *affinity_json(const struct vfe_run *run)
 	json_object_object_add(a, "workqueue", str_or_null(res->workqueue));
 	json_object_object_add(a, "governor", str_or_null(res->governor));
 	json_object_object_add(a, "governor_cpus", cpulist_or_null(&res->governor_set));
+	json_object_object_add(a, "governor_would_set", cpulist_or_null(&res->governor_would_set));
 	json_object_object_add(a, "governor_failed", cpulist_or_null(&res->governor_failed));
 	json_object_object_add(a, "no_cpufreq", cpulist_or_null(&res->no_cpufreq));
 	return a;
@@ -119,6 +188,14 @@ json_object *vfe_report_build(const struct vfe_run *run)
 	json_object_object_add(config, "ok", json_object_new_boolean(run->config_ok));
 	json_object_object_add(config, "error", str_or_null(run->config_error));
 	json_object_object_add(r, "config", config);
+	{
+		json_object *errors = json_object_new_array();
+
+		for (i = 0; i < run->n_switch_errors; i++)
+			json_object_array_add(errors, utf8_string(run->switch_errors[i]));
+		json_object_object_add(r, "switch_errors", errors);
+	}
+	json_object_object_add(r, "log_lines_dropped", json_object_new_int((int)run->log_dropped));
 	for (i = 0; run->plan && i < run->plan->n; i++)
 		json_object_array_add(devices, device_json(&run->plan->targets[i]));
 	json_object_object_add(r, "devices", devices);

@@ -24,7 +24,15 @@ struct vfe_run {
 	unsigned int n_hugepages;
 	bool has_vm_cpus;
 	const struct vfe_affinity_result *affinity; /* step 10, when has_vm_cpus */
+	/* vfio_early.* switches that were malformed or unknown, each with what it cost */
+	char switch_errors[8][200];
+	unsigned int n_switch_errors;
+	unsigned int log_dropped; /* lines the kernel log's burst had no room for */
 };
+
+/* Note a switch problem for the report (the first eight are kept). */
+void vfe_run_switch_error(struct vfe_run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 json_object *vfe_report_build(const struct vfe_run *run);
 /* Atomically replace ROOT/run/vfio-early/report.json. */

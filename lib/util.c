@@ -60,13 +60,22 @@ ssize_t vfe_read_file(const char *path, char *buf, size_t size)
 
 int vfe_slurp(const char *path, size_t max, char **out, size_t *len)
 {
-	size_t used = 0, cap = 4096;
-	char *buf = NULL;
-	int fd, r = 0;
+	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	r = vfe_slurp_fd(fd, max, out, len);
+	close(fd);
+	return r;
+}
+
+int vfe_slurp_fd(int fd, size_t max, char **out, size_t *len)
+{
+	size_t used = 0, cap = 4096;
+	char *buf = NULL;
+	int r = 0;
+
 	for (;;) {
 		ssize_t n;
 
@@ -103,7 +112,6 @@ int vfe_slurp(const char *path, size_t max, char **out, size_t *len)
 	buf = NULL;
 out:
 	free(buf);
-	close(fd);
 	return r;
 }
 

@@ -17,6 +17,8 @@ int vfe_pathf(char *buf, size_t size, const char *root, const char *fmt, ...)
 ssize_t vfe_read_file(const char *path, char *buf, size_t size);
 /* Read a whole file (up to MAX bytes) into a malloc'd NUL-terminated buffer; -errno, -EFBIG. */
 int vfe_slurp(const char *path, size_t max, char **out, size_t *len);
+/* The same from an open descriptor, read to its end (the caller closes it). */
+int vfe_slurp_fd(int fd, size_t max, char **out, size_t *len);
 /* Basename of a symlink's target into BUF; -errno (-ENOENT when there is no link). */
 int vfe_read_link_name(const char *path, char *buf, size_t size);
 /* Write VALUE to an existing sysfs attribute, logged at debug level before the write. */

@@ -41,8 +41,6 @@ static void read_cmdline(const char *root, struct vfe_switches *sw)
 	free(text);
 	if (sw->notes[0])
 		WRN("%s", sw->notes);
-	if (sw->n_unknown)
-		WRN("unknown switch %s ignored (%u unknown in all)", sw->unknown, sw->n_unknown);
 }
 
 static void finish(struct vfe_run *run, unsigned long long t0)
@@ -65,35 +63,56 @@ static void finish(struct vfe_run *run, unsigned long long t0)
 
 static void summary(const struct vfe_run *run)
 {
-	char line[512], cpus[256];
-	unsigned int i, ok = 0;
-	int n;
+	char line[900];
+	unsigned int i, ok = 0, n;
+	size_t used;
 
 	for (i = 0; i < plan.n; i++)
 		ok += vfe_target_ok(&plan.targets[i]);
-	n = snprintf(line, sizeof(line), "%s %u/%u",
-		     run->dry_run ? "dry run: would be bound" : "bound", ok, plan.n);
+	used = (size_t)snprintf(line, sizeof(line), "%s %u/%u",
+				run->dry_run ? "dry run: would be bound" : "bound", ok, plan.n);
+	/* Every device not in place is counted here, even when its own line found no room. */
+	for (i = VFE_SKIPPED; i <= VFE_FAILED; i++) {
+		n = vfe_plan_count(&plan, (enum vfe_action)i);
+		if (i == VFE_SKIPPED)
+			for (unsigned int k = 0; k < plan.n; k++)
+				n -= plan.targets[k].would_bind;
+		if (n && used < sizeof(line))
+			used += (size_t)snprintf(line + used, sizeof(line) - used, " (%u %s)", n,
+						 vfe_action_name((enum vfe_action)i));
+	}
 
 	/* "hugepages 2M 8192/8192": reserved/requested, as "bound" counts ok/asked. */
-	for (i = 0; i < run->n_hugepages && n < (int)sizeof(line); i++) {
+	for (i = 0; i < run->n_hugepages && used < sizeof(line); i++) {
 		const struct vfe_hugepages_result *hp = &run->hugepages[i];
 		char node[16] = "", size[24];
 
 		if (hp->node >= 0)
 			snprintf(node, sizeof(node), "@%d", hp->node);
-		n += snprintf(line + n, sizeof(line) - n, ", hugepages %s%s %ld/%lu",
-			      vfe_hugepage_size_name(hp->size_kb, size, sizeof(size)), node,
-			      hp->reserved < 0 ? 0 : hp->reserved, hp->requested);
+		used +=
+		    (size_t)snprintf(line + used, sizeof(line) - used, ", hugepages %s%s %ld/%lu",
+				     vfe_hugepage_size_name(hp->size_kb, size, sizeof(size)), node,
+				     hp->reserved < 0 ? 0 : hp->reserved, hp->requested);
 	}
-	if (run->has_vm_cpus && n < (int)sizeof(line)) {
-		vfe_cpulist_format(&run->affinity->vm, cpus, sizeof(cpus));
-		n += snprintf(line + n, sizeof(line) - n, ", vm-cpus %s%s", cpus,
-			      run->affinity->refused[0] ? " refused" : "");
+	if (run->has_vm_cpus && used < sizeof(line)) {
+		char *cpus = vfe_cpulist_string(&run->affinity->vm);
+
+		used += (size_t)snprintf(line + used, sizeof(line) - used, ", vm-cpus %.200s%s%s",
+					 cpus ? cpus : "?", cpus && strlen(cpus) > 200 ? "..." : "",
+					 run->affinity->refused[0] ? " refused" : "");
+		free(cpus);
 	}
-	if (n < (int)sizeof(line))
-		snprintf(line + n, sizeof(line) - n, ", %.1f ms",
-			 (double)run->duration_us / 1000.0);
-	INF("%s", line);
+	if (run->n_switch_errors && used < sizeof(line))
+		used += (size_t)snprintf(line + used, sizeof(line) - used, ", %s",
+					 run->switch_errors[0]);
+	if (used < sizeof(line))
+		used += (size_t)snprintf(line + used, sizeof(line) - used, ", %.1f ms",
+					 (double)run->duration_us / 1000.0);
+	n = vfe_log_kmsg_dropped();
+	if (n && used < sizeof(line))
+		snprintf(line + used, sizeof(line) - used,
+			 " (%u lines past the kernel log's limit: see %s)", n, VFE_REPORT_PATH);
+	vfe_log_summary(VFE_LOG_INFO, "%s", line);
 }
 
 int vfe_boot_run(const struct vfe_boot_opts *opts)
@@ -135,7 +154,7 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 		INF("no %s: nothing configured", config_path);
 		r = 0;
 	} else if (r < 0) {
-		ERR("%s: %s; nothing is bound or reserved", config_path, err);
+		ERR("%s; nothing is bound or reserved", err);
 		run.config_error = err;
 		finish(&run, t0);
 		return 1;
@@ -147,7 +166,23 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 	rules = use_cmdline ? switches.binds : config.binds;
 	n_rules = use_cmdline ? switches.n_binds : config.n_binds;
 	vfe_plan_init(&plan, opts->root, run.dry_run, rules, n_rules);
+	/*
+	 * A switch the helper does not know may be a mistyped vfio_early.off or skip=: the
+	 * reading that can only do less is to do nothing at all this boot.
+	 */
+	if (switches.n_unknown) {
+		vfe_run_switch_error(&run, "unknown switch %s: nothing done this boot",
+				     switches.unknown);
+		snprintf(err, sizeof(err),
+			 "unknown switch %s on the command line: nothing is done "
+			 "this boot",
+			 switches.unknown);
+		WRN("%s", err);
+		vfe_plan_skip(&plan, NULL, err);
+		status = 1;
+	}
 	if (switches.bind_error[0]) {
+		vfe_run_switch_error(&run, "malformed vfio_early.bind=: binding nothing this boot");
 		snprintf(err, sizeof(err),
 			 "malformed vfio_early.bind=: %s; binding nothing this boot",
 			 switches.bind_error);
@@ -156,6 +191,7 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 		status = 1;
 	}
 	if (switches.skip_error[0]) {
+		vfe_run_switch_error(&run, "malformed vfio_early.skip=: binding nothing this boot");
 		snprintf(err, sizeof(err),
 			 "malformed vfio_early.skip=: %s; binding nothing this boot",
 			 switches.skip_error);
@@ -177,14 +213,18 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 			vfe_plan_bind(&plan, &pci, vfe_load_vfio_modules);
 		}
 	}
+	vfe_plan_log(&plan);
 
 	/* Step 9: hugepages; the command line replaces or disables the config's. */
 	hugepage_req = config.hugepages;
 	n_hugepage_req = config.n_hugepages;
-	if (switches.have_hugepages) {
+	if (switches.n_unknown) {
+		n_hugepage_req = 0;
+	} else if (switches.have_hugepages) {
 		if (switches.hugepages_error[0]) {
 			WRN("malformed vfio_early.hugepages=: %s; hugepages step skipped",
 			    switches.hugepages_error);
+			vfe_run_switch_error(&run, "malformed vfio_early.hugepages=: step skipped");
 			n_hugepage_req = 0;
 			status = 1;
 		} else if (switches.hugepages_off) {
@@ -202,10 +242,13 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 
 	/* Step 10: affinity, when there are VM CPUs; the command line replaces or disables. */
 	vm_cpus = config.has_vm_cpus ? &config.vm_cpus : NULL;
-	if (switches.have_cpus) {
+	if (switches.n_unknown) {
+		vm_cpus = NULL;
+	} else if (switches.have_cpus) {
 		if (switches.cpus_error[0]) {
 			WRN("malformed vfio_early.cpus=: %s; affinity step skipped",
 			    switches.cpus_error);
+			vfe_run_switch_error(&run, "malformed vfio_early.cpus=: step skipped");
 			vm_cpus = NULL;
 			status = 1;
 		} else if (switches.cpus_off) {
@@ -231,7 +274,9 @@ int vfe_boot_run(const struct vfe_boot_opts *opts)
 			status = 1;
 	run.duration_us = vfe_now_us() - t0;
 	summary(&run);
+	run.log_dropped = vfe_log_kmsg_dropped();
 	finish(&run, t0);
+	vfe_affinity_result_free(&affinity);
 	vfe_plan_free(&plan);
 	vfe_pci_close(&pci);
 	return status;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The kernel's command-line rules and the vfio_early.* switches of DESIGN.md §4. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../kernel-cmdline/cmdline.h"
@@ -177,6 +179,77 @@ TEST(unknown_switch_is_counted)
 	EXPECT_EQ(2, sw.n_unknown);
 	EXPECT_STREQ("vfio_early.of", sw.unknown);
 	EXPECT_FALSE(sw.off);
+}
+
+/* The parsed list of a bind= or skip= switch in the table's canonical form. */
+static void canonical(const struct vfe_switches *v, bool bind, char *out, size_t size)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	out[0] = '\0';
+	for (i = 0; i < (bind ? v->n_binds : v->n_skip); i++) {
+		const struct vfe_bind_rule *r = &v->binds[i];
+
+		if (!bind) {
+			used += snprintf(out + used, size - used, "%s%s", i ? "," : "", v->skip[i]);
+			continue;
+		}
+		used += snprintf(out + used, size - used, "%s%s/%04x:%04x", i ? "," : "", r->slot,
+				 r->vendor, r->device);
+		if (r->device_class >= 0)
+			used += snprintf(out + used, size - used, ":%04x", r->device_class);
+		if (r->allow_boot_vga)
+			used += snprintf(out + used, size - used, "/allow-boot-vga");
+	}
+}
+
+/*
+ * Issue 10.4 / 12.8: one table of switch cases (tests/switch-cases.txt) that the kernel
+ * module's tests run too; the helper must give every line's answer.
+ */
+TEST(switch_cases_table)
+{
+	static char got[65536];
+	char *line = NULL, *sp, *want, *kind;
+	unsigned int cases = 0;
+	size_t cap = 0;
+	FILE *f = fopen(getenv("VFE_SWITCH_CASES") ?: "tests/switch-cases.txt", "r");
+
+	ASSERT_NE(NULL, f);
+	while (getline(&line, &cap, f) > 0) {
+		bool bind;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		sp = strpbrk(line, " \t");
+		ASSERT_NE(NULL, sp) TH_LOG("no answer: %s", line);
+		*sp++ = '\0';
+		kind = sp + strspn(sp, " \t");
+		want = strpbrk(kind, " \t");
+		if (want) {
+			*want++ = '\0';
+			want += strspn(want, " \t");
+		}
+		bind = !strncmp(line, "vfio_early.bind", 15);
+		vfe_switches_parse(&sw, line);
+		cases++;
+		if (!strcmp(kind, "malformed")) {
+			EXPECT_NE(0, strlen(bind ? sw.bind_error : sw.skip_error))
+			TH_LOG("accepted, the table says malformed: %.200s", line);
+			EXPECT_EQ(0, bind ? sw.n_binds : sw.n_skip);
+			continue;
+		}
+		ASSERT_STREQ("list", kind);
+		EXPECT_STREQ("", bind ? sw.bind_error : sw.skip_error)
+		TH_LOG("rejected, the table says a list: %.200s", line);
+		canonical(&sw, bind, got, sizeof(got));
+		EXPECT_STREQ(want, got) TH_LOG("for %.200s", line);
+	}
+	free(line);
+	fclose(f);
+	EXPECT_LT(60, cases);
 }
 
 TEST_HARNESS_MAIN

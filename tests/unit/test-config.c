@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The config grammar of DESIGN.md §3: every kind of error names its line, and rejects all. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../lib/config.h"
 #include "kselftest_harness.h"
@@ -102,6 +106,14 @@ BAD(id_empty_device, "bind 0b:00.1 1002:\n", "line 2: bind: id '1002:': ");
 BAD(id_wildcard, "bind 0b:00.1 *:ab28\n", "line 2: bind: id '*:ab28': ");
 BAD(id_not_hex, "bind 0b:00.1 1002:ab2x\n", "line 2: bind: id '1002:ab2x': ");
 BAD(id_too_wide, "bind 0b:00.1 10020:ab28\n", "line 2: bind: id '10020:ab28': ");
+BAD(id_prog_if, "bind 0f:00.0 1106:3483:0c03:30\n", "line 2: bind: id '1106:3483:0c03:30': ");
+BAD(id_empty_class, "bind 0f:00.0 1106:3483:\n", "line 2: bind: id '1106:3483:': ");
+BAD(slot_domain_too_wide, "bind 100000000:e0:00.0 8086:a0ed\n",
+    "line 2: bind: slot '100000000:e0:00.0': ");
+BAD(slot_empty_domain, "bind :0b:00.0 1002:73bf\n", "line 2: bind: slot ':0b:00.0': ");
+BAD(slot_two_functions, "bind 0b:00.0.1 1002:73bf\n", "line 2: bind: slot '0b:00.0.1': ");
+BAD(hugepages_two_plain_counts, "hugepages 2M 8192 1024\n",
+    "line 2: hugepages: one count without @node, or one per node");
 BAD(duplicate_slot, "bind 0000:0b:00.0 1002:73bf\n",
     "line 2: bind: slot 0000:0b:00.0 is already bound on line 1");
 BAD(hugepages_size, "hugepages 4M 16\n", "line 2: hugepages: '4M': hugepage size must be 2M or 1G");
@@ -159,6 +171,65 @@ TEST(too_many_binds)
 				 i / 32 / 8, i / 8 % 32, i % 8);
 	EXPECT_EQ(-EINVAL, parse(text));
 	EXPECT_STREQ("line 257: bind: more than 256 bind lines", err);
+}
+
+/* Intel VMD puts its root ports in domains above ffff: kept whole, never cut to 16 bits. */
+TEST(domain_above_ffff_is_kept_whole)
+{
+	char slot[VFE_SLOT_LEN];
+
+	ASSERT_EQ(0, parse("bind 10000:e0:00.0 144d:a80a\nbind 0000:e0:00.0 144d:a80a\n"))
+	TH_LOG("%s", err);
+	EXPECT_STREQ("10000:e0:00.0", conf.binds[0].slot);
+	EXPECT_EQ(0x10000, conf.binds[0].domain);
+	EXPECT_STREQ("0000:e0:00.0", conf.binds[1].slot);
+	EXPECT_EQ(NULL, vfe_slot_parse("7fffffff:ff:1f.7", slot));
+	EXPECT_STREQ("7fffffff:ff:1f.7", slot);
+}
+
+/* A directory, a FIFO or a file others may write is not a config (and nothing waits on it). */
+TEST(config_must_be_a_trusted_regular_file)
+{
+	char dir[] = "/tmp/vfe-conf-XXXXXX", path[64];
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ASSERT_EQ(0, mkfifo(path, 0600));
+	EXPECT_EQ(-EINVAL, vfe_config_load(&conf, path, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "not a regular file (a FIFO)")) TH_LOG("%s", err);
+	unlink(path);
+
+	EXPECT_EQ(-EINVAL, vfe_config_load(&conf, dir, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "not a regular file (a directory)")) TH_LOG("%s", err);
+	/* The path is said once. */
+	EXPECT_EQ(0, strncmp(err, dir, strlen(dir)));
+	EXPECT_EQ(NULL, strstr(err + 1, dir));
+
+	snprintf(path, sizeof(path), "%s/conf", dir);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fputs("bind 0b:00.0 1002:73bf\n", f);
+	fclose(f);
+	ASSERT_EQ(0, chmod(path, 0666));
+	EXPECT_EQ(-EPERM, vfe_config_load(&conf, path, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "writable by everyone (mode 0666)")) TH_LOG("%s", err);
+	EXPECT_EQ(0, conf.n_binds);
+	ASSERT_EQ(0, chmod(path, 0620));
+	EXPECT_EQ(-EPERM, vfe_config_load(&conf, path, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "writable by its group")) TH_LOG("%s", err);
+	if (geteuid() == 0) {
+		ASSERT_EQ(0, chmod(path, 0644));
+		ASSERT_EQ(0, chown(path, 1000, 1000));
+		EXPECT_EQ(-EPERM, vfe_config_load(&conf, path, err, sizeof(err)));
+		EXPECT_NE(NULL, strstr(err, "owned by uid 1000")) TH_LOG("%s", err);
+		ASSERT_EQ(0, chown(path, 0, 0));
+	}
+	ASSERT_EQ(0, chmod(path, 0644));
+	EXPECT_EQ(0, vfe_config_load(&conf, path, err, sizeof(err))) TH_LOG("%s", err);
+	EXPECT_EQ(1, conf.n_binds);
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST(missing_file)
