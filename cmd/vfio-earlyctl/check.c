@@ -455,7 +455,9 @@ static void check_cmdline(struct findings *f, struct ctl_globals *g, const struc
 	struct vfe_text_edit e;
 	bool any = false;
 
-	if (ctl_render_tokens(g, conf, inv, &t) < 0) {
+	if (!conf)
+		vfe_ktokens_init(&t); /* no config: none of ours belongs there */
+	else if (ctl_render_tokens(g, conf, inv, &t) < 0) {
 		finding(f, false, "cmdline", "the config gives no kernel command line");
 		return;
 	}
@@ -487,6 +489,26 @@ static void check_cmdline(struct findings *f, struct ctl_globals *g, const struc
 		finding(f, true, "cmdline",
 			"neither %s nor %s: the kernel command line is not checked",
 			VFE_GRUB_DEFAULT, VFE_KERNEL_CMDLINE_PATH);
+}
+
+/* No config: what an earlier apply wrote would still act (softdeps, the module's rules). */
+static void check_leftovers(struct findings *f, struct ctl_globals *g,
+			    const struct vfe_inventory *inv)
+{
+	static const char *const files[] = {"/etc/modprobe.d/vfio-early.conf",
+					    "/etc/grub.d/42_vfio-early"};
+	char path[VFE_PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < VFE_ARRAY_SIZE(files); i++) {
+		vfe_path(path, sizeof(path), g->root, files[i]);
+		if (vfe_exists(path))
+			finding(f, false, "leftover",
+				"%s is left from an earlier apply although there is no config: "
+				"'vfio-earlyctl apply' removes it",
+				path);
+	}
+	check_cmdline(f, g, NULL, inv);
 }
 
 static int do_check(struct ctl_globals *g, int argc, char *argv[])
@@ -537,6 +559,8 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 	vfe_seen_free(&seen);
 	if (r_conf == 0)
 		check_cmdline(&f, g, &conf, &inv);
+	else if (r_conf == -ENOENT)
+		check_leftovers(&f, g, &inv);
 	check_resources(&f, g->root, &conf);
 	check_initramfs(&f, g->root, g->config);
 	if (g->json) {

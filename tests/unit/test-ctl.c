@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vfio-earlyctl list/add/remove/status on the seed's machine (a fake root). */
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <pty.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -734,6 +739,404 @@ TEST_F(seed, check_looks_into_the_initramfs)
 	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
 	EXPECT_NE(NULL, strstr(out, "the config inside "));
 	EXPECT_NE(NULL, strstr(out, "run 'vfio-earlyctl apply' to rebuild it"));
+}
+
+/* ---- issue 11: never lose, corrupt or misreport a user's boot files ---- */
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* Issue 11 item 2: a write that fails halfway puts back every file, and says so truly. */
+TEST_F(seed, apply_failure_puts_every_file_back)
+{
+	char grub[1024];
+	int r;
+
+	grub_machine(_metadata, &self->r);
+	snprintf(grub, sizeof(grub), "%s", vroot_read(&self->r, "etc/default/grub"));
+	vroot_write(&self->r, "etc/default/irqbalance", "ENABLED=1\n");
+	/* irqbalance comes after GRUB, 42_vfio-early and modprobe.d: they are written first */
+	if (sh("chattr +i %s 2>/dev/null", vroot_path(&self->r, "etc/default/irqbalance")))
+		SKIP(return, "chattr +i does not work here");
+	r = ctl(&self->r, "apply", "--yes", NULL);
+	sh("chattr -i %s", vroot_path(&self->r, "etc/default/irqbalance"));
+	EXPECT_EQ(1, r);
+	EXPECT_NE(NULL, strstr(out, "wrote ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "cannot write ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "every file is as it was before")) TH_LOG("%s", out);
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "var/lib/vfio-early/slots"));
+	EXPECT_STREQ("ENABLED=1\n", vroot_read(&self->r, "etc/default/irqbalance"));
+	EXPECT_NE(NULL, strstr(out, "removed ")) TH_LOG("%s", out);
+	/* nothing is left for a rollback to do */
+	EXPECT_EQ(1, ctl(&self->r, "rollback", NULL));
+	EXPECT_NE(NULL, strstr(out, "no backup to restore")) TH_LOG("%s", out);
+}
+
+static void mode_owner(struct __test_metadata *_metadata, const char *path, mode_t mode, uid_t uid,
+		       gid_t gid)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, lstat(path, &st)) TH_LOG("%s", path);
+	EXPECT_TRUE(S_ISREG(st.st_mode)) TH_LOG("%s", path);
+	EXPECT_EQ(mode, st.st_mode & 07777) TH_LOG("%s", path);
+	EXPECT_EQ(uid, st.st_uid) TH_LOG("%s", path);
+	EXPECT_EQ(gid, st.st_gid) TH_LOG("%s", path);
+}
+
+/* Issue 11 item 3: mode, owner, label and symlinks stay, through apply and rollback. */
+TEST_F(seed, apply_and_rollback_keep_mode_owner_label_and_links)
+{
+	static const char label[] = "system_u:object_r:etc_t:s0";
+	char grub[1024], script[] = "#!/bin/sh\necho '# mine'\n", got[64];
+	char real[1024], script42[1024], conf[1024];
+	bool labels;
+	struct stat st;
+	ssize_t n;
+
+	grub_machine(_metadata, &self->r);
+	snprintf(real, sizeof(real), "%s", vroot_path(&self->r, "etc/default/grub.real"));
+	snprintf(script42, sizeof(script42), "%s",
+		 vroot_path(&self->r, "etc/grub.d/42_vfio-early"));
+	snprintf(conf, sizeof(conf), "%s", vroot_path(&self->r, "etc/vfio-early.conf"));
+	snprintf(grub, sizeof(grub), "%s", vroot_read(&self->r, "etc/default/grub"));
+	/* /etc/default/grub a link to the real file, 0600, another user's */
+	ASSERT_EQ(0, rename(vroot_path(&self->r, "etc/default/grub"), real));
+	ASSERT_EQ(0, symlink("grub.real", vroot_path(&self->r, "etc/default/grub")));
+	ASSERT_EQ(0, chmod(real, 0600));
+	ASSERT_EQ(0, chown(real, 1234, 1234));
+	labels = setxattr(real, "security.selinux", label, sizeof(label), 0) == 0;
+	/* the user's own 42_vfio-early, executable */
+	ASSERT_EQ(0, sh("mkdir -p %s", vroot_path(&self->r, "etc/grub.d")));
+	vroot_write(&self->r, "etc/grub.d/42_vfio-early", script);
+	ASSERT_EQ(0, chmod(vroot_path(&self->r, "etc/grub.d/42_vfio-early"), 0750));
+	ASSERT_EQ(0, chown(vroot_path(&self->r, "etc/grub.d/42_vfio-early"), 1234, 1234));
+
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	ASSERT_EQ(0, lstat(vroot_path(&self->r, "etc/default/grub"), &st));
+	EXPECT_TRUE(S_ISLNK(st.st_mode));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub.real"), "iommu=pt"));
+	mode_owner(_metadata, real, 0600, 1234, 1234);
+	mode_owner(_metadata, script42, 0750, 1234, 1234);
+	if (labels) {
+		n = getxattr(real, "security.selinux", got, sizeof(got));
+		EXPECT_EQ((ssize_t)sizeof(label), n);
+		EXPECT_STREQ(label, got);
+	}
+
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	ASSERT_EQ(0, lstat(vroot_path(&self->r, "etc/default/grub"), &st));
+	EXPECT_TRUE(S_ISLNK(st.st_mode));
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub.real"));
+	mode_owner(_metadata, real, 0600, 1234, 1234);
+	EXPECT_STREQ(script, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+	mode_owner(_metadata, script42, 0750, 1234, 1234);
+	if (labels) {
+		n = getxattr(real, "security.selinux", got, sizeof(got));
+		EXPECT_EQ((ssize_t)sizeof(label), n);
+		EXPECT_STREQ(label, got);
+	}
+	/* the config too (root's, as the helper wants it): add and remove keep mode and group */
+	vroot_write(&self->r, "etc/vfio-early.conf", "vm-cpus 8-15\n");
+	ASSERT_EQ(0, chmod(conf, 0640));
+	ASSERT_EQ(0, chown(conf, 0, 1234));
+	ASSERT_EQ(0, ctl(&self->r, "add", "0f:00.0", NULL)) TH_LOG("%s", out);
+	mode_owner(_metadata, conf, 0640, 0, 1234);
+	ASSERT_EQ(0, ctl(&self->r, "remove", "0f:00.0", NULL)) TH_LOG("%s", out);
+	mode_owner(_metadata, conf, 0640, 0, 1234);
+	EXPECT_STREQ("vm-cpus 8-15\n", vroot_read(&self->r, "etc/vfio-early.conf"));
+}
+
+/* Issue 11 item 4: regenerate writes nothing before consent; its dry run shows the real run. */
+TEST_F(seed, regenerate_asks_before_writing_and_its_dry_run_shows_the_new_slot)
+{
+	static const char before[] = "bind 0d:00.0 1002:73bf\nbind 0d:00.1 1002:ab28\n"
+				     "bind 0d:00.2 1002:73a6\nbind 0d:00.3 1002:73a4\n";
+
+	grub_machine(_metadata, &self->r);
+	vroot_write(&self->r, "etc/modprobe.d/vfio-early-module.conf",
+		    "alias vfio-early vfio_early\n");
+	vroot_write(&self->r, "etc/vfio-early.conf", before);
+	EXPECT_EQ(1, ctl(&self->r, "regenerate", NULL));
+	EXPECT_NE(NULL, strstr(out, "moved: 0000:0d:00.0 -> 0000:0b:00.0")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "+bind 0000:0b:00.0 1002:73bf")) TH_LOG("%s", out);
+	EXPECT_STREQ(before, vroot_read(&self->r, "etc/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+
+	EXPECT_EQ(0, ctl(&self->r, "regenerate", "--dry-run", NULL));
+	EXPECT_NE(NULL, strstr(out, "+options vfio_early bind=0000:0b:00.0/1002:73bf"))
+	TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "bind=0000:0d:00.0"));
+	EXPECT_STREQ(before, vroot_read(&self->r, "etc/vfio-early.conf"));
+
+	ASSERT_EQ(0, ctl(&self->r, "regenerate", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"),
+			       "options vfio_early bind=0000:0b:00.0/1002:73bf"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"),
+			       "bind 0000:0b:00.0 1002:73bf"));
+}
+
+static int lock_hold(const struct vroot *r)
+{
+	int fd;
+
+	sh("mkdir -p %s", vroot_path(r, "run/vfio-early"));
+	fd = open(vroot_path(r, "run/vfio-early/ctl.lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Runs vfio-earlyctl in a child; its exit status comes from waitpid. */
+static pid_t ctl_async(const struct vroot *r, int lock_fd, const char *a, const char *b,
+		       const char *c)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		static char buf[16384];
+
+		close(lock_fd); /* the lock is the parent's to let go */
+		_exit(run_ctl(r, buf, sizeof(buf), a, b, c, NULL));
+	}
+	return pid;
+}
+
+/* Issue 11 item 5: writers take turns; one that cannot get the lock says so and gives up. */
+TEST_F(seed, writers_take_one_lock)
+{
+	int fd, st1, st2;
+	pid_t a, b;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	fd = lock_hold(&self->r);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, ctl(&self->r, "--wait", "1", "remove", "0f:00.0", NULL));
+	EXPECT_NE(NULL, strstr(out, "waiting for another vfio-earlyctl")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "gave up after 1 s")) TH_LOG("%s", out);
+	EXPECT_STREQ("bind 0f:00.0 1106:3483\n", vroot_read(&self->r, "etc/vfio-early.conf"));
+	/* an add and a remove at the same time: both land */
+	a = ctl_async(&self->r, fd, "remove", "0f:00.0", NULL);
+	b = ctl_async(&self->r, fd, "add", "0b:00.0", NULL);
+	usleep(300 * 1000);
+	close(fd);
+	ASSERT_EQ(a, waitpid(a, &st1, 0));
+	ASSERT_EQ(b, waitpid(b, &st2, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st1));
+	EXPECT_EQ(0, WEXITSTATUS(st2));
+	EXPECT_EQ(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"), "0f:00.0"))
+	TH_LOG("%s", vroot_read(&self->r, "etc/vfio-early.conf"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"), "0000:0b:00.3"));
+}
+
+/*
+ * Issue 11 item 6: backups are ordered by a sequence number: a backup named by a clock that
+ * ran ahead is never taken for the newest, and the order holds past 9 -> 10. Only the newest
+ * VFE_BACKUP_KEEP (10) stay.
+ */
+TEST_F(seed, rollback_goes_back_in_sequence)
+{
+	static const char *const slots[] = {"0f:00.0", "04:00.0", "0b:00.0"};
+	char states[16][512], cmd[1024];
+	int i, kept = 0;
+	FILE *p;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", "# start\n");
+	ASSERT_EQ(0, sh("mkdir -p %s/etc", vroot_path(&self->r, "var/lib/vfio-early/backup/"
+								"29991231T000000.000000")));
+	vroot_write(&self->r,
+		    "var/lib/vfio-early/backup/29991231T000000.000000/etc/vfio-early.conf",
+		    "# from a clock that ran ahead\n");
+	for (i = 0; i < 12; i++) {
+		snprintf(states[i], sizeof(states[i]), "%s",
+			 vroot_read(&self->r, "etc/vfio-early.conf"));
+		ASSERT_EQ(0, ctl(&self->r, i % 2 ? "remove" : "add", slots[(i / 2) % 3], NULL))
+		TH_LOG("%d: %s", i, out);
+	}
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -c '^[0-9]*$'",
+		 vroot_path(&self->r, "var/lib/vfio-early/backup"));
+	p = popen(cmd, "r");
+	ASSERT_EQ(1, fscanf(p, "%d", &kept));
+	pclose(p);
+	EXPECT_EQ(10, kept);
+	for (i = 11; i >= 2; i--) {
+		ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%d: %s", i, out);
+		EXPECT_STREQ(states[i], vroot_read(&self->r, "etc/vfio-early.conf"))
+		TH_LOG("%d", i);
+	}
+	EXPECT_EQ(1, ctl(&self->r, "rollback", NULL));
+}
+
+/* Issue 11 item 7: each slot is reported by what happened to it; long lines are read. */
+TEST_F(seed, remove_reports_each_slot)
+{
+	char conf[2048], comment[700];
+
+	memset(comment, 'x', sizeof(comment) - 1);
+	comment[sizeof(comment) - 1] = '\0';
+	snprintf(conf, sizeof(conf), "bind 0b:00.3 1002:73a4 # %s\nbind 0f:00.0 1106:3483\n# end\n",
+		 comment);
+	vroot_write(&self->r, "etc/vfio-early.conf", conf);
+	EXPECT_EQ(1, ctl(&self->r, "remove", "0b:00.3", "0f:00.0", "0c:00.0", NULL));
+	EXPECT_NE(NULL, strstr(out, "- 0000:0b:00.3\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "- 0000:0f:00.0\n"));
+	EXPECT_NE(NULL, strstr(out, "0000:0c:00.0: no bind line"));
+	EXPECT_EQ(NULL, strstr(out, "- 0000:0c:00.0"));
+	EXPECT_STREQ("# end\n", vroot_read(&self->r, "etc/vfio-early.conf"));
+	EXPECT_EQ(1, ctl(&self->r, "remove", "0c:00.0", NULL));
+	EXPECT_NE(NULL, strstr(out, "not changed"));
+}
+
+/* Runs apply on a terminal; at its question, CHANGE is appended to REL, then "y". */
+static int apply_on_tty(const struct vroot *r, const char *rel, const char *change)
+{
+	char bin[512], buf[65536];
+	size_t used = 0;
+	int master, status;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/vfio-earlyctl",
+		 getenv("VFE_BUILD") ? getenv("VFE_BUILD") : "build");
+	pid = forkpty(&master, NULL, NULL, NULL);
+	if (pid == 0) {
+		execl(bin, bin, "--root", r->dir, "apply", NULL);
+		_exit(127);
+	}
+	while (used + 1 < sizeof(buf)) {
+		ssize_t n = read(master, buf + used, sizeof(buf) - 1 - used);
+
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+		buf[used] = '\0';
+		if (strstr(buf, "[y/N]")) {
+			FILE *f = fopen(vroot_path(r, rel), "a");
+
+			fputs(change, f);
+			fclose(f);
+			if (write(master, "y\n", 2) != 2)
+				break;
+			break;
+		}
+	}
+	while (used + 1 < sizeof(buf)) {
+		ssize_t n = read(master, buf + used, sizeof(buf) - 1 - used);
+
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	snprintf(out, sizeof(out), "%s", buf);
+	close(master);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Issue 11 item 9: a file changed while apply waited at its question is not overwritten. */
+TEST_F(seed, apply_refuses_a_file_changed_at_its_question)
+{
+	char grub[1024];
+
+	grub_machine(_metadata, &self->r);
+	snprintf(grub, sizeof(grub), "%sGRUB_TIMEOUT_STYLE=hidden\n",
+		 vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_EQ(1, apply_on_tty(&self->r, "etc/default/grub", "GRUB_TIMEOUT_STYLE=hidden\n"));
+	EXPECT_NE(NULL, strstr(out, "changed since its diff was made: nothing written"))
+	TH_LOG("%s", out);
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+}
+
+/* Issue 11 item 10: rollback puts the record of the bus back with the config. */
+TEST_F(seed, rollback_restores_the_record_of_the_bus)
+{
+	static const char before[] = "bind 11:00.0 1106:3483\n";
+	static const char record[] = "# test\n0000:0f:00.0 1106:3483\n";
+
+	grub_machine(_metadata, &self->r);
+	ASSERT_EQ(0, sh("mkdir -p %s", vroot_path(&self->r, "var/lib/vfio-early")));
+	vroot_write(&self->r, "var/lib/vfio-early/slots", "# test\n0000:08:00.0 1022:7901\n");
+	vroot_write(&self->r, "etc/vfio-early.conf", before);
+	ASSERT_EQ(0, ctl(&self->r, "regenerate", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "var/lib/vfio-early/slots"),
+			       "\n0000:0f:00.0 1106:3483\n"));
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(before, vroot_read(&self->r, "etc/vfio-early.conf"));
+	EXPECT_STREQ("# test\n0000:08:00.0 1022:7901\n",
+		     vroot_read(&self->r, "var/lib/vfio-early/slots"));
+	/* so regenerate follows the card again */
+	ASSERT_EQ(0, ctl(&self->r, "regenerate", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "moved: 0000:11:00.0 -> 0000:0f:00.0"));
+	(void)record;
+}
+
+/*
+ * Issue 11 item 12 and issue 12 item 4: update-grub ran, then update-initramfs failed: the
+ * files go back and update-grub runs again, so grub.cfg is made from them.
+ */
+TEST_F(seed, apply_failure_runs_the_generators_again)
+{
+	char gen[600], script[2048];
+
+	grub_machine(_metadata, &self->r);
+	snprintf(gen, sizeof(gen), "%s", vroot_path(&self->r, "gen"));
+	ASSERT_EQ(0, sh("mkdir -p %s %s", gen, vroot_path(&self->r, "boot/grub")));
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\n. '%s/etc/default/grub'\n"
+		 "echo \"linux /vmlinuz $GRUB_CMDLINE_LINUX_DEFAULT\" > '%s/boot/grub/grub.cfg'\n",
+		 self->r.dir, self->r.dir);
+	vroot_write(&self->r, "gen/update-grub", script);
+	vroot_write(&self->r, "gen/update-initramfs", "#!/bin/sh\nexit 1\n");
+	ASSERT_EQ(0, sh("chmod +x %s/update-grub %s/update-initramfs", gen, gen));
+	setenv("VFE_TEST_GENERATOR_DIR", gen, 1);
+	EXPECT_EQ(1, ctl(&self->r, "apply", "--yes", NULL));
+	unsetenv("VFE_TEST_GENERATOR_DIR");
+	EXPECT_NE(NULL, strstr(out, "every file is as it was before")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "running the generators again")) TH_LOG("%s", out);
+	EXPECT_STREQ("linux /vmlinuz quiet splash\n", vroot_read(&self->r, "boot/grub/grub.cfg"));
+	EXPECT_EQ(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), "iommu=pt"));
+}
+
+/* Issue 12 item 3: without a config, apply removes what it wrote before; check names it. */
+TEST_F(seed, apply_without_a_config_removes_its_files)
+{
+	char grub[1024];
+
+	grub_machine(_metadata, &self->r);
+	snprintf(grub, sizeof(grub), "%s", vroot_read(&self->r, "etc/default/grub"));
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	ASSERT_NE(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	unlink(vroot_path(&self->r, "etc/vfio-early.conf"));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "etc/modprobe.d/vfio-early.conf is left from an earlier apply"))
+	TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "tokens of ours the config no longer asks for"));
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "removed ")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_EQ(NULL, strstr(out, "left from an earlier apply")) TH_LOG("%s", out);
+	/* and a rollback brings them back */
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
 }
 
 TEST_HARNESS_MAIN
