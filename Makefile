@@ -144,7 +144,7 @@ clean:
 # Built in a copy under build/module so the source tree gets no Kbuild droppings.
 KDIR ?= /lib/modules/$(shell uname -r)/build
 MODULE_O := $(abspath build/module)
-MODULE_SRC := Kbuild module/vfio_early.c $(wildcard module/conftest/*.c)
+MODULE_SRC := Kbuild module/vfio_early.c module/vfio_early_limits.h $(wildcard module/conftest/*.c)
 DKMS_SRCDIR ?= /usr/src
 .PHONY: module module-check module-install deps-module
 deps-module:
@@ -164,6 +164,8 @@ module-install:
 	install -D -m 0644 Kbuild $(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/Kbuild
 	install -D -m 0644 module/vfio_early.c \
 		$(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/module/vfio_early.c
+	install -D -m 0644 module/vfio_early_limits.h \
+		$(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/module/vfio_early_limits.h
 	for f in module/conftest/*.c; do \
 		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/$$f || exit 1; \
 	done

@@ -29,18 +29,80 @@
 #include <linux/vgaarb.h>
 #include <linux/workqueue.h>
 
+#include "vfio_early_limits.h"
+
 #define VFE_DRIVER "vfio-pci"
-#define VFE_MAX_RULES 64
 
-static char *bind_list;
-module_param_named(bind, bind_list, charp, 0444);
+/*
+ * bind= and skip= as given.  Not charp: the kernel's charp parameters refuse
+ * more than 1024 characters and fail the module load, and a switch given
+ * without a value (vfio_early.skip) would fail it too.  Here any value is
+ * taken; vfe_parse_params() decides whether it is well formed, and a
+ * malformed one only means binding nothing.
+ */
+struct vfe_list_param {
+	char *val;	/* a copy of the value; NULL when none or too long */
+	size_t len;	/* its length as given */
+	bool given;	/* set at all */
+	bool bare;	/* given without '=' and value */
+};
+
+static struct vfe_list_param bind_param, skip_param;
+
+static int vfe_list_set(const char *val, const struct kernel_param *kp)
+{
+	struct vfe_list_param *p = kp->arg;
+	size_t len = val ? strlen(val) : 0;
+	char *copy = NULL;
+
+	if (val && len <= VFE_KMOD_MAX_LIST_LEN) {
+		copy = kstrdup(val, GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+	}
+	/* the last one given wins, as on the kernel command line */
+	kfree(p->val);
+	p->val = copy;
+	p->len = len;
+	p->given = true;
+	p->bare = !val;
+	return 0;
+}
+
+static int vfe_list_get(char *buf, const struct kernel_param *kp)
+{
+	const struct vfe_list_param *p = kp->arg;
+
+	if (p->bare)
+		return sysfs_emit(buf, "(no value)\n");
+	/* A list longer than the page is not cut: say so instead. */
+	if (!p->val || p->len + 2 > PAGE_SIZE)
+		return sysfs_emit(buf, "(%zu characters, not shown)\n", p->len);
+	return sysfs_emit(buf, "%s\n", p->val);
+}
+
+static void vfe_list_free(void *arg)
+{
+	struct vfe_list_param *p = arg;
+
+	kfree(p->val);
+	p->val = NULL;
+}
+
+static const struct kernel_param_ops vfe_list_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = vfe_list_set,
+	.get = vfe_list_get,
+	.free = vfe_list_free,
+};
+
+module_param_cb(bind, &vfe_list_ops, &bind_param, 0444);
 MODULE_PARM_DESC(bind,
-		 "PCI functions for vfio-pci: <slot>/<id>[/allow-boot-vga][,...], <slot> as [domain:]bus:device.function and <id> as vendor:device[:class], all hex (lspci -s and -d syntax); a malformed list binds nothing");
+		 "PCI functions for vfio-pci: <slot>/<id>[/allow-boot-vga][,...], <slot> as [domain:]bus:device.function and <id> as vendor:device[:class], all hex (lspci -s and -d syntax); at most 256 entries; a malformed list binds nothing");
 
-static char *skip_list;
-module_param_named(skip, skip_list, charp, 0444);
+module_param_cb(skip, &vfe_list_ops, &skip_param, 0444);
 MODULE_PARM_DESC(skip,
-		 "Slots left alone this boot: <slot>[,<slot>...], <slot> as in bind; a malformed list binds nothing");
+		 "Slots left alone this boot: <slot>[,<slot>...], <slot> as in bind; at most 256; a malformed list (an empty one too) binds nothing");
 
 static bool off;
 module_param(off, bool, 0444);
@@ -138,8 +200,10 @@ static int vfe_hex(const char *s, unsigned int width, unsigned int max,
 }
 
 /*
- * <slot> = [domain:]bus:device.function, hex, no wildcards; domain defaults
- * to 0000.  Returns NULL or why not.  Cuts @s up.
+ * <slot> = [domain:]bus:device.function, hex, no wildcards: domain 1-8 digits
+ * up to 7fffffff (a VMD domain such as 10000 kept whole), defaulting to 0000;
+ * bus 1-2 digits, device 1-2 up to 1f, function 0-7.  Returns NULL or why
+ * not.  Cuts @s up.
  */
 static const char *vfe_parse_slot(char *s, struct vfe_rule *r)
 {
@@ -155,7 +219,7 @@ static const char *vfe_parse_slot(char *s, struct vfe_rule *r)
 	if (!dot)
 		return "slot: expects device.function";
 	*dot++ = '\0';
-	if (n == 3 && vfe_hex(field[0], 8, U32_MAX, &dom))
+	if (n == 3 && vfe_hex(field[0], 8, VFE_KMOD_MAX_DOMAIN, &dom))
 		return "slot: bad domain";
 	if (vfe_hex(field[n - 2], 2, 0xff, &bus))
 		return "slot: bad bus";
@@ -196,86 +260,138 @@ static bool vfe_same_slot(const struct vfe_rule *a, const struct vfe_rule *b)
 	return a->domain == b->domain && a->bus == b->bus && a->devfn == b->devfn;
 }
 
-/* Parses bind= and skip= into vfe_rules; any error rejects both lists whole. */
+/* Entries in a list: one more than its commas. */
+static unsigned int vfe_entries(const char *s)
+{
+	unsigned int n = 1;
+
+	for (; *s; s++)
+		n += *s == ',';
+	return n;
+}
+
+static void vfe_reject(const char *list, const char *entry, const char *why)
+{
+	if (entry)
+		snprintf(vfe_error, sizeof(vfe_error), "%s '%s': %s", list, entry,
+			 why);
+	else
+		snprintf(vfe_error, sizeof(vfe_error), "%s: %s", list, why);
+}
+
+/* Whether @p can be a list at all: a value, not empty, not too long. */
+static int vfe_list_check(const char *list, const struct vfe_list_param *p)
+{
+	if (p->bare)
+		vfe_reject(list, NULL, "expects a value");
+	else if (!p->len)
+		vfe_reject(list, NULL, "empty list");
+	else if (!p->val)
+		snprintf(vfe_error, sizeof(vfe_error),
+			 "%s: %zu characters, more than %u", list, p->len,
+			 VFE_KMOD_MAX_LIST_LEN);
+	else if (vfe_entries(p->val) > VFE_KMOD_MAX_RULES)
+		snprintf(vfe_error, sizeof(vfe_error),
+			 "%s: more than %u entries", list, VFE_KMOD_MAX_RULES);
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* <slot>/<id>[/allow-boot-vga] into @r.  Returns NULL or why not; cuts @entry up. */
+static const char *vfe_parse_entry(char *entry, struct vfe_rule *r)
+{
+	const char *why;
+	char *id, *opt;
+
+	if (!*entry)
+		return "empty entry";
+	id = strchr(entry, '/');
+	if (!id)
+		return "expects <slot>/<id>[/allow-boot-vga]";
+	*id++ = '\0';
+	opt = strchr(id, '/');
+	if (opt) {
+		*opt++ = '\0';
+		if (strcmp(opt, "allow-boot-vga"))
+			return "unknown option (only allow-boot-vga)";
+		r->allow_boot_vga = true;
+	}
+	why = vfe_parse_slot(entry, r);
+	return why ? why : vfe_parse_id(id, r);
+}
+
+/*
+ * Parses bind= and skip= into vfe_rules.  Any error rejects both lists whole,
+ * the reason in vfe_error: an empty list or an empty entry (a,,b or a
+ * trailing comma) is an error, as in the boot helper (tests/switch-cases.txt).
+ */
 static int vfe_parse_params(void)
 {
-	char *buf, *s, *entry, *slash, *opt;
-	const char *why = NULL;
-	struct vfe_rule *rules, probe;
+	struct vfe_rule *rules = NULL, probe;
 	unsigned int n = 0, i;
+	char *buf = NULL, *s, *entry;
+	const char *why;
 	char shown[48];
 
-	if (!bind_list || !*bind_list)
-		return 0;
-	rules = kcalloc(VFE_MAX_RULES, sizeof(*rules), GFP_KERNEL);
-	buf = kstrdup(bind_list, GFP_KERNEL);
-	if (!rules || !buf) {
-		why = "out of memory";
-		goto reject;
-	}
-	s = buf;
-	while ((entry = strsep(&s, ","))) {
-		strscpy(shown, entry, sizeof(shown));
-		slash = strchr(entry, '/');
-		if (n == VFE_MAX_RULES)
-			why = "too many entries";
-		else if (!slash)
-			why = "expects <slot>/<id>[/allow-boot-vga]";
-		if (why)
-			goto reject_entry;
-		*slash++ = '\0';
-		opt = strchr(slash, '/');
-		if (opt) {
-			*opt++ = '\0';
-			rules[n].allow_boot_vga = true;
-			if (strcmp(opt, "allow-boot-vga"))
-				why = "unknown option (only allow-boot-vga)";
+	if (bind_param.given) {
+		if (vfe_list_check("bind", &bind_param))
+			return -EINVAL;
+		rules = kcalloc(vfe_entries(bind_param.val), sizeof(*rules),
+				GFP_KERNEL);
+		buf = kstrdup(bind_param.val, GFP_KERNEL);
+		if (!rules || !buf) {
+			vfe_reject("bind", NULL, "out of memory");
+			goto reject;
 		}
-		if (why)
-			goto reject_entry;
-		why = vfe_parse_slot(entry, &rules[n]);
-		if (!why)
-			why = vfe_parse_id(slash, &rules[n]);
-		for (i = 0; !why && i < n; i++)
-			if (vfe_same_slot(&rules[i], &rules[n]))
-				why = "slot named twice";
-		if (why)
-			goto reject_entry;
-		n++;
+		s = buf;
+		while ((entry = strsep(&s, ","))) {
+			strscpy(shown, entry, sizeof(shown));
+			why = vfe_parse_entry(entry, &rules[n]);
+			for (i = 0; !why && i < n; i++)
+				if (vfe_same_slot(&rules[i], &rules[n]))
+					why = "slot named twice";
+			if (why) {
+				vfe_reject("bind", shown, why);
+				goto reject;
+			}
+			n++;
+		}
+		kfree(buf);
+		buf = NULL;
 	}
-	kfree(buf);
 
-	buf = NULL;
-	if (skip_list && *skip_list) {
-		buf = kstrdup(skip_list, GFP_KERNEL);
+	if (skip_param.given) {
+		if (vfe_list_check("skip", &skip_param))
+			goto reject;
+		buf = kstrdup(skip_param.val, GFP_KERNEL);
 		if (!buf) {
-			why = "out of memory";
+			vfe_reject("skip", NULL, "out of memory");
 			goto reject;
 		}
-	}
-	s = buf;
-	while (s && (entry = strsep(&s, ","))) {
-		strscpy(shown, entry, sizeof(shown));
-		why = vfe_parse_slot(entry, &probe);
-		if (why) {
-			snprintf(vfe_error, sizeof(vfe_error), "skip '%s': %s",
-				 shown, why);
-			goto reject;
+		s = buf;
+		while ((entry = strsep(&s, ","))) {
+			strscpy(shown, entry, sizeof(shown));
+			why = *entry ? vfe_parse_slot(entry, &probe) : "empty entry";
+			if (why) {
+				vfe_reject("skip", shown, why);
+				goto reject;
+			}
+			/* a rule in skip= is skipped from the start */
+			for (i = 0; i < n; i++) {
+				if (vfe_same_slot(&rules[i], &probe)) {
+					rules[i].skip = true;
+					rules[i].action = VFE_SKIPPED;
+				}
+			}
 		}
-		for (i = 0; i < n; i++)
-			if (vfe_same_slot(&rules[i], &probe))
-				rules[i].skip = true;
+		kfree(buf);
 	}
-	kfree(buf);
 	vfe_rules = rules;
 	vfe_nr_rules = n;
 	return 0;
 
-reject_entry:
-	snprintf(vfe_error, sizeof(vfe_error), "bind '%s': %s", shown, why);
 reject:
-	if (!vfe_error[0])
-		strscpy(vfe_error, why, sizeof(vfe_error));
 	kfree(buf);
 	kfree(rules);
 	return -EINVAL;
@@ -445,7 +561,8 @@ static void vfe_consider(struct pci_dev *pdev, const char *how)
 		pr_info("%s (%s): %s for %s\n", pci_name(pdev), how,
 			act == VFE_SET ? "driver_override set" : "already",
 			VFE_DRIVER);
-		if (!drv[0])
+		/* A dry run only decides: it never loads or attaches anything. */
+		if (!drv[0] && !dry_run)
 			schedule_work(&vfe_work);
 		break;
 	}
@@ -464,6 +581,25 @@ static struct notifier_block vfe_nb = {
 };
 
 /*
+ * Whether a device still waits for vfio-pci: no driver, and its override still
+ * says vfio-pci.  What the rule recorded may be old: since then the device may
+ * have been given back to the host (override cleared, unbound), and must then
+ * not be probed again.  device_attach() takes the device lock itself; were the
+ * override cleared in between, the device would go wherever the admin's own
+ * drivers_probe would send it.
+ */
+static bool vfe_still_waiting(struct pci_dev *pdev)
+{
+	bool waiting;
+
+	device_lock(&pdev->dev);
+	waiting = !pdev->dev.driver && pdev->driver_override &&
+		  !strcmp(pdev->driver_override, VFE_DRIVER);
+	device_unlock(&pdev->dev);
+	return waiting;
+}
+
+/*
  * Makes sure vfio-pci is there, then offers it the devices that wait for it:
  * a module loads and probes them itself, a built-in vfio-pci has already
  * passed them by.  Runs from a work item so the notifier never waits for
@@ -474,6 +610,8 @@ static void vfe_work_fn(struct work_struct *work)
 	unsigned int i;
 	int ret;
 
+	if (dry_run)
+		return;
 	if (!vfe_vfio_registered()) {
 		ret = request_module(VFE_DRIVER);
 		mutex_lock(&vfe_lock);
@@ -500,7 +638,7 @@ static void vfe_work_fn(struct work_struct *work)
 		pdev = pci_get_domain_bus_and_slot(r->domain, r->bus, r->devfn);
 		if (!pdev)
 			continue;
-		if (!READ_ONCE(pdev->dev.driver)) {
+		if (vfe_still_waiting(pdev)) {
 			ret = device_attach(&pdev->dev);
 			if (ret < 0)
 				pr_warn("%s: probe failed: %d\n", pci_name(pdev),
@@ -518,6 +656,15 @@ static const char *vfe_vfio_state(void)
 		return "absent";
 	return vfe_request_err ? "missing" : "requested";
 }
+
+/*
+ * The status view is one page.  A rule line is at most 145 characters:
+ * "slot=7fffffff:ff:1f.7 id=ffff:ffff:ffff allow-boot-vga=1 action=refused
+ * seen=4294967295 driver=<31 characters> error=-2147483648\n".  Whole lines only;
+ * the rules that do not fit are counted in a last line "omitted=N".
+ */
+#define VFE_STATUS_LINE 160
+#define VFE_STATUS_TAIL sizeof("omitted=256\n")
 
 /* One line per rule: the rule, what was done, and the driver it has now. */
 static int vfe_status_line(char *buf, size_t size, const struct vfe_rule *r)
@@ -538,9 +685,10 @@ static int vfe_status_line(char *buf, size_t size, const struct vfe_rule *r)
 	if (r->class >= 0)
 		snprintf(class, sizeof(class), ":%04x", r->class);
 	len = scnprintf(buf, size,
-			"slot=%04x:%02x:%02x.%x id=%04x:%04x%s action=%s seen=%u driver=%s",
+			"slot=%04x:%02x:%02x.%x id=%04x:%04x%s%s action=%s seen=%u driver=%s",
 			r->domain, r->bus, PCI_SLOT(r->devfn), PCI_FUNC(r->devfn),
 			r->vendor, r->device, class,
+			r->allow_boot_vga ? " allow-boot-vga=1" : "",
 			vfe_action_names[r->action], r->seen, drv);
 	if (r->action == VFE_CHANGED)
 		len += scnprintf(buf + len, size - len, " found=%04x:%04x",
@@ -556,8 +704,9 @@ static int vfe_status_line(char *buf, size_t size, const struct vfe_rule *r)
 static int vfe_status_get(char *buf, const struct kernel_param *kp)
 {
 	struct vfe_rule *snap = NULL;
+	char line[VFE_STATUS_LINE];
 	unsigned int i, n;
-	int len;
+	int len, l, room;
 
 	/* Copy the rules: device locks are never taken under vfe_lock. */
 	mutex_lock(&vfe_lock);
@@ -573,8 +722,19 @@ static int vfe_status_get(char *buf, const struct kernel_param *kp)
 	mutex_unlock(&vfe_lock);
 	if (n && !snap)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		len += vfe_status_line(buf + len, PAGE_SIZE - len, &snap[i]);
+	for (i = 0; i < n; i++) {
+		l = vfe_status_line(line, sizeof(line), &snap[i]);
+		/* room for the line, and for "omitted=N" unless it is the last */
+		room = PAGE_SIZE - 1 - len -
+		       (i + 1 < n ? (int)VFE_STATUS_TAIL : 0);
+		if (l > room)
+			break;
+		memcpy(buf + len, line, l + 1);
+		len += l;
+	}
+	if (i < n)
+		len += scnprintf(buf + len, PAGE_SIZE - len, "omitted=%u\n",
+				 n - i);
 	kfree(snap);
 	return len;
 }
@@ -591,7 +751,7 @@ static const struct kernel_param_ops vfe_status_ops = {
 
 module_param_cb(status, &vfe_status_ops, NULL, 0444);
 MODULE_PARM_DESC(status,
-		 "Read only: \"state=<idle|active|off|rejected> vfio-pci=<registered|requested|missing|absent> rules=N\", an optional \"error=<why>\", then per rule \"slot=<slot> id=<id> action=<waiting|set|already|left|changed|skipped|dry-run|failed|refused> seen=N driver=<name|none|absent>\", then \" found=<id>\", \" error=<errno>\" or \" reason=<bridge|boot-vga>\" for changed, failed, refused");
+		 "Read only: \"state=<idle|active|off|rejected> vfio-pci=<registered|requested|missing|absent> rules=N\", an optional \"error=<why>\", then per rule \"slot=<slot> id=<id>[ allow-boot-vga=1] action=<waiting|set|already|left|changed|skipped|dry-run|failed|refused> seen=N driver=<name|none|absent>\", then \" found=<id>\", \" error=<errno>\" or \" reason=<bridge|boot-vga>\" for changed, failed, refused; rules that do not fit in the page are counted in a last line \"omitted=N\"");
 
 static int __init vfe_init(void)
 {

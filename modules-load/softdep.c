@@ -10,8 +10,36 @@
 
 #include "../lib/log.h"
 #include "../lib/util.h"
+#include "../module/vfio_early_limits.h"
 
 #define MAX_DRIVERS 64
+
+/*
+ * One entry of the module's bind= list, written from the rule's numbers in the form the
+ * module parses (module/vfio_early.c, tests/switch-cases.txt): a slot or id the module would
+ * reject is refused here (-EINVAL), so apply never writes an options line that loads the
+ * module with no rules.
+ */
+static int kmod_entry(char *buf, size_t size, const struct vfe_bind_rule *b)
+{
+	char class[8] = "";
+	int len;
+
+	if (b->domain < 0 || (unsigned long)b->domain > VFE_KMOD_MAX_DOMAIN || b->bus < 0 ||
+	    b->bus > 0xff || b->dev < 0 || b->dev > 0x1f || b->func < 0 || b->func > 7 ||
+	    b->vendor < 0 || b->vendor > 0xffff || b->device < 0 || b->device > 0xffff ||
+	    b->device_class > 0xffff)
+		return -EINVAL;
+	if (b->device_class >= 0)
+		snprintf(class, sizeof(class), ":%04x", (unsigned int)b->device_class);
+	len = snprintf(buf, size, "%04x:%02x:%02x.%x/%04x:%04x%s%s", (unsigned int)b->domain,
+		       (unsigned int)b->bus, (unsigned int)b->dev, (unsigned int)b->func,
+		       (unsigned int)b->vendor, (unsigned int)b->device, class,
+		       b->allow_boot_vga ? "/allow-boot-vga" : "");
+	if (len < 0 || (size_t)len >= size || len > VFE_KMOD_MAX_ENTRY_LEN)
+		return -EINVAL;
+	return len;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -42,8 +70,32 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 {
 	char *drivers[MAX_DRIVERS], path[VFE_PATH_MAX], alias[256], *text;
 	size_t i, n_drivers = 0, len = 0, cap;
-	struct kmod_ctx *ctx = ctx_for(root);
+	struct kmod_ctx *ctx;
+	char entry[VFE_KMOD_MAX_ENTRY_LEN + 2];
+	size_t list_len = 0;
 
+	/* The module takes at most VFE_KMOD_MAX_RULES entries, each in its own grammar. */
+	if (with_module && n > VFE_KMOD_MAX_RULES) {
+		ERR("vfio_early.ko takes at most %d bind rules, the config has %zu",
+		    VFE_KMOD_MAX_RULES, n);
+		return -E2BIG;
+	}
+	for (i = 0; with_module && i < n; i++) {
+		int e = kmod_entry(entry, sizeof(entry), &binds[i]);
+
+		if (e < 0) {
+			ERR("bind %s %s: not a rule vfio_early.ko takes", binds[i].slot,
+			    binds[i].id);
+			return -EINVAL;
+		}
+		list_len += (size_t)e + (i ? 1 : 0);
+	}
+	if (list_len > VFE_KMOD_MAX_LIST_LEN) {
+		ERR("vfio_early.ko bind= would be %zu characters, more than %d", list_len,
+		    VFE_KMOD_MAX_LIST_LEN);
+		return -E2BIG;
+	}
+	ctx = ctx_for(root);
 	if (!ctx)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -87,11 +139,11 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 		free(drivers[i]);
 	}
 	/* The kernel module takes the same rules as the helper's vfio_early.bind= switch. */
-	for (i = 0; with_module && i < n; i++)
-		len +=
-		    (size_t)snprintf(text + len, cap - len, "%s%s/%s%s",
-				     i ? "," : "options vfio_early bind=", binds[i].slot,
-				     binds[i].id, binds[i].allow_boot_vga ? "/allow-boot-vga" : "");
+	for (i = 0; with_module && i < n; i++) {
+		kmod_entry(entry, sizeof(entry), &binds[i]);
+		len += (size_t)snprintf(text + len, cap - len, "%s%s",
+					i ? "," : "options vfio_early bind=", entry);
+	}
 	if (with_module && n)
 		len += (size_t)snprintf(text + len, cap - len, "\n");
 	*out = text;

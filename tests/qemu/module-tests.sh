@@ -18,8 +18,11 @@
 #         00:1f.3 with a wrong id and the bridge 02:00.0; checks the boot, runs the guest kselftest
 #         (tests/qemu/guest/module_test.c), removes and rescans 04:00.0, then this
 #         script hot-plugs a qemu-xhci into 05:00.0 (configured) and 06:00.0 (not)
-#         through the QEMU monitor (tests/qemu/rig-hotplug.sh); then rmmod, and a
-#         reload with dry_run=1
+#         through the QEMU monitor (tests/qemu/rig-hotplug.sh); a device given back
+#         to the host is not probed again; then rmmod, a reload with dry_run=1 (a
+#         device waiting for vfio-pci is not probed), a malformed bind=, the 32-bit
+#         domain 10000, the status view of 64 rules, a bind= longer than the limit, and
+#         every case of tests/switch-cases.txt (each loaded with dry_run=1)
 #   off   the same with vfio_early.off: nothing bound, rmmod
 set -u
 PATH=$PATH:/usr/sbin:/sbin
@@ -90,7 +93,7 @@ note "builds: $(($(now) - t0)) s"
 # ---- checkpatch.pl of linux-source-6.1 ----
 if "$top/scripts/fetch-checkpatch.sh" "$cache" > "$work/checkpatch.log" 2>&1; then
 	(cd "$top" && "$cache/checkpatch/checkpatch.pl" --no-tree --strict -f \
-		module/vfio_early.c module/conftest/*.c) >> "$work/checkpatch.log" 2>&1
+		module/vfio_early.c module/vfio_early_limits.h module/conftest/*.c) >> "$work/checkpatch.log" 2>&1
 	if grep -q '^total: ' "$work/checkpatch.log" &&
 		! grep '^total: ' "$work/checkpatch.log" | grep -qv '^total: 0 errors, 0 warnings, 0 checks'; then
 		pass "checkpatch --strict clean"
@@ -120,6 +123,7 @@ if ! LOAD="xhci_pci snd_hda_intel bochs" "$top/tests/qemu/mkinitrd-busybox.sh" "
 	"$kmod:/kmod/modprobe" "$kmod:/kmod/depmod" \
 	"$top/tests/qemu/guest/module-early.sh:/early.sh" \
 	"$top/tests/qemu/guest/module-scenario.sh:/scenario.sh" \
+	"$top/tests/switch-cases.txt:/switch-cases.txt" \
 	"$build/tests/module_test:/module_test" > "$work/image.log" 2>&1; then
 	fail "rig image" "$(tail -n 3 "$work/image.log" | tr '\n' ' ')"
 	exit 1

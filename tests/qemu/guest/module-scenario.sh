@@ -57,6 +57,93 @@ status_has() { # scenario pattern...: every pattern (grep -E) is in the status v
 	pass "$s_name"
 }
 rescan() { echo 1 > /sys/bus/pci/rescan; }
+ko=/lib/modules/$(uname -r)/extra/vfio_early.ko
+# n_list LIST: entries in a comma-separated list
+n_list() { echo "$1" | tr ',' '\n' | grep -c .; }
+# status_whole SCENARIO N: the status view of N rules is whole lines only, within a
+# page, and every rule is either shown or counted in "omitted=K"
+status_whole() {
+	w_lines=$(grep -c '^slot=' "$status")
+	w_omit=$(sed -n 's/^omitted=\([0-9]*\)$/\1/p' "$status")
+	w_bad=$(grep -Ev '^(state=|error=|omitted=[0-9]+$|slot=[0-9a-f:.]+ id=[0-9a-f:]+( allow-boot-vga=1)? action=[a-z-]+ seen=[0-9]+ driver=[^ ]+( (found|error|reason)=[^ ]+)?$)' "$status" | head -n 1)
+	w_size=$(wc -c < "$status")
+	if grep -q "^state=[a-z]* vfio-pci=[a-z]* rules=$2\( dry-run\)\{0,1\}\$" "$status" && [ -z "$w_bad" ] &&
+		[ "$w_size" -lt 4096 ] && [ $((w_lines + ${w_omit:-0})) -eq "$2" ]; then
+		pass "$1 ($w_lines lines shown, ${w_omit:-0} omitted, $w_size bytes)"
+	else
+		fail "$1" "$(head -n 1 "$status"), $w_lines lines + omitted=${w_omit:-none}, $w_size bytes, bad line: ${w_bad:-none}"
+	fi
+}
+# switch_cases FILE: every case of tests/switch-cases.txt against the module, loaded
+# with dry_run=1 (nothing is ever set): "malformed" must load rejected, a "list"
+# active with exactly those rules (bind=), or with those slots skipped (skip=).
+switch_cases() {
+	c_n=0
+	c_bad=0
+	while read -r c_token c_kind c_canon; do
+		case $c_token in '' | '#'*) continue ;; esac
+		c_n=$((c_n + 1))
+		c_param=${c_token#vfio_early.}
+		c_ctl=0000:3f:1f.7/1234:5678
+		c_want=""
+		case $c_token in
+		vfio_early.bind*)
+			c_bind=$c_param
+			c_skip=""
+			[ "$c_kind" = list ] && c_want=$c_canon
+			;;
+		*)
+			c_skip=$c_param
+			c_bind=bind=$c_ctl
+			if [ "$c_kind" = list ]; then
+				c_slots=$(echo "$c_canon" | tr ',' '\n' | awk '!seen[$0]++')
+				c_bind=bind=$(echo "$c_slots" | sed 's|$|/1234:5678|' | tr '\n' ',')
+				c_want=${c_bind#bind=}
+				[ "$(echo "$c_slots" | grep -c .)" -lt 256 ] && c_want=$c_want$c_ctl
+				c_want=${c_want%,}
+				c_bind=bind=$c_want
+			fi
+			;;
+		esac
+		c_why=""
+		# shellcheck disable=SC2086 # c_skip is empty or one word
+		if ! insmod "$ko" dry_run=1 "$c_bind" $c_skip 2> /tmp/insmod.err; then
+			c_why="insmod failed: $(head -c 80 /tmp/insmod.err)"
+		elif [ "$c_kind" = malformed ]; then
+			grep -q '^state=rejected ' "$status" && grep -q '^error=' "$status" ||
+				c_why="not rejected: $(head -n 1 "$status")"
+		else
+			c_rules=$(n_list "$c_want")
+			c_got=$(sed -n 's|^slot=\([^ ]*\) id=\([^ ]*\)\( allow-boot-vga=1\)\{0,1\} .*|\1/\2\3|p' "$status" |
+				sed 's| allow-boot-vga=1$|/allow-boot-vga|' | tr '\n' ',')
+			c_omit=$(sed -n 's/^omitted=\([0-9]*\)$/\1/p' "$status")
+			if ! grep -q "^state=active vfio-pci=[a-z]* rules=$c_rules dry-run\$" "$status"; then
+				c_why="not active with $c_rules rules: $(head -n 2 "$status" | tr '\n' '|')"
+			elif [ -z "$c_omit" ] && [ "$c_got" != "$c_want," ]; then
+				c_why="rules $(echo "$c_got" | head -c 120)"
+			elif [ -n "$c_omit" ]; then
+				case "$c_want," in "$c_got"*) ;; *) c_why="shown rules are not the list's first" ;; esac
+				[ $(($(n_list "$c_got") + c_omit)) -eq "$c_rules" ] || c_why="shown + omitted != $c_rules"
+			fi
+			if [ -z "$c_why" ] && [ -n "$c_skip" ]; then
+				# every listed slot skipped from the start, the control rule not
+				grep '^slot=' "$status" | grep -v ' action=skipped ' | grep -v "^slot=0000:3f:1f.7 " |
+					grep -q . && c_why="a listed slot is not skipped"
+				grep -q '^slot=0000:3f:1f.7 .* action=skipped ' "$status" && c_why="the control slot is skipped"
+			fi
+		fi
+		rmmod vfio_early 2> /dev/null
+		if [ -n "$c_why" ]; then
+			c_bad=$((c_bad + 1))
+			[ "$c_bad" -le 20 ] && fail "switch case $(echo "$c_token" | head -c 80)" "$c_why"
+		fi
+	done < "$1"
+	if [ "$c_bad" -eq 0 ] && [ "$c_n" -gt 0 ]; then
+		pass "switch cases: all $c_n of tests/switch-cases.txt"
+	else
+		fail "switch cases" "$c_bad of $c_n disagree"
+	fi
+}
 
 test=none
 for arg in $(cat /proc/cmdline); do
@@ -104,6 +191,24 @@ bind)
 	expect "hot-plug: configured 05:00.0 on vfio-pci, unconfigured 06:00.0 on xhci_hcd" \
 		05:00.0=vfio-pci 06:00.0=xhci_hcd
 
+	# Given back to the host (README's commands, but left without a driver): the
+	# work item that a configured device's rescan schedules must not probe it again.
+	echo > "$sys/0000:04:00.0/driver_override"
+	echo 0000:04:00.0 > /sys/bus/pci/drivers/vfio-pci/unbind
+	echo 1 > "$sys/0000:03:00.2/remove"
+	rescan
+	wait_drv 0000:03:00.2 vfio-pci 50
+	sleep 1
+	ovr=$(cat "$sys/0000:04:00.0/driver_override")
+	if [ "$(drv 0000:03:00.2)" = vfio-pci ] && [ "$(drv 0000:04:00.0)" = none ] && [ "$ovr" = "(null)" ]; then
+		pass "given back: 04:00.0 not attached again when the work item runs"
+	else
+		fail "given back: 04:00.0 not attached again when the work item runs" \
+			"04:00.0 on $(drv 0000:04:00.0) (override $ovr), 03:00.2 on $(drv 0000:03:00.2)"
+	fi
+	echo vfio-pci > "$sys/0000:04:00.0/driver_override"
+	echo 0000:04:00.0 > /sys/bus/pci/drivers_probe
+
 	# Unload: matching stops; overrides and bindings stay (README, "Unloading").
 	if rmmod vfio_early && [ ! -d /sys/module/vfio_early ]; then
 		ovr=$(cat "$sys/0000:04:00.0/driver_override")
@@ -120,16 +225,22 @@ bind)
 		fail "rmmod" "rmmod vfio_early failed"
 	fi
 
-	# dry_run: a reload that only says what it would do.
+	# dry_run: a reload that only says what it would do. 06:00.0 waits for vfio-pci
+	# (override set, no driver): a dry run must not probe it.
+	echo vfio-pci > "$sys/0000:06:00.0/driver_override"
+	echo 0000:06:00.0 > /sys/bus/pci/drivers/xhci_hcd/unbind
 	echo 1 > "$sys/0000:05:00.0/remove"
 	# and the boot VGA device without allow-boot-vga: refused.
 	if insmod /lib/modules/"$(uname -r)"/extra/vfio_early.ko dry_run=1 \
-		bind=05:00.0/1b36:000d,03:00.0/1234:1111; then
+		bind=05:00.0/1b36:000d,03:00.0/1234:1111,06:00.0/1b36:000d; then
 		rescan
 		expect "dry_run: 05:00.0 rescanned goes to xhci_hcd" 05:00.0=xhci_hcd
 		status_has "dry_run: status says dry-run" \
-			'^state=active vfio-pci=registered rules=2 dry-run$' \
-			'^slot=0000:05:00.0 id=1b36:000d action=dry-run seen=1 driver=xhci_hcd$'
+			'^state=active vfio-pci=registered rules=3 dry-run$' \
+			'^slot=0000:05:00.0 id=1b36:000d action=dry-run seen=1 driver=xhci_hcd$' \
+			'^slot=0000:06:00.0 id=1b36:000d action=already seen=1 driver=none$'
+		sleep 1
+		expect "dry_run: 06:00.0 waiting for vfio-pci is not probed" 06:00.0=none
 		status_has "boot VGA without allow-boot-vga: refused" \
 			'^slot=0000:03:00.0 id=1234:1111 action=refused seen=1 driver=vfio-pci reason=boot-vga$'
 		rmmod vfio_early || fail "dry_run" "rmmod failed"
@@ -146,6 +257,48 @@ bind)
 	else
 		fail "malformed bind" "insmod failed"
 	fi
+	echo > "$sys/0000:06:00.0/driver_override"
+	echo 0000:06:00.0 > /sys/bus/pci/drivers_probe
+
+	# A 32-bit domain is matched whole: 10000:04:00.0 is not 0000:04:00.0.
+	echo 1 > "$sys/0000:04:00.0/remove"
+	if insmod "$ko" bind=10000:04:00.0/1b36:000d; then
+		rescan
+		expect "domain 10000: 0000:04:00.0 rescanned goes to xhci_hcd" 04:00.0=xhci_hcd
+		status_has "domain 10000: the rule keeps its domain, nothing there" \
+			'^state=active vfio-pci=registered rules=1$' \
+			'^slot=10000:04:00.0 id=1b36:000d action=waiting seen=0 driver=absent$'
+		rmmod vfio_early || fail "domain 10000" "rmmod failed"
+	else
+		fail "domain 10000" "insmod failed"
+	fi
+
+	# The status view holds whole lines and counts what does not fit (64 short rules,
+	# 895 characters, within what a charp parameter took: the view's own limit).
+	many=""
+	i=0
+	while [ "$i" -lt 64 ]; do
+		many=$many${many:+,}$(printf '%x:%x.%x/1b36:d' $((0x40 + i / 8)) 0 $((i % 8)))
+		i=$((i + 1))
+	done
+	if insmod "$ko" dry_run=1 "bind=$many"; then
+		status_whole "status: 64 rules of ${#many} characters" 64
+		rmmod vfio_early
+	else
+		fail "status: 64 rules of ${#many} characters" "insmod failed"
+	fi
+	# Longer than any 256 entries can be: loads, rejected, says why.
+	long=$(sed -n 's/^vfio_early.bind=\(7fffff00[^ ]*\) list .*/\1/p' /switch-cases.txt),ff:1f.7/1:2
+	if insmod "$ko" dry_run=1 "bind=$long"; then
+		status_has "bind= of ${#long} characters: loads, rejected" \
+			'^state=rejected vfio-pci=registered rules=0$' \
+			"^error=bind: ${#long} characters, more than 12031$"
+		rmmod vfio_early
+	else
+		fail "bind= of ${#long} characters: loads, rejected" "insmod failed"
+	fi
+
+	switch_cases /switch-cases.txt
 	;;
 off)
 	expect "off: every target on its host driver" \
