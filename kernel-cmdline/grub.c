@@ -192,8 +192,9 @@ static bool word_is(const char *w, size_t len, const char *what)
 /* After these, a new command starts. */
 static bool reserved_word(const char *w, size_t len)
 {
-	static const char *const words[] = {"if",   "then",  "else",  "elif", "fi", "do",
-					    "done", "while", "until", "{",    "}",  "!"};
+	static const char *const words[] = {"if",     "then",  "else",	"elif", "fi",	"do",
+					    "done",   "while", "until", "for",	"case", "esac",
+					    "select", "{",     "}",	"!"};
 	size_t i;
 
 	for (i = 0; i < VFE_ARRAY_SIZE(words); i++)
@@ -270,11 +271,28 @@ static void record(struct found *f, const struct vfe_grub_assign *a)
 	f->a[f->n++] = *a;
 }
 
+/* Words that open and close a compound command: what is inside runs only sometimes. */
+static int nesting(const char *w, size_t len)
+{
+	static const char *const open[] = {"if", "while", "until", "for", "case", "select", "{"};
+	static const char *const close[] = {"fi", "done", "esac", "}"};
+	size_t i;
+
+	for (i = 0; i < VFE_ARRAY_SIZE(open); i++)
+		if (word_is(w, len, open[i]))
+			return 1;
+	for (i = 0; i < VFE_ARRAY_SIZE(close); i++)
+		if (word_is(w, len, close[i]))
+			return -1;
+	return 0;
+}
+
 static int find_all(const char *s, size_t len, const char *var, struct found *f, char *err,
 		    size_t errsize)
 {
 	struct lexer lx = {.s = s, .len = len, .bad_at = SIZE_MAX};
-	bool cmd_start = true, exporting = false, redirect = false;
+	bool cmd_start = true, exporting = false, redirect = false, chained = false;
+	int depth = 0, in_case = 0;
 	size_t i = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -301,6 +319,18 @@ static int find_all(const char *s, size_t len, const char *var, struct found *f,
 			f->pending = f->n; /* the command ended without a command word */
 			cmd_start = true;
 			exporting = false;
+			/* what follows && or || runs only sometimes; ; & and a line end it */
+			if ((c == '&' || c == '|') && i + 1 < len && s[i + 1] == c) {
+				chained = true;
+				i++;
+			} else if (c == '\n' || c == ';' || c == '&') {
+				chained = false;
+			}
+			/* a subshell's or a function's body; in a case, ')' ends a pattern */
+			if (c == '(' && !in_case)
+				depth++;
+			else if (c == ')' && !in_case && depth > 0)
+				depth--;
 			i++;
 			continue;
 		}
@@ -321,6 +351,7 @@ static int find_all(const char *s, size_t len, const char *var, struct found *f,
 				    .line = line_of(s, i),
 				};
 
+				a.conditional = depth > 0 || chained;
 				a.style = classify(&lx, a.value_start, we, quoted);
 				a.self_ref =
 				    mentions(s + a.value_start, we - a.value_start, var, a.style);
@@ -331,6 +362,13 @@ static int find_all(const char *s, size_t len, const char *var, struct found *f,
 			exporting = true;
 			cmd_start = false;
 		} else if (cmd_start && reserved_word(s + i, we - i)) {
+			int d = nesting(s + i, we - i);
+
+			depth += d;
+			if (depth < 0)
+				depth = 0;
+			in_case += word_is(s + i, we - i, "case");
+			in_case -= in_case > 0 && word_is(s + i, we - i, "esac");
 			f->pending = f->n;
 		} else {
 			if (!exporting)
@@ -596,6 +634,23 @@ int vfe_grub_edit(const char *text, size_t len, const char *var, const struct vf
 	r = find_all(text, len, var, &f, err, errsize);
 	if (r < 0)
 		goto out;
+	for (k = 0; k < f.n; k++) {
+		if (!f.a[k].conditional)
+			continue;
+		if (r == 0)
+			snprintf(err, errsize, "line %u", f.a[k].line);
+		else
+			snprintf(err + strlen(err), errsize - strlen(err), ", %u", f.a[k].line);
+		r = -EINVAL;
+	}
+	if (r < 0) {
+		snprintf(err + strlen(err), errsize - strlen(err),
+			 ": %s is set under a condition (if, case, a loop, a function, && or ||); "
+			 "which value counts cannot be told without running the file, so none is "
+			 "edited: set it once, unconditionally, and run apply again",
+			 var);
+		goto out;
+	}
 	if (!f.n) {
 		r = append_line(text, len, var, wanted, out, outlen);
 		if (r == 0 && wanted->n && !appended_line_counts(*out, *outlen, var)) {
@@ -762,6 +817,90 @@ static bool mkconfig_reads_dropins(const char *root)
 	return true;
 }
 
+/* Token names compare as the kernel's do: '-' and '_' are the same. */
+static bool same_name(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < alen && b[i] && b[i] != '='; i++)
+		if (a[i] != b[i] && !(strchr("-_", a[i]) && strchr("-_", b[i])))
+			return false;
+	return i == alen && (!b[i] || b[i] == '=');
+}
+
+/*
+ * A token of VFE_GRUB_VAR_ALL's value as it counts (over every source, in order) with the
+ * name of one of WANTED: -EINVAL, ERR naming it. The kernel would see it and ours.
+ */
+static int check_cmdline_linux(const struct vfe_grub_sources *gs, const struct vfe_ktokens *wanted,
+			       char *err, size_t errsize)
+{
+	unsigned int k, i, j;
+
+	for (k = 0; k < gs->n; k++) {
+		const struct vfe_grub_source *src = &gs->src[k];
+		const char *text = src->e.old;
+		struct found f;
+		char why[64];
+		bool later = false;
+
+		if (find_all(text, src->e.old_len, VFE_GRUB_VAR_ALL, &f, why, sizeof(why)) < 0)
+			continue; /* the file's own error is told by its edit */
+		/* an assignment that drops the value before it in a later file: this one is dead */
+		for (j = k + 1; j < gs->n && !later; j++) {
+			struct found g;
+
+			if (find_all(gs->src[j].e.old, gs->src[j].e.old_len, VFE_GRUB_VAR_ALL, &g,
+				     why, sizeof(why)) < 0)
+				continue;
+			for (i = 0; i < g.n; i++)
+				later |= !g.a[i].self_ref;
+			free(g.a);
+		}
+		for (i = f.n; i-- > 0 && !later;) {
+			const struct vfe_grub_assign *a = &f.a[i];
+			size_t p = a->value_start, end = a->value_end;
+
+			if (a->style == VFE_GRUB_DQ || a->style == VFE_GRUB_SQ) {
+				p++;
+				end--;
+			}
+			while (p < end) {
+				size_t w = p, n;
+
+				while (w < end && strchr(" \t\n", text[w]))
+					w++;
+				for (n = 0; w + n < end && !strchr(" \t\n", text[w + n]); n++)
+					;
+				p = w + n;
+				if (!n || !vfe_ktoken_is_owned(text + w, n))
+					continue;
+				for (j = 0; j < wanted->n; j++) {
+					size_t nl = strcspn(text + w, "=");
+
+					if (nl > n)
+						nl = n;
+					if (!same_name(text + w, nl, wanted->tok[j]))
+						continue;
+					snprintf(
+					    err, errsize,
+					    "%s line %u: %s holds %.*s, and %s would get %s: the "
+					    "kernel would see both; take it out of %s (apply "
+					    "then sets it) or out of the config",
+					    src->path, a->line, VFE_GRUB_VAR_ALL, (int)n, text + w,
+					    VFE_GRUB_VAR, wanted->tok[j], VFE_GRUB_VAR_ALL);
+					free(f.a);
+					return -EINVAL;
+				}
+			}
+			if (!a->self_ref)
+				break; /* the ones before it do not count */
+		}
+		free(f.a);
+	}
+	return 0;
+}
+
 int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 			  struct vfe_grub_sources *gs, char *err, size_t errsize)
 {
@@ -797,6 +936,9 @@ int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 	for (k = 0; k < gs->n; k++)
 		if (gs->src[k].set_line)
 			gs->effective = k;
+	r = check_cmdline_linux(gs, wanted, err, errsize);
+	if (r < 0)
+		return r;
 	for (k = 0; k < gs->n; k++) {
 		struct vfe_grub_source *s = &gs->src[k];
 		char why[256];

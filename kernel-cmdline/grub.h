@@ -7,7 +7,9 @@
 #include "../lib/util.h"
 #include "tokens.h"
 
-#define VFE_GRUB_VAR	     "GRUB_CMDLINE_LINUX_DEFAULT"
+#define VFE_GRUB_VAR "GRUB_CMDLINE_LINUX_DEFAULT"
+/* grub-mkconfig puts this one on every entry, before VFE_GRUB_VAR: the kernel sees both. */
+#define VFE_GRUB_VAR_ALL     "GRUB_CMDLINE_LINUX"
 #define VFE_GRUB_DEFAULT     "/etc/default/grub"
 #define VFE_GRUB_DROPIN_DIR  "/etc/default/grub.d"
 #define VFE_GRUB_MAX_SOURCES 48
@@ -30,7 +32,8 @@ struct vfe_grub_assign {
 	size_t value_start, value_end; /* the word after '=', quotes included */
 	unsigned int line;	       /* 1-based */
 	enum vfe_grub_style style;
-	bool self_ref; /* the value mentions $VAR: the one before still counts */
+	bool self_ref;	  /* the value mentions $VAR: the one before still counts */
+	bool conditional; /* inside if/case/a loop/a function/( ), or after && or || */
 };
 
 /*
@@ -47,7 +50,8 @@ int vfe_grub_find(const char *text, size_t len, const char *var, struct vfe_grub
  * refers to the one before) exactly our WANTED tokens, touching no other byte: quoting
  * kept, double quotes added to a bare value that needs a blank, a line appended when VAR is
  * never assigned. *OUT is malloc'd. 0, -EINVAL (ERR says why: unterminated quote, a value
- * we cannot edit safely), -ENOMEM.
+ * we cannot edit safely, an assignment that only counts under a condition: which one counts
+ * cannot be told without running the file, so none is edited), -ENOMEM.
  */
 int vfe_grub_edit(const char *text, size_t len, const char *var, const struct vfe_ktokens *wanted,
 		  char **out, size_t *outlen, char *err, size_t errsize);
@@ -78,7 +82,9 @@ struct vfe_grub_sources {
  * "$GRUB_CMDLINE_LINUX_DEFAULT ..." builds on it). That file is edited to carry exactly WANTED; in
  * every other file our tokens go (a dead copy would come back when the override goes; a live one
  * would stand next to ours). Reads the files under ROOT into GS (freed with vfe_grub_sources_free
- * even on error); nothing is written. 0, -ENOENT (no /etc/default/grub), -E2BIG (too many files),
+ * even on error); nothing is written. GRUB_CMDLINE_LINUX (its value as it counts, over the same
+ * files) must hold no token of a name WANTED sets: the kernel would see both (-EINVAL, ERR names
+ * the file, line and token). 0, -ENOENT (no /etc/default/grub), -E2BIG (too many files),
  * -EINVAL (ERR names the file and line), -errno.
  */
 int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,

@@ -583,6 +583,52 @@ TEST(grub_values_we_cannot_edit_safely)
 	free(out);
 }
 
+/* Issue 11 item 11: an assignment that counts only sometimes is never edited, and named. */
+TEST(grub_conditional_assignments_are_refused_by_line)
+{
+	static const struct {
+		const char *text, *lines;
+	} refused[] = {
+	    {"if [ -e /sys/firmware/efi ]; then\n\tGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nelse\n"
+	     "\tGRUB_CMDLINE_LINUX_DEFAULT=\"quiet nomodeset\"\nfi\n",
+	     "line 2, 4: "},
+	    {"GRUB_CMDLINE_LINUX_DEFAULT=quiet\n[ -e /x ] && GRUB_CMDLINE_LINUX_DEFAULT=\"$x\"\n",
+	     "line 2: "},
+	    {"case $(uname -m) in\n(x86_64) GRUB_CMDLINE_LINUX_DEFAULT=a ;;\nesac\n", "line 2: "},
+	    {"for f in a; do GRUB_CMDLINE_LINUX_DEFAULT=$f; done\n", "line 1: "},
+	    {"f() { GRUB_CMDLINE_LINUX_DEFAULT=a; }\n", "line 1: "},
+	    {"( GRUB_CMDLINE_LINUX_DEFAULT=a )\n", "line 1: "},
+	};
+	static const char *const fine[] = {
+	    "if [ -e /x ]; then GRUB_TIMEOUT=1; fi\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n",
+	    "true || false\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n",
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\" || exit 1\n",
+	    "X=\"$(if true; then echo a; fi)\"\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n",
+	};
+	struct vfe_ktokens t;
+	char err[512], *out = NULL;
+	size_t len, i;
+
+	seed_tokens(&t);
+	for (i = 0; i < VFE_ARRAY_SIZE(refused); i++) {
+		out = NULL;
+		EXPECT_EQ(-EINVAL, vfe_grub_edit(refused[i].text, strlen(refused[i].text),
+						 VFE_GRUB_VAR, &t, &out, &len, err, sizeof(err)))
+		TH_LOG("%s", refused[i].text);
+		EXPECT_EQ(NULL, out);
+		EXPECT_EQ(0, strncmp(err, refused[i].lines, strlen(refused[i].lines)))
+		TH_LOG("%s", err);
+		EXPECT_NE(NULL, strstr(err, "is set under a condition")) TH_LOG("%s", err);
+	}
+	for (i = 0; i < VFE_ARRAY_SIZE(fine); i++) {
+		EXPECT_EQ(0, vfe_grub_edit(fine[i], strlen(fine[i]), VFE_GRUB_VAR, &t, &out, &len,
+					   err, sizeof(err)))
+		TH_LOG("%s: %s", fine[i], err);
+		EXPECT_NE(NULL, strstr(out, "\"quiet intel_iommu=on")) TH_LOG("%s", out);
+		free(out);
+	}
+}
+
 TEST(grub_bare_value_updated_without_quotes)
 {
 	static const char text[] = "GRUB_CMDLINE_LINUX_DEFAULT=iommu=soft\n";

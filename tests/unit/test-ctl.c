@@ -1139,4 +1139,51 @@ TEST_F(seed, apply_without_a_config_removes_its_files)
 	EXPECT_NE(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
 }
 
+/* Issue 11 item 8: GRUB_CMDLINE_LINUX counts too: no second isolcpus= beside the user's. */
+TEST_F(seed, apply_and_check_see_grub_cmdline_linux)
+{
+	static const char grub[] = "GRUB_DEFAULT=0\n"
+				   "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
+				   "GRUB_CMDLINE_LINUX=\"isolcpus=2,3 nohz_full=2,3\"\n";
+
+	grub_machine(_metadata, &self->r);
+	vroot_write(&self->r, "etc/default/grub", grub);
+	EXPECT_EQ(1, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "line 3: GRUB_CMDLINE_LINUX holds isolcpus=2,3, and "
+				    "GRUB_CMDLINE_LINUX_DEFAULT would get isolcpus="))
+	TH_LOG("%s", out);
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "FIX   cmdline")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "GRUB_CMDLINE_LINUX holds isolcpus=2,3"));
+	/* without vm-cpus nothing of ours has that name: apply goes ahead */
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"),
+			       "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet iommu=pt kvm.ignore_msrs=1\""));
+}
+
+/* Issue 11 item 11: an if/else pair of assignments is refused by line, not half edited. */
+TEST_F(seed, apply_and_check_refuse_conditional_assignments)
+{
+	static const char grub[] = "GRUB_DEFAULT=0\n"
+				   "if [ -e /sys/firmware/efi ]; then\n"
+				   "  GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
+				   "else\n"
+				   "  GRUB_CMDLINE_LINUX_DEFAULT=\"quiet nomodeset\"\n"
+				   "fi\n";
+
+	grub_machine(_metadata, &self->r);
+	vroot_write(&self->r, "etc/default/grub", grub);
+	EXPECT_EQ(1, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "line 3, 5: GRUB_CMDLINE_LINUX_DEFAULT is set under a "
+				    "condition"))
+	TH_LOG("%s", out);
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "FIX   cmdline")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "is set under a condition"));
+}
+
 TEST_HARNESS_MAIN
