@@ -54,11 +54,29 @@ static const char *field(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* Issue 10.6: every report is read by a strict parser that also rejects invalid UTF-8. */
+static json_object *strict_parse(const char *text)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *o;
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, text, (int)strlen(text));
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		fprintf(stderr, "report is not strict JSON: %s\n",
+			json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
 static json_object *load_report(const struct vroot *r)
 {
 	const char *text = vroot_read(r, "run/vfio-early/report.json");
 
-	return text ? json_tokener_parse(text) : NULL;
+	return text ? strict_parse(text) : NULL;
 }
 
 FIXTURE(seed)
@@ -553,6 +571,190 @@ TEST_F(seed, member_gone_since_the_listing_is_left_out)
 	start_kernel(_metadata, self);
 	EXPECT_EQ(0, run(self, "")) TH_LOG("%s", vroot_log(&self->r));
 	EXPECT_STREQ("vfio-pci", vroot_driver(&self->r, "0000:0f:00.0"));
+}
+
+/* Issue 10.2: a FIFO in the config's place is refused at once, never waited on. */
+TEST_F(seed, fifo_config_is_refused_without_waiting)
+{
+	ASSERT_EQ(0, in_root(&self->r, "rm -f etc/vfio-early.conf && mkfifo etc/vfio-early.conf"));
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_STREQ("false", field(json_object_object_get(self->report, "config"), "ok"));
+	EXPECT_NE(NULL, strstr(field(json_object_object_get(self->report, "config"), "error"),
+			       "not a regular file (a FIFO)"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+TEST_F(seed, config_others_may_write_binds_nothing)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	ASSERT_EQ(0, in_root(&self->r, "chmod 0646 etc/vfio-early.conf"));
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "writable by everyone (mode 0646)"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+/* Issue 10.9: the config's path is said once. */
+TEST_F(seed, config_that_is_a_directory_is_named_once)
+{
+	const char *log, *first;
+
+	ASSERT_EQ(0, in_root(&self->r, "rm -f etc/vfio-early.conf && mkdir etc/vfio-early.conf"));
+	EXPECT_EQ(1, run(self, ""));
+	log = vroot_log(&self->r);
+	first = strstr(log, "etc/vfio-early.conf");
+	ASSERT_NE(NULL, first) TH_LOG("%s", log);
+	EXPECT_EQ(NULL, strstr(first + 1, "etc/vfio-early.conf")) TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, "not a regular file (a directory)"));
+}
+
+/* Issue 10.4: an empty entry makes the switch malformed: nothing is bound. */
+TEST_F(seed, empty_skip_entries_bind_nothing)
+{
+	static const char *const bad[] = {"vfio_early.skip=0f:00.0,", "vfio_early.skip=,",
+					  "vfio_early.bind=0f:00.0/1106:3483,,0b:00.0/1002:73bf"};
+	size_t i;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	start_kernel(_metadata, self);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(1, run(self, bad[i]));
+		EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0")) TH_LOG("%s", bad[i]);
+		EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"))
+		TH_LOG("%s", bad[i]);
+	}
+	EXPECT_STREQ("", fk_events(self->fk));
+}
+
+/* Issue 10.9: a mistyped switch may be a mistyped vfio_early.off: nothing is done. */
+TEST_F(seed, unknown_switch_does_nothing_and_says_so)
+{
+	json_object *errors;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", SEED_CONF);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, "vfio_early.skp=0f:00.0"));
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));
+	EXPECT_STREQ("", fk_events(self->fk));
+	ASSERT_TRUE(json_object_object_get_ex(self->report, "switch_errors", &errors));
+	EXPECT_EQ(1, json_object_array_length(errors));
+	EXPECT_NE(NULL, strstr(json_object_get_string(json_object_array_get_idx(errors, 0)),
+			       "unknown switch vfio_early.skp"));
+	EXPECT_EQ(0, json_object_array_length(json_object_object_get(self->report, "hugepages")));
+	EXPECT_STREQ("(null)", field(self->report, "affinity"));
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "<6>vfio-early: bound 0/5 (5 skipped), "
+						    "unknown switch vfio_early.skp: nothing done "
+						    "this boot"))
+	TH_LOG("%s", vroot_log(&self->r));
+}
+
+/* Issue 10.9: messages that say what is true. */
+TEST_F(seed, refusals_explain_themselves_truly)
+{
+	const char *reason;
+
+	start_kernel(_metadata, self);
+	/* From the command line there is no config line to name. */
+	EXPECT_EQ(1, run(self, "vfio_early.bind=0c:00.0/1002:67df,0c:00.1/1002:aaf0"));
+	reason = field(report_device(self->report, "0000:0c:00.0"), "reason");
+	EXPECT_NE(NULL, strstr(reason, "end its vfio_early.bind= entry with /allow-boot-vga"))
+	TH_LOG("%s", reason);
+	EXPECT_EQ(NULL, strstr(reason, "line 0"));
+	/* Its partner is listed: refused because of it, not "not in the config". */
+	reason = field(report_device(self->report, "0000:0c:00.1"), "reason");
+	EXPECT_NE(NULL, strstr(reason, "0000:0c:00.0 is refused")) TH_LOG("%s", reason);
+	EXPECT_EQ(NULL, strstr(reason, "not in the"));
+	/* Issue 10.8: a device left where it is keeps its driver, and the report says so. */
+	EXPECT_STREQ("amdgpu", field(report_device(self->report, "0000:0c:00.0"), "driver_after"));
+	EXPECT_STREQ("snd_hda_intel",
+		     field(report_device(self->report, "0000:0c:00.1"), "driver_after"));
+}
+
+/* Issue 10.7: a failed unbind leaves no override behind. */
+TEST_F(seed, failed_unbind_clears_the_override)
+{
+	const char *reason;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	start_kernel(_metadata, self);
+	/* The host driver's unbind cannot be written: a directory stands in its place. */
+	ASSERT_EQ(0, in_root(&self->r, "rm sys/bus/pci/drivers/xhci_hcd/unbind && "
+				       "mkdir sys/bus/pci/drivers/xhci_hcd/unbind"));
+	EXPECT_EQ(1, run(self, ""));
+	reason = field(report_device(self->report, "0000:0f:00.0"), "reason");
+	EXPECT_STREQ("failed", field(report_device(self->report, "0000:0f:00.0"), "action"));
+	EXPECT_NE(NULL, strstr(reason, "cannot unbind xhci_hcd")) TH_LOG("%s", reason);
+	EXPECT_NE(NULL, strstr(reason, "override cleared, on xhci_hcd")) TH_LOG("%s", reason);
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:0f:00.0", "(null)"));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));
+	EXPECT_STREQ("xhci_hcd",
+		     field(report_device(self->report, "0000:0f:00.0"), "driver_after"));
+}
+
+/* Issue 10.9: an override that was there before this run is neither cleared nor said to be. */
+TEST_F(seed, override_set_before_is_left_and_said)
+{
+	const char *reason;
+
+	ASSERT_EQ(0, system(strcat(strcpy(out, "rm -rf "),
+				   vroot_path(&self->r, "sys/bus/pci/drivers/vfio-pci"))));
+	vroot_write(&self->r, "sys/bus/pci/devices/0000:0f:00.0/driver_override", "vfio-pci\n");
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, ""));
+	reason = field(report_device(self->report, "0000:0f:00.0"), "reason");
+	EXPECT_NE(NULL,
+		  strstr(reason, "driver_override was vfio-pci before this run, left as it was"))
+	TH_LOG("%s", reason);
+	EXPECT_EQ(NULL, strstr(reason, "override cleared"));
+	EXPECT_TRUE(vroot_override_is(&self->r, "0000:0f:00.0", "vfio-pci"));
+}
+
+/* Issue 10.6: config bytes that are not UTF-8 reach the report as valid JSON. */
+TEST_F(seed, report_stays_valid_utf8)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "hugepages 2M 1\xb2\n");
+	EXPECT_EQ(1, run(self, ""));
+	ASSERT_NE(NULL, self->report);
+	EXPECT_NE(NULL, strstr(field(json_object_object_get(self->report, "config"), "error"),
+			       "'1\xef\xbf\xbd'"));
+	/* A cut through a multi-byte character (the parser quotes 40 bytes of a word). */
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bnid\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		    "\xc3\xa9\xc3\xa9\xc3\xa9 0f:00.0\n");
+	EXPECT_EQ(1, run(self, ""));
+	ASSERT_NE(NULL, self->report);
+}
+
+/*
+ * Issue 10 (also) / 12.1: the kernel keeps a burst of 10 lines per open /dev/kmsg. More
+ * problems than that still end in the summary line, and every refused device is named.
+ */
+TEST_F(seed, log_stays_within_the_kernel_burst)
+{
+	char cmd[2048] = "vfio_early.bind=0c:00.0/1002:67df,0c:00.1/1002:aaf0";
+	const char *log, *p;
+	int lines = 0, i;
+
+	/* 14 slots with nothing in them and the boot VGA with its audio: 16 not in place */
+	for (i = 0; i < 14; i++)
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), ",%02x:00.0/1b36:000d",
+			 0x40 + i);
+	start_kernel(_metadata, self);
+	EXPECT_EQ(1, run(self, cmd));
+	log = vroot_log(&self->r);
+	for (p = log; *p; p++)
+		lines += *p == '\n';
+	EXPECT_GE(10, lines) TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, "<6>vfio-early: bound 0/16 (14 skipped) (2 refused)"))
+	TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, "<4>vfio-early: refused: 0000:0c:00.0: boot VGA"));
+	EXPECT_NE(NULL, strstr(log, "<4>vfio-early: refused: 0000:0c:00.1: IOMMU group 30"));
+	EXPECT_NE(NULL, strstr(log, "skipped: 0000:40:00.0, 0000:41:00.0"));
 }
 
 /* The rig of DESIGN.md §8, captured from a real 6.1 kernel in QEMU. */
