@@ -9,7 +9,7 @@ _vfio_earlyctl()
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-r | --root | -c | --config) ((i++)) ;;
+		-r | --root | -c | --config | -w | --wait) ((i++)) ;;
 		-*) ;;
 		*) cmd=${words[i]} && break ;;
 		esac
@@ -24,10 +24,14 @@ _vfio_earlyctl()
 		_filedir
 		return
 		;;
+	-w | --wait)
+		COMPREPLY=($(compgen -W "0 10 60 300" -- "$cur"))
+		return
+		;;
 	esac
 
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "$commands --root --config --verbose --quiet --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$commands --root --config --verbose --quiet --wait --help --version" -- "$cur"))
 		return
 	fi
 	case $cmd in

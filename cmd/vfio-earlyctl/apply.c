@@ -202,10 +202,19 @@ static void drop_if_unchanged(struct plan *p)
 }
 
 /* A whole file we own: its wanted content (NULL: it goes) against what is there. */
+/* PATH's bytes where a write will go: a link's target below the root. */
+static int read_target(const struct plan *p, const char *path, struct vfe_text_edit *e)
+{
+	char real[VFE_PATH_MAX];
+	int r = vfe_file_resolve(p->root, path, real, sizeof(real));
+
+	return r < 0 ? r : vfe_slurp(real, 1 << 20, &e->old, &e->old_len);
+}
+
 static int plan_whole_file(struct plan *p, const char *path, const char *content, mode_t mode)
 {
 	struct change *c = add_change(p, path);
-	int r = vfe_slurp(path, 1 << 20, &c->e.old, &c->e.old_len);
+	int r = read_target(p, path, &c->e);
 
 	if (r < 0 && r != -ENOENT) {
 		p->n--;
@@ -319,7 +328,7 @@ static char *irqbalance_edit(const char *old, size_t len, const char *vm)
 static int plan_irqbalance(struct plan *p, const char *path, const char *vm)
 {
 	struct change *c = add_change(p, path);
-	int r = vfe_slurp(path, 1 << 20, &c->e.old, &c->e.old_len);
+	int r = read_target(p, path, &c->e);
 
 	if (r < 0) {
 		p->n--;
@@ -345,11 +354,15 @@ static int plan_cmdline_edit(struct plan *p, const char *path, cmdline_editor ed
 			     const struct vfe_ktokens *tokens)
 {
 	struct change *c = add_change(p, path);
-	char err[320];
+	char err[VFE_PATH_MAX + 320], real[VFE_PATH_MAX];
 	int r;
 
 	c->existed = true;
-	r = edit(path, tokens, &c->e, err, sizeof(err));
+	r = vfe_file_resolve(p->root, path, real, sizeof(real));
+	if (r == 0)
+		r = edit(real, tokens, &c->e, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s: %s", path, strerror(-r));
 	if (r < 0) {
 		ERR("%s", err);
 		vfe_text_edit_free(&c->e);
