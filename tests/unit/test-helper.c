@@ -596,6 +596,16 @@ TEST_F(seed, config_others_may_write_binds_nothing)
 	EXPECT_STREQ("", fk_events(self->fk));
 }
 
+/* ... and check names it, the same way. */
+TEST_F(seed, check_names_a_config_others_may_write)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	ASSERT_EQ(0, in_root(&self->r, "chmod 0664 etc/vfio-early.conf"));
+	EXPECT_NE(0, run_ctl(&self->r, out, sizeof(out), "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "writable by its group (mode 0664)")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "the helper would bind nothing"));
+}
+
 /* Issue 10.9: the config's path is said once. */
 TEST_F(seed, config_that_is_a_directory_is_named_once)
 {
