@@ -41,6 +41,67 @@ static int kmod_entry(char *buf, size_t size, const struct vfe_bind_rule *b)
 	return len;
 }
 
+static bool ours(const char *name)
+{
+	return !strcmp(name, "vfio_pci") || !strcmp(name, "vfio-pci") ||
+	       !strcmp(name, "vfio_early");
+}
+
+/* " NAME..." of the modules in LIST that are not ours, appended to BUF; false when full. */
+static bool append_names(char *buf, size_t size, struct kmod_list *list)
+{
+	struct kmod_list *l;
+
+	kmod_list_foreach (l, list) {
+		struct kmod_module *m = kmod_module_get_module(l);
+		const char *name = kmod_module_get_name(m);
+		size_t len = strlen(buf);
+		int w = 0;
+
+		if (!ours(name))
+			w = snprintf(buf + len, size - len, " %s", name);
+		kmod_module_unref(m);
+		if (w < 0 || (size_t)w >= size - len)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The softdep that modprobe.d already gives DRIVER (a packaged one, or ours from the last
+ * apply), without our own modules: " a b post: c", or NULL when there is none. kmod takes
+ * only the first softdep line for a module, so ours carries the other's modules too and
+ * nothing is lost whichever line comes first.
+ */
+static char *kept_softdeps(struct kmod_ctx *ctx, const char *driver)
+{
+	struct kmod_list *pre = NULL, *post = NULL;
+	struct kmod_module *m = NULL;
+	char buf[512] = "", post_buf[512] = "";
+	bool ok;
+
+	if (kmod_module_new_from_name(ctx, driver, &m) < 0)
+		return NULL;
+	if (kmod_module_get_softdeps(m, &pre, &post) < 0) {
+		kmod_module_unref(m);
+		return NULL;
+	}
+	ok = append_names(buf, sizeof(buf), pre) && append_names(post_buf, sizeof(post_buf), post);
+	kmod_module_unref_list(pre);
+	kmod_module_unref_list(post);
+	kmod_module_unref(m);
+	if (!ok) {
+		WRN("softdep %s: the modules modprobe.d gives it do not fit; ours leaves them out",
+		    driver);
+		return NULL;
+	}
+	if (post_buf[0] && strlen(buf) + strlen(post_buf) + 8 < sizeof(buf)) {
+		strcat(buf, " post:");
+		strcat(buf, post_buf);
+	}
+	return buf[0] ? strdup(buf) : NULL;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -68,7 +129,7 @@ static struct kmod_ctx *ctx_for(const char *root)
 int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds, size_t n,
 			     bool with_module, char **out)
 {
-	char *drivers[MAX_DRIVERS], path[VFE_PATH_MAX], alias[256], *text;
+	char *drivers[MAX_DRIVERS], *kept[MAX_DRIVERS], path[VFE_PATH_MAX], alias[256], *text;
 	size_t i, n_drivers = 0, len = 0, cap;
 	struct kmod_ctx *ctx;
 	char entry[VFE_KMOD_MAX_ENTRY_LEN + 2];
@@ -122,21 +183,32 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 		}
 		kmod_module_unref_list(list);
 	}
-	kmod_unref(ctx);
 	qsort(drivers, n_drivers, sizeof(drivers[0]), cmp_str);
 	cap = 256 + n_drivers * 96 + n * 64;
+	for (i = 0; i < n_drivers; i++) {
+		kept[i] = kept_softdeps(ctx, drivers[i]);
+		cap += kept[i] ? strlen(kept[i]) : 0;
+	}
+	kmod_unref(ctx);
 	text = malloc(cap);
-	if (!text)
+	if (!text) {
+		for (i = 0; i < n_drivers; i++) {
+			free(drivers[i]);
+			free(kept[i]);
+		}
 		return -ENOMEM;
+	}
 	len =
 	    (size_t)snprintf(text, cap,
 			     "# Written by vfio-earlyctl apply from /etc/vfio-early.conf; do not "
 			     "edit.\n# A safety net: vfio-pci loads before the host drivers of the "
 			     "configured devices.\n");
 	for (i = 0; i < n_drivers; i++) {
-		len += (size_t)snprintf(text + len, cap - len, "softdep %s pre: vfio-pci%s\n",
-					drivers[i], with_module ? " vfio_early" : "");
+		len += (size_t)snprintf(text + len, cap - len, "softdep %s pre: vfio-pci%s%s\n",
+					drivers[i], with_module ? " vfio_early" : "",
+					kept[i] ? kept[i] : "");
 		free(drivers[i]);
+		free(kept[i]);
 	}
 	/* The kernel module takes the same rules as the helper's vfio_early.bind= switch. */
 	for (i = 0; with_module && i < n; i++) {
