@@ -1186,4 +1186,88 @@ TEST_F(seed, apply_and_check_refuse_conditional_assignments)
 	EXPECT_NE(NULL, strstr(out, "is set under a condition"));
 }
 
+/*
+ * Issue 11 item 2: a file that cannot be put back is named, the others are put back, and the
+ * backup stays for rollback, which finishes the job once the cause is gone.
+ */
+TEST_F(seed, apply_names_each_file_it_cannot_put_back)
+{
+	char gen[600], script[2048], grub[1024];
+	int r;
+
+	grub_machine(_metadata, &self->r);
+	snprintf(grub, sizeof(grub), "%s", vroot_read(&self->r, "etc/default/grub"));
+	snprintf(gen, sizeof(gen), "%s", vroot_path(&self->r, "gen"));
+	ASSERT_EQ(0, sh("mkdir -p %s", gen));
+	/* update-grub fails, and leaves /etc/default/grub immutable behind it */
+	snprintf(script, sizeof(script), "#!/bin/sh\nchattr +i '%s/etc/default/grub'\nexit 1\n",
+		 self->r.dir);
+	vroot_write(&self->r, "gen/update-grub", script);
+	ASSERT_EQ(0, sh("chmod +x %s/update-grub", gen));
+	if (sh("chattr +i %s 2>/dev/null && chattr -i %s", vroot_path(&self->r, "gen/update-grub"),
+	       vroot_path(&self->r, "gen/update-grub")))
+		SKIP(return, "chattr +i does not work here");
+	setenv("VFE_TEST_GENERATOR_DIR", gen, 1);
+	r = ctl(&self->r, "apply", "--yes", NULL);
+	unsetenv("VFE_TEST_GENERATOR_DIR");
+	sh("chattr -i %s", vroot_path(&self->r, "etc/default/grub"));
+	EXPECT_EQ(1, r);
+	EXPECT_NE(NULL, strstr(out, "cannot put back ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "etc/default/grub: Operation not permitted"));
+	EXPECT_NE(NULL, strstr(out, "NOT every file could be put back"));
+	EXPECT_EQ(NULL, strstr(out, "every file is as it was before"));
+	/* the others were put back */
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), "iommu=pt"));
+	/* the cause gone, rollback puts back the rest */
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
+}
+
+/* Issue 11 item 12: every rename is followed by an fsync of its directory. */
+TEST_F(seed, each_rename_is_followed_by_a_directory_fsync)
+{
+	char bin[512], log[600], cmd[4096], line[4096], pending[4096] = "";
+	unsigned int renames = 0, synced = 0;
+	FILE *f;
+
+	if (system("command -v strace >/dev/null 2>&1"))
+		SKIP(return, "no strace here");
+	grub_machine(_metadata, &self->r);
+	snprintf(bin, sizeof(bin), "%s/vfio-earlyctl",
+		 getenv("VFE_BUILD") ? getenv("VFE_BUILD") : "build");
+	snprintf(log, sizeof(log), "%s", vroot_path(&self->r, "strace.log"));
+	snprintf(cmd, sizeof(cmd),
+		 "strace -f -y -qq -e trace=rename,fsync -o %s %s --root %s apply --yes >/dev/null "
+		 "2>&1",
+		 log, bin, self->r.dir);
+	ASSERT_EQ(0, system(cmd));
+	f = fopen(log, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		char *to = strstr(line, "rename(\""), *end;
+
+		if (to && !strstr(line, "= -1")) {
+			/* rename("dir/.name.vfe-XXXXXX", "dir/name") = 0 */
+			to = strstr(to, "\", \"");
+			ASSERT_NE(NULL, to);
+			to += 4;
+			end = strrchr(to, '/');
+			ASSERT_NE(NULL, end);
+			EXPECT_EQ(0, pending[0])
+			TH_LOG("no fsync of %s before the next rename", pending);
+			snprintf(pending, sizeof(pending), "%.*s>", (int)(end - to), to);
+			renames++;
+		} else if (pending[0] && strstr(line, "fsync(") && strstr(line, pending)) {
+			pending[0] = '\0';
+			synced++;
+		}
+	}
+	fclose(f);
+	EXPECT_EQ(0, pending[0]) TH_LOG("no fsync of %s", pending);
+	EXPECT_LT(3, renames);
+	EXPECT_EQ(renames, synced);
+}
+
 TEST_HARNESS_MAIN
