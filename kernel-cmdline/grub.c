@@ -291,7 +291,8 @@ static int find_all(const char *s, size_t len, const char *var, struct found *f,
 		    size_t errsize)
 {
 	struct lexer lx = {.s = s, .len = len, .bad_at = SIZE_MAX};
-	bool cmd_start = true, exporting = false, redirect = false, chained = false;
+	bool cmd_start = true, exporting = false, redirect = false, chained = false,
+	     op_open = false;
 	int depth = 0, in_case = 0;
 	size_t i = 0;
 
@@ -321,10 +322,14 @@ static int find_all(const char *s, size_t len, const char *var, struct found *f,
 			exporting = false;
 			/* what follows && or || runs only sometimes; ; & and a line end it */
 			if ((c == '&' || c == '|') && i + 1 < len && s[i + 1] == c) {
-				chained = true;
+				chained = op_open = true;
 				i++;
-			} else if (c == '\n' || c == ';' || c == '&') {
-				chained = false;
+			} else if (c == '|') {
+				chained = op_open =
+				    true; /* a pipeline's commands run in subshells */
+			} else if ((c == '\n' && !op_open) || c == ';' || c == '&') {
+				chained =
+				    false; /* a line end right after && goes on with the list */
 			}
 			/* a subshell's or a function's body; in a case, ')' ends a pattern */
 			if (c == '(' && !in_case)
@@ -340,6 +345,7 @@ static int find_all(const char *s, size_t len, const char *var, struct found *f,
 			continue;
 		}
 		we = scan_word(&lx, i, &quoted);
+		op_open = false;
 		if (redirect) {
 			redirect = false;
 		} else if ((cmd_start || exporting) && (nl = assignment_name(s + i, we - i))) {
@@ -470,7 +476,7 @@ static bool appended_line_counts(const char *text, size_t len, const char *var)
 
 	if (find_all(text, len, var, &f, err, sizeof(err)) < 0)
 		return false;
-	ok = f.n == 1 && f.a[0].style == VFE_GRUB_DQ;
+	ok = f.n == 1 && f.a[0].style == VFE_GRUB_DQ && !f.a[0].conditional;
 	free(f.a);
 	return ok;
 }

@@ -132,6 +132,16 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "vfio-earlyctl: --root needs an absolute directory\n");
 		return 2;
 	}
+	if (strlen(g.root) > 1 && g.root[strlen(g.root) - 1] == '/') {
+		/* "/x/" and "/x" are one root: paths below it are named the same way */
+		static char root[VFE_PATH_MAX];
+		size_t n;
+
+		snprintf(root, sizeof(root), "%s", g.root);
+		for (n = strlen(root); n > 1 && root[n - 1] == '/'; n--)
+			root[n - 1] = '\0';
+		g.root = root;
+	}
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;

@@ -598,6 +598,8 @@ TEST(grub_conditional_assignments_are_refused_by_line)
 	    {"for f in a; do GRUB_CMDLINE_LINUX_DEFAULT=$f; done\n", "line 1: "},
 	    {"f() { GRUB_CMDLINE_LINUX_DEFAULT=a; }\n", "line 1: "},
 	    {"( GRUB_CMDLINE_LINUX_DEFAULT=a )\n", "line 1: "},
+	    {"[ -e /x ] &&\n\n  GRUB_CMDLINE_LINUX_DEFAULT=a\n", "line 3: "},
+	    {"echo | GRUB_CMDLINE_LINUX_DEFAULT=a\n", "line 1: "},
 	};
 	static const char *const fine[] = {
 	    "if [ -e /x ]; then GRUB_TIMEOUT=1; fi\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n",
@@ -627,6 +629,21 @@ TEST(grub_conditional_assignments_are_refused_by_line)
 		EXPECT_NE(NULL, strstr(out, "\"quiet intel_iommu=on")) TH_LOG("%s", out);
 		free(out);
 	}
+}
+
+/* A file that ends inside an if: a line appended there would count only sometimes. */
+TEST(grub_no_line_appended_inside_a_condition)
+{
+	static const char text[] = "if [ -e /x ]; then\n\tGRUB_TIMEOUT=1\n";
+	struct vfe_ktokens t;
+	char err[512], *out = NULL;
+	size_t len;
+
+	seed_tokens(&t);
+	EXPECT_EQ(-EINVAL, vfe_grub_edit(text, strlen(text), VFE_GRUB_VAR, &t, &out, &len, err,
+					 sizeof(err)));
+	EXPECT_EQ(NULL, out);
+	EXPECT_NE(NULL, strstr(err, "cannot add a line")) TH_LOG("%s", err);
 }
 
 TEST(grub_bare_value_updated_without_quotes)
