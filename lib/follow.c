@@ -73,6 +73,20 @@ void vfe_seen_free(struct vfe_seen *seen)
 	memset(seen, 0, sizeof(*seen));
 }
 
+size_t vfe_card_len(const char *slot)
+{
+	const char *dot = strrchr(slot, '.');
+
+	return dot ? (size_t)(dot - slot) : strlen(slot);
+}
+
+bool vfe_same_card(const char *a, const char *b)
+{
+	size_t n = vfe_card_len(a);
+
+	return n == vfe_card_len(b) && !strncmp(a, b, n);
+}
+
 static bool was_there(const struct vfe_seen *seen, const char *slot, unsigned int vendor,
 		      unsigned int device)
 {
@@ -99,9 +113,9 @@ static bool card_fits(const struct vfe_inventory *inv, const struct vfe_config *
 		const struct vfe_dev *d;
 		char slot[VFE_SLOT_LEN];
 
-		if (strncmp(b->slot, card, 10))
+		if (!vfe_same_card(b->slot, card))
 			continue;
-		snprintf(slot, sizeof(slot), "%.10s.%d", prefix, b->func);
+		snprintf(slot, sizeof(slot), "%.*s.%d", (int)vfe_card_len(prefix), prefix, b->func);
 		d = vfe_inventory_find(inv, slot);
 		if (!d || d->vendor != (unsigned int)b->vendor ||
 		    d->device != (unsigned int)b->device)
@@ -117,7 +131,7 @@ static bool configured_card(const struct vfe_config *conf, const char *prefix)
 	unsigned int i;
 
 	for (i = 0; i < conf->n_binds; i++)
-		if (!strncmp(conf->binds[i].slot, prefix, 10))
+		if (vfe_same_card(conf->binds[i].slot, prefix))
 			return true;
 	return false;
 }
@@ -129,10 +143,10 @@ bool vfe_card_in_place(const struct vfe_inventory *inv, const struct vfe_config 
 }
 
 int vfe_follow_card(const struct vfe_inventory *inv, const struct vfe_config *conf,
-		    const struct vfe_seen *seen, const char *card, char found[][11],
+		    const struct vfe_seen *seen, const char *card, char found[][VFE_SLOT_LEN],
 		    unsigned int *stayed)
 {
-	char last[11] = "";
+	char last[VFE_SLOT_LEN] = "";
 	const struct vfe_seen *known = seen && seen->known ? seen : NULL;
 	unsigned int k;
 	int hits = 0;
@@ -148,19 +162,19 @@ int vfe_follow_card(const struct vfe_inventory *inv, const struct vfe_config *co
 			continue;
 		if (known && !card_fits(inv, conf, known, card, cand)) {
 			/* callers only ask whether there were any */
-			if (strncmp(last, cand, 10))
+			if (!vfe_same_card(last, cand))
 				(*stayed)++;
-			snprintf(last, sizeof(last), "%.10s", cand);
+			snprintf(last, sizeof(last), "%.*s", (int)vfe_card_len(cand), cand);
 			continue;
 		}
 		/* the inventory is sorted by group: a card's functions need not be adjacent */
 		for (j = 0; j < hits && j < VFE_FOLLOW_MAX; j++)
-			if (!strncmp(found[j], cand, 10))
+			if (vfe_same_card(found[j], cand))
 				break;
 		if (j < hits)
 			continue;
 		if (hits < VFE_FOLLOW_MAX)
-			snprintf(found[hits], 11, "%.10s", cand);
+			snprintf(found[hits], VFE_SLOT_LEN, "%.*s", (int)vfe_card_len(cand), cand);
 		hits++;
 	}
 	return hits;

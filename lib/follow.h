@@ -31,16 +31,21 @@ void vfe_seen_free(struct vfe_seen *seen);
 bool vfe_card_in_place(const struct vfe_inventory *inv, const struct vfe_config *conf,
 		       const char *card);
 
+/* The card of a slot: "domain:bus:device", the slot up to its '.' (domains may be 32 bits). */
+size_t vfe_card_len(const char *slot);
+/* Are slots (or cards) A and B of the same card? */
+bool vfe_same_card(const char *a, const char *b);
+
 #define VFE_FOLLOW_MAX 8
 
 /*
  * Where the card at CARD ("dddd:bb:dd", the bind lines of one bus:device of CONF) could be
  * now: each other bus:device of INV, configured for no card, that shows every one of the
  * card's functions with its id, and that did not hold those ids at its slot already when
- * the config was applied (SEEN). Fills FOUND with up to VFE_FOLLOW_MAX of them ("dddd:bb:dd");
+ * the config was applied (SEEN). Fills FOUND with up to VFE_FOLLOW_MAX of them (cards);
  * returns how many there are, and in *STAYED how many others match but were there already.
  * The card is still in place: -1.
  */
 int vfe_follow_card(const struct vfe_inventory *inv, const struct vfe_config *conf,
-		    const struct vfe_seen *seen, const char *card, char found[][11],
+		    const struct vfe_seen *seen, const char *card, char found[][VFE_SLOT_LEN],
 		    unsigned int *stayed);

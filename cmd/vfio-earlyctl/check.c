@@ -130,13 +130,13 @@ static void follow_hint(struct findings *f, const struct vfe_config *conf,
 			const struct vfe_inventory *inv, const struct vfe_seen *seen,
 			const struct vfe_bind_rule *b)
 {
-	char found[VFE_FOLLOW_MAX][11], where[VFE_FOLLOW_MAX * 12] = "";
+	char found[VFE_FOLLOW_MAX][VFE_SLOT_LEN], where[VFE_FOLLOW_MAX * (VFE_SLOT_LEN + 2)] = "";
 	unsigned int i, stayed;
 	int hits;
 
 	/* said at the card's first line that is not in place */
 	for (i = 0; &conf->binds[i] != b; i++)
-		if (!strncmp(conf->binds[i].slot, b->slot, 10) && !line_fits(inv, &conf->binds[i]))
+		if (vfe_same_card(conf->binds[i].slot, b->slot) && !line_fits(inv, &conf->binds[i]))
 			return;
 	hits = vfe_follow_card(inv, conf, seen, b->slot, found, &stayed);
 	for (i = 0; hits > 0 && i < (unsigned int)hits && i < VFE_FOLLOW_MAX; i++)

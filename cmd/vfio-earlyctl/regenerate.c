@@ -81,13 +81,15 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 		    strerror(-r));
 	for (i = 0; i < conf.n_binds; i++) {
 		const char *card = conf.binds[i].slot;
-		char found[VFE_FOLLOW_MAX][11], where[VFE_FOLLOW_MAX * 12] = "";
+		char found[VFE_FOLLOW_MAX][VFE_SLOT_LEN],
+		    where[VFE_FOLLOW_MAX * (VFE_SLOT_LEN + 2)] = "";
+		int cl = (int)vfe_card_len(card);
 		bool seen_card = false;
 		unsigned int stayed;
 		int hits;
 
 		for (j = 0; j < i; j++)
-			seen_card |= !strncmp(conf.binds[j].slot, card, 10);
+			seen_card |= vfe_same_card(conf.binds[j].slot, card);
 		if (seen_card)
 			continue;
 		hits = vfe_follow_card(&inv, &conf, &seen, card, found, &stayed);
@@ -99,29 +101,30 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 		if (hits != 1) {
 			stuck = true;
 			if (hits)
-				ERR("card at %.10s (line %u): the same ids are at %s; which one is "
+				ERR("card at %.*s (line %u): the same ids are at %s; which one is "
 				    "the card cannot be told%s: set the slot with remove and add",
-				    card, conf.binds[i].line, where,
+				    cl, card, conf.binds[i].line, where,
 				    seen.known ? ""
 					       : " (no record of the last apply in " VFE_SLOTS_PATH
 						 ")");
 			else if (stayed)
-				ERR("card at %.10s (line %u): whatever has its ids here was at the "
+				ERR("card at %.*s (line %u): whatever has its ids here was at the "
 				    "same slot when the config was applied, so it is not the card; "
 				    "left as is",
-				    card, conf.binds[i].line);
+				    cl, card, conf.binds[i].line);
 			else
-				ERR("card at %.10s (line %u): not found anywhere on this machine; "
+				ERR("card at %.*s (line %u): not found anywhere on this machine; "
 				    "left "
 				    "as is",
-				    card, conf.binds[i].line);
+				    cl, card, conf.binds[i].line);
 			continue;
 		}
 		for (j = 0; j < conf.n_binds; j++) {
-			if (strncmp(conf.binds[j].slot, card, 10))
+			if (!vfe_same_card(conf.binds[j].slot, card))
 				continue;
 			snprintf(from[n], sizeof(from[n]), "%s", conf.binds[j].slot);
-			snprintf(to[n], sizeof(to[n]), "%.10s.%d", found[0], conf.binds[j].func);
+			snprintf(to[n], sizeof(to[n]), "%.*s.%u", (int)sizeof(to[n]) - 3, found[0],
+				 (unsigned int)conf.binds[j].func & 7);
 			printf("moved: %s -> %s (%s)\n", from[n], to[n], conf.binds[j].id);
 			n++;
 		}

@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "testutil.h"
+#include "../../lib/follow.h"
 #include "../../lib/run.h"
 
 static char out[131072];
@@ -1269,6 +1270,18 @@ TEST_F(seed, each_rename_is_followed_by_a_directory_fsync)
 	EXPECT_EQ(0, pending[0]) TH_LOG("no fsync of %s", pending);
 	EXPECT_LT(3, renames);
 	EXPECT_EQ(renames, synced);
+}
+
+/* A card is its slot up to the '.': 32-bit PCI domains (VMD) are cards of their own. */
+TEST(cards_of_slots_with_any_domain)
+{
+	EXPECT_EQ(10, vfe_card_len("0000:0b:00.3"));
+	EXPECT_EQ(14, vfe_card_len("10000000:01:00.0"));
+	EXPECT_TRUE(vfe_same_card("0000:0b:00.0", "0000:0b:00.3"));
+	EXPECT_TRUE(vfe_same_card("0000:0b:00", "0000:0b:00.1"));
+	EXPECT_FALSE(vfe_same_card("10000:01:00.0", "0000:01:00.0"));
+	EXPECT_FALSE(vfe_same_card("0000:01:00.0", "10000:01:00.0"));
+	EXPECT_FALSE(vfe_same_card("0000:0b:00.0", "0000:0b:01.0"));
 }
 
 TEST_HARNESS_MAIN
