@@ -761,6 +761,10 @@ int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes, const struct ctl_co
 		goto out;
 	for (i = 0; i < p.n; i++)
 		show_diff(&p.c[i]);
+	if (!p.n && p.no_config) {
+		printf("nothing of ours is left to remove\n");
+		goto out;
+	}
 	if (!p.n)
 		printf("no file changes\n");
 	which = (p.grub ? CTL_GEN_GRUB : 0) | CTL_GEN_INITRAMFS;

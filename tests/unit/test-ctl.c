@@ -1135,6 +1135,9 @@ TEST_F(seed, apply_without_a_config_removes_its_files)
 	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
 	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
 	EXPECT_EQ(NULL, strstr(out, "left from an earlier apply")) TH_LOG("%s", out);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "nothing of ours is left to remove"));
+	EXPECT_EQ(NULL, strstr(out, "would run")); /* nothing to regenerate */
 	/* and a rollback brings them back */
 	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
