@@ -41,13 +41,28 @@ rig_dirs() {
 	RIG_CACHE=${CACHE:-$RIG_TOP/.cache}
 	mkdir -p "$RIG_CACHE"
 	RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
-	RIG_WORK=$RIG_CACHE/rig/$2
+	# Another kernel suite (RIG_KERNEL_SUITE, see fetch-kernel.sh) keeps its own logs and
+	# images beside bookworm's, so a matrix run rebuilds nothing it built before.
+	r_suite=${RIG_KERNEL_SUITE:-bookworm}
+	[ "$r_suite" = bookworm ] && r_suite="" || r_suite="-$r_suite"
+	RIG_WORK=$RIG_CACHE/rig/$2$r_suite
+	RIG_IMAGES=$RIG_CACHE/rig/images$r_suite
 }
 
 # rig_setup: the kernel, the static VFIO client and the rig tools archive.
 rig_setup() {
-	mkdir -p "$RIG_WORK" "$RIG_CACHE/rig/images"
+	mkdir -p "$RIG_WORK" "$RIG_IMAGES"
 	RIG_KVER=$("$RIG_TOP/tests/qemu/fetch-kernel.sh" "$RIG_CACHE") || return 1
+	# The cache holds every suite's kernel side by side: the builders take this one.
+	KVER=$RIG_KVER
+	export KVER
+	# The rig's host drivers, by the names this kernel gives them: its bochs display
+	# driver's module is bochs-drm before 5.14 (decided by its modules, not its version).
+	r_bochs=bochs
+	grep -q '/bochs-drm\.ko' "$RIG_CACHE/kernel/lib/modules/$RIG_KVER/modules.dep" && r_bochs=bochs-drm
+	RIG_HOST_MODULES="xhci_pci snd_hda_intel $r_bochs"
+	RIG_DRIVERS=${RIG_DRIVERS-$RIG_HOST_MODULES}
+	export RIG_DRIVERS
 	RIG_KERNEL=$RIG_CACHE/kernel/boot/vmlinuz-$RIG_KVER
 	[ -x "$RIG_BUILD/vfio-early" ] || { rig_say "no $RIG_BUILD/vfio-early (run make)"; return 1; }
 	r_client=$RIG_BUILD/tests/vfio-client
@@ -99,7 +114,7 @@ rig_key() {
 
 # rig_use GEN [VARIANT]: sets RIG_IMAGE and RIG_UNPACKED to an image rig_image built.
 rig_use() {
-	r_dir=$RIG_CACHE/rig/images/$1${2:+-$2}
+	r_dir=$RIG_IMAGES/$1${2:+-$2}
 	RIG_IMAGE=$r_dir/image
 	RIG_UNPACKED=$r_dir/unpacked
 	[ -f "$r_dir/unpacked.path" ] && RIG_UNPACKED=$(cat "$r_dir/unpacked.path")
@@ -122,7 +137,7 @@ rig_image() {
 	r_gen=$1
 	r_variant=${2:-}
 	r_key=$(rig_key "$r_gen" "$r_variant")
-	r_dir=$RIG_CACHE/rig/images/$r_gen${r_variant:+-$r_variant}
+	r_dir=$RIG_IMAGES/$r_gen${r_variant:+-$r_variant}
 	RIG_IMAGE=$r_dir/image
 	RIG_UNPACKED=$r_dir/unpacked
 	if [ -f "$r_dir/key" ] && [ "$(cat "$r_dir/key")" = "$r_key" ] && [ -f "$RIG_IMAGE" ]; then
@@ -146,14 +161,14 @@ rig_image() {
 		# The image is also the rig's "installed system" for the CLI scenarios:
 		# vfio-earlyctl with pci.ids, and nvme (not loaded unless a boot asks) for
 		# IRQs the kernel manages itself.
-		r_mods="xhci_pci snd_hda_intel bochs nvme"
+		r_mods="$RIG_HOST_MODULES nvme"
 		[ "$r_variant" = novfio ] || r_mods="vfio-pci vfio_iommu_type1 $r_mods"
 		r_ids=""
 		for r_f in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
 			[ -f "$r_f" ] && { r_ids="$(readlink -f "$r_f"):/usr/share/misc/pci.ids"; break; }
 		done
 		[ -n "$r_ids" ] || rig_say "no pci.ids here: vfio-earlyctl in the guest shows numbers only"
-		MODULES=$r_mods LOAD="xhci_pci snd_hda_intel bochs" \
+		MODULES=$r_mods LOAD="$RIG_HOST_MODULES" \
 			"$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_CACHE" "$RIG_IMAGE" \
 			"$RIG_BUILD/vfio-early:/usr/sbin/vfio-early" "$r_s/early.sh:/early.sh" \
 			"$RIG_BUILD/vfio-earlyctl:/usr/sbin/vfio-earlyctl" ${r_ids:+"$r_ids"} \
