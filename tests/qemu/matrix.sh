@@ -1,0 +1,66 @@
+#!/bin/sh
+# The kernel matrix (issue 13): the rig's core scenarios on the kernels our users boot
+# besides Debian 12's 6.1, which tests/qemu/scenarios.sh runs with every scenario.
+#
+# Usage: tests/qemu/matrix.sh BUILD_DIR
+# Environment:
+#   MATRIX_SUITES     Debian suites whose kernel is booted (default: bullseye trixie
+#                     trixie-backports: 5.10, 6.12, 7.x); see fetch-kernel.sh
+#   MATRIX_SCENARIOS  boots on each (default: bind-all off wrong-id already-bound no-vfio;
+#                     bind-all also runs the VFIO client)
+#   CACHE, JOBS       as for scenarios.sh
+# Images: busybox and the real initramfs-tools image on every suite, dracut's on trixie
+# and newer.
+# Output: "PASS: <suite>: <generator>: <scenario>" / "FAIL: ...: <why>" per check, then
+# the table (kernel x image x scenario) and each suite's time. Exit 1 when a cell failed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:?usage: tests/qemu/matrix.sh BUILD_DIR}
+suites=${MATRIX_SUITES:-bullseye trixie trixie-backports}
+scen=${MATRIX_SCENARIOS:-bind-all off wrong-id already-bound no-vfio}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+failed=0
+times=""
+
+for suite in $suites; do
+	gens="busybox initramfs-tools"
+	case $suite in bullseye | bookworm) ;; *) gens="$gens dracut" ;; esac
+	t0=$(date +%s)
+	RIG_KERNEL_SUITE=$suite GENERATORS=$gens SCENARIOS=$scen COST_RUNS=0 \
+		"$here/scenarios.sh" "$build" > "$out/$suite.log" 2>&1
+	status=$?
+	t=$(($(date +%s) - t0))
+	# the version booted (fetch-kernel.sh answers from its cache)
+	kver=$(RIG_KERNEL_SUITE=$suite "$here/fetch-kernel.sh" "${CACHE:-$here/../../.cache}" 2> /dev/null)
+	echo "$kver" > "$out/$suite.kver"
+	times="$times$suite ($kver) ${t}s,
+"
+	sed -n "s/^\(PASS\|FAIL\|SKIP\): /\1: $suite: /p" "$out/$suite.log"
+	if [ "$status" -ne 0 ] && ! grep -q '^FAIL: ' "$out/$suite.log"; then
+		echo "FAIL: $suite: scenarios.sh exited $status without a failed check: $(tail -n 3 "$out/$suite.log" | tr '\n' ' ')"
+	fi
+	grep -q '^FAIL: ' "$out/$suite.log" && failed=1
+	[ "$status" -eq 0 ] || failed=1
+done
+
+# The table: one row per suite and image, one column per check.
+cols="order check-image $scen vfio-client"
+echo
+printf '%-34s %-16s' kernel image
+for c in $cols; do printf ' %-13s' "$c"; done
+echo
+for suite in $suites; do
+	for gen in busybox initramfs-tools dracut; do
+		grep -q "^[A-Z]*: $gen: " "$out/$suite.log" || continue
+		printf '%-34s %-16s' "$suite $(cat "$out/$suite.kver")" "$gen"
+		for c in $cols; do
+			r=$(sed -n "s/^\(PASS\|FAIL\): $gen: $c\(:.*\)\{0,1\}$/\1/p" "$out/$suite.log" | head -n 1)
+			printf ' %-13s' "${r:--}"
+		done
+		echo
+	done
+done
+echo
+printf 'matrix time: %s\n' "$(echo "$times" | sed '/^$/d' | tr '\n' ' ')"
+exit "$failed"
