@@ -82,18 +82,20 @@ static struct pci_access *new_access(const char *root)
 int vfe_pci_open(struct vfe_pci *p, const char *root)
 {
 	p->root = root;
+	p->scan = NULL;
 	p->acc = new_access(root);
 	return p->acc ? 0 : -EIO;
 }
 
 void vfe_pci_close(struct vfe_pci *p)
 {
-	if (!p->acc)
-		return;
 	PCI_GUARDED(return );
-	pci_cleanup(p->acc);
+	if (p->scan)
+		pci_cleanup(p->scan);
+	if (p->acc)
+		pci_cleanup(p->acc);
 	PCI_UNGUARD();
-	p->acc = NULL;
+	p->acc = p->scan = NULL;
 }
 
 static int read_boot_vga(const char *root, const char *slot)
@@ -301,31 +303,36 @@ enum vfe_member_kind vfe_iommu_member_kind(const char *root, int group, const ch
 int vfe_pci_find_id(struct vfe_pci *p, const struct vfe_bind_rule *rule,
 		    char (*slots)[VFE_SLOT_LEN], int max)
 {
-	/* A separate access, so the scan's device list does not outlive this call. */
-	struct pci_access *volatile acc = new_access(p->root);
 	struct pci_filter f;
 	struct pci_dev *d;
 	volatile int n = 0;
 
-	if (!acc)
-		return -EIO;
-	PCI_GUARDED({
-		pci_cleanup(acc);
-		return -EIO;
-	});
-	pci_scan_bus(acc);
-	pci_filter_init(acc, &f);
+	/* One scan of its own for every missing card of a run, kept until vfe_pci_close. */
+	if (!p->scan) {
+		struct pci_access *volatile acc = new_access(p->root);
+
+		if (!acc)
+			return -EIO;
+		PCI_GUARDED({
+			pci_cleanup(acc);
+			return -EIO;
+		});
+		pci_scan_bus(acc);
+		PCI_UNGUARD();
+		p->scan = acc;
+	}
+	PCI_GUARDED(return -EIO);
+	pci_filter_init(p->scan, &f);
 	f.vendor = rule->vendor;
 	f.device = rule->device;
 	f.device_class = rule->device_class;
-	for (d = acc->devices; d; d = d->next) {
+	for (d = p->scan->devices; d; d = d->next) {
 		if (!pci_filter_match(&f, d) || n == max)
 			continue;
 		snprintf(slots[n], VFE_SLOT_LEN, "%04x:%02x:%02x.%d", d->domain, d->bus, d->dev,
 			 d->func);
 		n++;
 	}
-	pci_cleanup(acc);
 	PCI_UNGUARD();
 	return n;
 }

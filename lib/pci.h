@@ -11,6 +11,7 @@ struct pci_dev;
 /* libpci pointed at ROOT/sys/bus/pci, with an error handler that never exits. */
 struct vfe_pci {
 	struct pci_access *acc;
+	struct pci_access *scan; /* a whole-bus scan, only to explain missing cards */
 	const char *root;
 };
 

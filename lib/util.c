@@ -175,6 +175,25 @@ int vfe_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+int vfe_fsync_dir_of(const char *path)
+{
+	char dir[VFE_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, r = 0;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0 && errno != EINVAL)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 int vfe_write_atomic(const char *path, const char *data, size_t len)
 {
 	char tmp[VFE_PATH_MAX];
@@ -211,7 +230,8 @@ int vfe_write_atomic(const char *path, const char *data, size_t len)
 		r = -errno;
 		goto fail;
 	}
-	return 0;
+	/* The rename itself is durable only once its directory is. */
+	return vfe_fsync_dir_of(path);
 fail:
 	if (fd >= 0)
 		close(fd);

@@ -23,7 +23,9 @@ int vfe_slurp_fd(int fd, size_t max, char **out, size_t *len);
 int vfe_read_link_name(const char *path, char *buf, size_t size);
 /* Write VALUE to an existing sysfs attribute, logged at debug level before the write. */
 int vfe_sysfs_write(const char *path, const char *value);
-/* Write a file atomically: temp file, fsync, rename (mode 0644); -errno. */
+/* fsync the directory that holds PATH; -errno. */
+int vfe_fsync_dir_of(const char *path);
+/* Write a file atomically: temp file, fsync, rename (mode 0644), fsync of the directory. */
 int vfe_write_atomic(const char *path, const char *data, size_t len);
 /* mkdir -p; -errno. */
 int vfe_mkdir_p(const char *path, mode_t mode);
