@@ -90,3 +90,16 @@ struct vfe_grub_sources {
 int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 			  struct vfe_grub_sources *gs, char *err, size_t errsize);
 void vfe_grub_sources_free(struct vfe_grub_sources *gs);
+
+/* Where vfio-earlyctl apply writes the GRUB entry without PCI pass-through. */
+#define VFE_GRUB_OFF_ENTRY "/etc/grub.d/42_vfio-early"
+
+/*
+ * The text of VFE_GRUB_OFF_ENTRY, a grub-mkconfig script: one menu entry for the newest kernel
+ * that boots as if vfio-early were not installed. Its linux line carries GRUB_CMDLINE_LINUX and
+ * GRUB_CMDLINE_LINUX_DEFAULT as grub-mkconfig has them, split by the kernel's rules, less every
+ * token vfe_ktoken_is_owned() calls ours and every vfio_pci.ids=/vfio-pci.ids=, blanks (a CRLF
+ * file's CR too) squeezed to one space, a double quote left open closed, then vfio_early.off
+ * before a lone "--". *OUT is malloc'd; 0 or -ENOMEM.
+ */
+int vfe_grub_off_entry(char **out, size_t *len);

@@ -188,6 +188,43 @@ bool vfe_ktoken_is_owned(const char *token, size_t len)
 	return r;
 }
 
+/* NAME as a sh pattern: '-' and '_' alike, as the kernel compares names. */
+static void sh_name_pattern(struct vfe_sbuf *b, const char *name)
+{
+	for (; *name; name++)
+		if (*name == '-' || *name == '_')
+			vfe_sbuf_adds(b, "[-_]");
+		else
+			vfe_sbuf_add(b, name, 1);
+}
+
+void vfe_ktokens_sh_case(struct vfe_sbuf *b, const char *indent)
+{
+	bool first = true;
+	size_t i;
+
+	vfe_sbuf_adds(b, indent);
+	for (i = 0; i < VFE_ARRAY_SIZE(owned); i++) {
+		if (owned[i].value)
+			continue;
+		if (!first)
+			vfe_sbuf_adds(b, " | ");
+		sh_name_pattern(b, owned[i].name);
+		first = false;
+	}
+	vfe_sbuf_adds(b, ") continue ;;\n");
+	for (i = 0; i < VFE_ARRAY_SIZE(owned); i++) {
+		if (!owned[i].value)
+			continue;
+		/* owned values are plain (no quote, no blank): safe inside single quotes */
+		vfe_sbuf_adds(b, indent);
+		sh_name_pattern(b, owned[i].name);
+		vfe_sbuf_adds(b, ") [ \"$value\" != '");
+		vfe_sbuf_adds(b, owned[i].value);
+		vfe_sbuf_adds(b, "' ] || continue ;;\n");
+	}
+}
+
 void vfe_ktokens_init(struct vfe_ktokens *t)
 {
 	t->n = 0;

@@ -66,6 +66,14 @@ int vfe_ktokens_add(struct vfe_ktokens *t, const char *fmt, ...)
 bool vfe_ktoken_is_owned(const char *token, size_t len);
 
 /*
+ * The same ownership as arms of a sh "case $name in ... esac" that sees a word's NAME
+ * (before its first '=', the kernel's leading quote taken off) and $value (its value, quotes
+ * taken off): an arm ends in "continue" for a word that is ours. For a script that drops our
+ * tokens where only sh runs (grub-mkconfig). Each arm is one line, indented by INDENT.
+ */
+void vfe_ktokens_sh_case(struct vfe_sbuf *b, const char *indent);
+
+/*
  * The tokens DESIGN.md §6 asks for: intel_iommu=on on Intel only (never amd_iommu=on),
  * iommu=pt, kvm.ignore_msrs=1, video=efifb:off for a boot-VGA target on a kernel before 6.0,
  * default_hugepagesz= then hugepagesz=/hugepages= per size (per-node counts need 5.16),

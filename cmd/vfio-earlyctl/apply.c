@@ -34,40 +34,6 @@
  * the record of the bus. */
 #define MAX_CHANGES (VFE_GRUB_MAX_SOURCES + 6)
 
-/* A GRUB script of ours: one more menu entry, the newest kernel with vfio_early.off. */
-static const char grub_off_entry[] =
-    "#!/bin/sh\n"
-    "# Written by vfio-earlyctl apply: a boot entry without PCI pass-through, for when the\n"
-    "# devices given to the VM are needed by the host (vfio_early.off switches the helper off).\n"
-    "set -e\n"
-    "prefix=/usr\n"
-    "exec_prefix=/usr\n"
-    "datarootdir=/usr/share\n"
-    ". \"${pkgdatadir:-/usr/share/grub}/grub-mkconfig_lib\"\n"
-    "list=\n"
-    "for f in /boot/vmlinuz-* /boot/vmlinux-*; do\n"
-    "\tif grub_file_is_not_garbage \"$f\"; then list=\"$list $f\"; fi\n"
-    "done\n"
-    "[ -n \"$list\" ] || exit 0\n"
-    "linux=$(version_find_latest $list)\n"
-    "version=${linux#*/vmlinu[xz]-}\n"
-    "initrd=\n"
-    "for i in \"/boot/initrd.img-$version\" \"/boot/initramfs-$version.img\"; do\n"
-    "\tif [ -f \"$i\" ]; then initrd=$i; break; fi\n"
-    "done\n"
-    "if [ -n \"${GRUB_DEVICE_UUID}\" ]; then root=\"root=UUID=${GRUB_DEVICE_UUID}\";\n"
-    "else root=\"root=${GRUB_DEVICE}\"; fi\n"
-    "echo \"menuentry 'Linux $version, without PCI pass-through (vfio_early.off)' "
-    "--class gnu-linux {\"\n"
-    "prepare_grub_to_access_device \"${GRUB_DEVICE_BOOT}\" | sed 's/^/\\t/'\n"
-    "printf '\\tlinux\\t%s %s ro %s %s vfio_early.off\\n' "
-    "\"$(make_system_path_relative_to_its_root \"$linux\")\" \"$root\" "
-    "\"${GRUB_CMDLINE_LINUX}\" \"${GRUB_CMDLINE_LINUX_DEFAULT}\"\n"
-    "if [ -n \"$initrd\" ]; then\n"
-    "\tprintf '\\tinitrd\\t%s\\n' \"$(make_system_path_relative_to_its_root \"$initrd\")\"\n"
-    "fi\n"
-    "echo '}'\n";
-
 struct change {
 	char path[VFE_PATH_MAX];
 	struct vfe_text_edit e;
@@ -410,6 +376,20 @@ out:
 	return r;
 }
 
+/* The GRUB entry without PCI pass-through (kernel-cmdline/grub.h); it goes with the config. */
+static int plan_off_entry(struct plan *p)
+{
+	char path[VFE_PATH_MAX], *entry = NULL;
+	int r;
+
+	if (!p->no_config && vfe_grub_off_entry(&entry, NULL) < 0)
+		return -ENOMEM;
+	vfe_path(path, sizeof(path), p->root, VFE_GRUB_OFF_ENTRY);
+	r = plan_whole_file(p, path, entry, 0755);
+	free(entry);
+	return r;
+}
+
 static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_conf_change *cc)
 {
 	static struct vfe_config conf;
@@ -476,8 +456,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 		r = plan_grub(p, &tokens);
 		if (r < 0)
 			goto out;
-		vfe_path(path, sizeof(path), g->root, "/etc/grub.d/42_vfio-early");
-		r = plan_whole_file(p, path, p->no_config ? NULL : grub_off_entry, 0755);
+		r = plan_off_entry(p);
 		if (r < 0)
 			goto out;
 	}

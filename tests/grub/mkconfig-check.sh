@@ -42,8 +42,10 @@ if [ "${1:-}" != --inside ]; then
 	if [ -x "$ctl" ] && [ -d build/rootfs/seed ]; then
 		cp -a build/rootfs/seed "$tmp/root"
 		mkdir -p "$tmp/root/etc/default"
-		cp tests/golden/grub/debian-default.in "$tmp/root/etc/default/grub"
-		echo "bind 0f:00.0 1106:3483" >"$tmp/root/etc/vfio-early.conf"
+		# the guide's machine, a CRLF file and vfio-pci ids the user left on the line
+		cp tests/golden/grub/vfio-pci-ids-crlf.in "$tmp/root/etc/default/grub"
+		printf 'bind 0f:00.0 1106:3483\nhugepages 2M 8192\nvm-cpus 8-15\n' \
+			>"$tmp/root/etc/vfio-early.conf"
 		"$ctl" --root "$tmp/root" apply --yes >"$tmp/apply.log" 2>&1 || {
 			cat "$tmp/apply.log"
 			echo "FAIL: grub-mkconfig check: vfio-earlyctl apply"
@@ -259,22 +261,38 @@ CFG
 grub_d
 
 # The "without pass-through" entry of /etc/grub.d/42_vfio-early, run by the real grub-mkconfig
-# next to the distribution's own scripts.
+# next to the distribution's own scripts, on the /etc/default/grub apply wrote: it boots as if
+# vfio-early were not installed (vfio_early.off, the user's words only: none of our tokens, no
+# vfio-pci ids, no carriage return), while every other entry has our tokens.
 if [ -f "$tmp/root/etc/grub.d/42_vfio-early" ]; then
 	mkdir -p "$tmp/grub.d"
 	cp -a /etc/grub.d/. "$tmp/grub.d/"
 	cp "$tmp/root/etc/grub.d/42_vfio-early" "$tmp/grub.d/"
-	cp tests/golden/grub/debian-default.in /etc/default/grub
+	rm -rf /etc/default/grub.d
+	cp "$tmp/root/etc/default/grub" /etc/default/grub
 	mount --bind "$tmp/grub.d" /etc/grub.d || fail "42_vfio-early: mount"
 	if grub-mkconfig -o "$tmp/grub.cfg" 2>"$tmp/mkconfig.log"; then
 		entry=$(sed -n "/without PCI pass-through/,/^}/p" "$tmp/grub.cfg")
 		if echo "$entry" | grep -q "^menuentry 'Linux $version, without PCI pass-through" &&
-			echo "$entry" | grep -q "linux[[:space:]]*[^ ]*/vmlinuz-$version root=UUID=[^ ]* ro .*vfio_early.off$" &&
 			echo "$entry" | grep -q "initrd[[:space:]]*[^ ]*/initrd.img-$version"; then
-			pass "42_vfio-early: a menu entry for $version with vfio_early.off and its initrd"
+			pass "42_vfio-early: a menu entry for $version and its initrd"
 		else
 			fail "42_vfio-early: entry is: $entry"
 		fi
+		# the arguments exactly as written, a CR included
+		off=$(echo "$entry" | sed -n "s|^[[:space:]]*linux[[:space:]]*[^ ]*/vmlinuz-$version root=UUID=[^ ]* ro ||p")
+		if [ "$off" = "rd.luks=0 quiet splash vfio_early.off" ]; then
+			pass "42_vfio-early: its linux line is '... ro $off' (CRLF file, hugepages, vm-cpus, vfio-pci ids)"
+		else
+			fail "42_vfio-early: its linux line ends '$(printf '%s' "$off" | cat -v)'"
+		fi
+		normal=$(sed -n "s|^[[:space:]]*linux[[:space:]]*[^ ]*/vmlinuz-$version root=[^ ]* ro ||p" \
+			"$tmp/grub.cfg" | sed '$d' | sed -n 1p | tr -d '\r')
+		case $normal in
+		*" hugepages=8192 isolcpus=managed_irq,domain,8-15 nohz_full=8-15 rcu_nocbs=8-15 irqaffinity=0-7"*)
+			pass "42_vfio-early: the default entry keeps our tokens" ;;
+		*) fail "42_vfio-early: the default entry is '$normal'" ;;
+		esac
 	else
 		cat "$tmp/mkconfig.log"
 		fail "42_vfio-early: grub-mkconfig failed"

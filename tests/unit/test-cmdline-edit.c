@@ -4,7 +4,8 @@
  * Golden files: tests/golden/{grub,kernel-cmdline}/NAME.in is edited to NAME.expected with
  * the tokens of NAME.want (or the seed's Intel set); editing that again changes nothing;
  * removing our tokens from it gives NAME.in back, or NAME.removed where the original held
- * tokens of ours or had to gain quotes.
+ * tokens of ours or had to gain quotes. For GRUB, NAME.recovery is the linux line (after "ro")
+ * of the entry without pass-through that grub-mkconfig makes of NAME.expected.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -151,6 +152,7 @@ GOLDEN(grub, command_environment, "command-environment");
 GOLDEN(grub, inside_string, "inside-string");
 GOLDEN(grub, user_video, "user-video");
 GOLDEN(grub, isolation, "isolation");
+GOLDEN(grub, vfio_pci_ids_crlf, "vfio-pci-ids-crlf");
 
 #define KC(id, file)                                     \
 	FIXTURE_VARIANT_ADD(golden, kernel_cmdline_##id) \
@@ -192,6 +194,95 @@ TEST_F(golden, apply_is_expected_idempotent_and_reversible)
 	free(twice);
 	free(back);
 	free(again);
+}
+
+/* A stand-in for grub-mkconfig_lib: every kernel is good, the first is the newest. */
+static const char mkconfig_lib[] = "grub_file_is_not_garbage() { return 0; }\n"
+				   "version_find_latest() { echo \"$1\"; }\n"
+				   "prepare_grub_to_access_device() { :; }\n"
+				   "make_system_path_relative_to_its_root() { echo \"$1\"; }\n";
+
+static int put(const char *dir, const char *name, const char *text, size_t len)
+{
+	char path[VFE_PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fwrite(text, 1, len, f);
+	return fclose(f) ? -errno : 0;
+}
+
+/*
+ * Run the GRUB entry without pass-through as grub-mkconfig would after sourcing GRUB (an
+ * /etc/default/grub): the arguments after "ro" of its linux line, malloc'd (a CR kept, the
+ * line end not), or NULL when it printed none.
+ */
+static char *off_entry_args(const char *grub, size_t grub_len)
+{
+	char dir[] = "/tmp/vfe-off-entry.XXXXXX", cmd[512], line[4096], *script = NULL,
+	     *args = NULL;
+	size_t len;
+	FILE *p;
+
+	if (!mkdtemp(dir) || vfe_grub_off_entry(&script, &len) < 0)
+		return NULL;
+	if (put(dir, "42_vfio-early", script, len) == 0 &&
+	    put(dir, "grub-mkconfig_lib", mkconfig_lib, strlen(mkconfig_lib)) == 0 &&
+	    put(dir, "grub", grub, grub_len) == 0) {
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && env -i PATH=/usr/bin:/bin pkgdatadir=%s sh -c "
+			 "'. ./grub >/dev/null 2>&1; export GRUB_CMDLINE_LINUX "
+			 "GRUB_CMDLINE_LINUX_DEFAULT; exec sh ./42_vfio-early'",
+			 dir, dir);
+		p = popen(cmd, "r");
+		while (p && fgets(line, sizeof(line), p))
+			if (!args && !strncmp(line, "\tlinux\t", 7) && strstr(line, " ro ")) {
+				args = strdup(strstr(line, " ro ") + 4);
+				if (args)
+					args[strcspn(args, "\n")] = '\0';
+			}
+		if (p)
+			pclose(p);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0) {
+		/* a temporary directory left behind fails nothing */
+	}
+	free(script);
+	return args;
+}
+
+/*
+ * The entry without PCI pass-through boots as if vfio-early were not installed: for every
+ * GRUB form here, the file as apply left it gives NAME.recovery (the user's words, none of
+ * ours, no vfio-pci ids, blanks squeezed, no CR) then vfio_early.off.
+ */
+TEST_F(golden, off_entry_carries_only_the_users_words)
+{
+	char *args, *want, *word, *save = NULL;
+	size_t want_len;
+
+	if (strcmp(variant->kind, "grub"))
+		return; /* /etc/kernel/cmdline setups get no second entry */
+	want = golden(variant->kind, variant->name, "recovery", &want_len);
+	ASSERT_NE(NULL, want) TH_LOG("grub/%s.recovery missing", variant->name);
+	want[strcspn(want, "\n")] = '\0';
+	args = off_entry_args(self->expected, self->expected_len);
+	ASSERT_NE(NULL, args) TH_LOG("no linux line");
+	EXPECT_STREQ(want, args);
+	EXPECT_EQ(NULL, strchr(args, '\r'));
+	/* up to a lone "--": what follows is init's */
+	for (word = strtok_r(args, " ", &save); word && strcmp(word, "--");
+	     word = strtok_r(NULL, " ", &save)) {
+		EXPECT_FALSE(vfe_ktoken_is_owned(word, strlen(word))) TH_LOG("%s", word);
+		EXPECT_NE(0, strncmp(word, "vfio_pci.ids", 12));
+		EXPECT_NE(0, strncmp(word, "vfio-pci.ids", 12));
+	}
+	free(args);
+	free(want);
 }
 
 /* Every golden input is in the table above: a new file cannot be silently skipped. */

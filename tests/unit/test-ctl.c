@@ -403,6 +403,58 @@ TEST_F(seed, apply_on_intel_adds_intel_iommu)
 			       "'quiet splash intel_iommu=on iommu=pt"));
 }
 
+/*
+ * The entry without PCI pass-through, run as grub-mkconfig runs it (after sourcing
+ * /etc/default/grub) with a stand-in for grub-mkconfig_lib: the arguments of its linux line.
+ */
+static void off_entry_linux_args(struct __test_metadata *_metadata, const struct vroot *r,
+				 char *args, size_t size)
+{
+	char cmd[2048], line[4096];
+	FILE *p;
+
+	args[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/stub", r->dir);
+	ASSERT_EQ(0, system(cmd));
+	vroot_write(r, "stub/grub-mkconfig_lib",
+		    "grub_file_is_not_garbage() { return 0; }\n"
+		    "version_find_latest() { echo \"$1\"; }\n"
+		    "prepare_grub_to_access_device() { :; }\n"
+		    "make_system_path_relative_to_its_root() { echo \"$1\"; }\n");
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && env -i PATH=/usr/bin:/bin pkgdatadir=%s/stub sh -c '. ./etc/default/grub; "
+		 "export GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT; "
+		 "exec sh etc/grub.d/42_vfio-early'",
+		 r->dir, r->dir);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	while (fgets(line, sizeof(line), p))
+		if (!strncmp(line, "\tlinux\t", 7) && strstr(line, " ro "))
+			snprintf(args, size, "%s", strstr(line, " ro ") + 4);
+	EXPECT_EQ(0, pclose(p));
+}
+
+/*
+ * Issue 14: the recovery entry boots as if vfio-early were not installed. On the guide's
+ * machine (hugepages, vm-cpus) with a CRLF /etc/default/grub and vfio-pci ids left on the
+ * command line: vfio_early.off, the user's own words, none of our tokens, no ids, no CR.
+ */
+TEST_F(seed, off_entry_boots_as_if_not_installed)
+{
+	char args[4096];
+
+	grub_machine(_metadata, &self->r);
+	vroot_write(
+	    &self->r, "etc/default/grub",
+	    "GRUB_DEFAULT=0\r\n"
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash vfio_pci.ids=1002:73bf,1002:ab28\"\r\n"
+	    "GRUB_CMDLINE_LINUX=\"rd.luks=0 vfio-pci.ids=1106:3483\"\r\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	ASSERT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), "hugepages=8192"));
+	off_entry_linux_args(_metadata, &self->r, args, sizeof(args));
+	EXPECT_STREQ("rd.luks=0 quiet splash vfio_early.off\n", args);
+}
+
 TEST_F(seed, apply_with_kernel_install_cmdline)
 {
 	grub_machine(_metadata, &self->r);
