@@ -171,6 +171,28 @@ module-install:
 	done
 	sed 's/@VERSION@/$(VERSION)/' module/dkms.conf > $(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/dkms.conf
 
+# ---- Debian packages (debian/): vfio-early and vfio-early-dkms, into build/deb ----
+# dpkg-buildpackage runs on a copy of the tree (the files git knows, and new ones it does not
+# ignore) in a temporary directory, so the tree gets no debian/.debhelper or build droppings.
+DEB_DIR := build/deb
+.PHONY: deb
+deb:
+	@scripts/install-deps.sh build deb
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)
+	@echo "dpkg-buildpackage -us -uc -b on a copy of the tree (log: $(DEB_DIR)/build.log)"
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; mkdir "$$tmp/src"; \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			tar --null -T - --ignore-failed-read -cf - 2>/dev/null; \
+	else \
+		tar --exclude=./build --exclude=./.cache --exclude=./.git -cf - .; \
+	fi | tar -xf - -C "$$tmp/src"; \
+	if ! (cd "$$tmp/src" && dpkg-buildpackage -us -uc -b) >$(DEB_DIR)/build.log 2>&1; then \
+		tail -n 40 $(DEB_DIR)/build.log; exit 1; \
+	fi; \
+	mv "$$tmp"/*.deb "$$tmp"/*.buildinfo "$$tmp"/*.changes $(DEB_DIR)/
+	@ls -l $(DEB_DIR)/*.deb
+
 include initramfs/install.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

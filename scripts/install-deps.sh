@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages this project needs that are missing here.
-# Usage: scripts/install-deps.sh GROUP...   (build, test, qemu, generators, module)
+# Usage: scripts/install-deps.sh GROUP...   (build, test, qemu, generators, module, deb)
 # Only asks apt for what dpkg says is absent, so a ready machine pays one dpkg query.
 set -eu
 # The headers of the kernel tests/qemu/fetch-kernel.sh boots: resolved the same way
@@ -21,6 +21,7 @@ group_packages() {
 	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
 	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;
 	module) echo "$(kernel_headers_package) make gcc perl xz-utils" ;;
+	deb) echo "dpkg-dev debhelper dh-dkms dkms fakeroot lintian" ;;
 	*) echo "install-deps: unknown group $1" >&2 && return 1 ;;
 	esac
 }

@@ -83,6 +83,7 @@ fi
 
 if [ "${2:-}" = full ]; then
 	run_lines "grub-mkconfig" tests/grub/mkconfig-check.sh
+	run_lines "Debian packages" tests/deb/deb-check.sh
 	run_lines "kernel module" tests/qemu/module-tests.sh "$build"
 	run_lines "real-kernel scenarios" tests/qemu/scenarios.sh "$build"
 fi
