@@ -16,6 +16,10 @@
 #   DRACUT_MODE  systemd (default when systemd is installed, as on Debian) or shell
 #                (--omit systemd: dracut's own init.sh runs the pre-udev hook)
 #   DRACUT_ARGS  more dracut arguments (word-split)
+#   DRACUT_HOSTONLY  hostonly: a host-only image (it copies /etc/modprobe.d); default
+#                no-hostonly
+#   VFE_KMOD, VFE_MODPROBE  vfio_early.ko and /etc/modprobe.d/vfio-early.conf on the
+#                "host" (see tests/qemu/mkinitrd-lib.sh)
 #   RIG_DRIVERS  host drivers of the rig put in the image (--add-drivers), which
 #                udev loads at coldplug (default: xhci_pci snd_hda_intel bochs)
 #
@@ -41,7 +45,7 @@ kver="" kroot="" work="" # set by stage
 . "$top/tests/qemu/mkinitrd-lib.sh"
 stage dracut "$cache" "$config"
 
-set -- --force --no-hostonly --kver "$kver" --tmpdir "$work" \
+set -- --force "--${DRACUT_HOSTONLY:-no-hostonly}" --kver "$kver" --tmpdir "$work" \
 	--add-drivers "${RIG_DRIVERS-xhci_pci snd_hda_intel bochs}"
 case ${DRACUT_MODE:-systemd} in
 shell) set -- "$@" --omit "systemd systemd-initrd dracut-systemd" ;;
@@ -59,8 +63,8 @@ set -- "$@" ${DRACUT_ARGS:-} "$work/image"
 	# shellcheck disable=SC2016 # expands in the inner shell
 	echo 'ovl() { mount -t overlay vfio-early-test -o "lowerdir=$1" "$2"; }'
 	printf 'ovl "%s" /usr/sbin\n' "$work/stage/usr/sbin:/usr/sbin"
-	printf 'ovl "%s" /usr/lib\n' "$work/stage/usr/lib:$kroot/lib:/usr/lib"
 	printf 'ovl "%s" /etc\n' "$work/etc:/etc"
+	usrlib_lines
 	printf 'exec dracut'
 	for a in "$@"; do printf " '%s'" "$a"; done
 	echo

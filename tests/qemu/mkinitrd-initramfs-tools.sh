@@ -16,6 +16,8 @@
 #   VFE_HELPER     the helper binary to install (default: build/vfio-early, made if missing)
 #   KVER           kernel version (default: the one fetch-kernel.sh prints)
 #   ITOOLS_MODULES initramfs-tools' MODULES policy (default: most, Debian's default)
+#   VFE_KMOD, VFE_MODPROBE  vfio_early.ko and /etc/modprobe.d/vfio-early.conf on the
+#                  "host" (see tests/qemu/mkinitrd-lib.sh)
 #   RIG_DRIVERS    host drivers of the rig put in the image but not force-loaded,
 #                  so udev loads them at coldplug (default: xhci_pci snd_hda_intel bochs)
 #
@@ -54,16 +56,18 @@ manual_add_modules ${RIG_DRIVERS-xhci_pci snd_hda_intel bochs}
 EOF
 chmod 0755 "$work/conf/hooks/zz-vfio-early-rig"
 
-cat > "$work/inner.sh" <<EOF
+{
+	cat <<EOF
 set -eu
 ovl() { mount -t overlay vfio-early-test -o "lowerdir=\$1" "\$2"; }
 ovl "$work/stage/usr/sbin:/usr/sbin" /usr/sbin
 ovl "$work/stage/usr/share/initramfs-tools:/usr/share/initramfs-tools" /usr/share/initramfs-tools
-ovl "$work/stage/usr/lib:$kroot/lib:/usr/lib" /usr/lib
 ovl "$work/etc:/etc" /etc
 ovl "$kroot/boot:/boot" /boot
-TMPDIR="$work" mkinitramfs -d "$work/conf" -o "$work/image" "$kver"
 EOF
+	usrlib_lines
+	printf 'TMPDIR="%s" mkinitramfs -d "%s" -o "%s" "%s"\n' "$work" "$work/conf" "$work/image" "$kver"
+} > "$work/inner.sh"
 start=$(date +%s)
 in_namespace "$work/inner.sh"
 case $out in

@@ -10,6 +10,10 @@
 #   $work/etc    vfio-early.conf: CONFIG; "" one without any line (the helper is in
 #                the image and binds nothing until a scenario lays its own over it);
 #                "none" no config at all (the image is the baseline without vfio-early)
+#   VFE_KMOD     (environment) a vfio_early.ko to install as the host's DKMS build
+#                would (lib/modules/VER/updates/dkms); usrlib_lines then runs depmod
+#   VFE_MODPROBE (environment) a file laid over /etc/modprobe.d/vfio-early.conf, as
+#                "vfio-earlyctl apply" writes it (softdeps, options vfio_early bind=)
 # Caller sets: top (the work tree).
 stage() {
 	s_name=$1 s_cache=$2 s_config=$3
@@ -25,7 +29,19 @@ stage() {
 	trap "rm -rf '$work'" EXIT
 	make -s -C "$top" install-initramfs DESTDIR="$work/stage"
 	install -D -m 0755 "$s_helper" "$work/stage/usr/sbin/vfio-early"
+	# make install puts the modprobe.d file in /lib/modprobe.d: on a merged-/usr
+	# host (/lib -> usr/lib) that is /usr/lib/modprobe.d, which the overlays cover.
+	if [ -d "$work/stage/lib" ] && [ -L /lib ]; then
+		cp -a "$work/stage/lib/." "$work/stage/usr/lib/"
+		rm -rf "$work/stage/lib"
+	fi
+	if [ -n "${VFE_KMOD:-}" ]; then
+		install -D -m 0644 "$VFE_KMOD" "$work/stage/usr/lib/modules/$kver/updates/dkms/vfio_early.ko"
+	fi
 	mkdir -p "$work/etc"
+	if [ -n "${VFE_MODPROBE:-}" ]; then
+		install -D -m 0644 "$VFE_MODPROBE" "$work/etc/modprobe.d/vfio-early.conf"
+	fi
 	case $s_config in
 	none) ;;
 	"") printf '# vfio-early rig image: no bind line; scenarios lay their own over it\n' > "$work/etc/vfio-early.conf" ;;
@@ -37,4 +53,22 @@ stage() {
 # overlay mounts vanish with it. Needs root, or unprivileged user namespaces.
 in_namespace() {
 	if [ "$(id -u)" -eq 0 ]; then unshare -m sh "$1"; else unshare -rm sh "$1"; fi
+}
+
+# usrlib_lines: the lines of an inner script that lay the staged tree and the cached
+# kernel's modules over /usr/lib (and /lib when it is not a link to usr/lib). With
+# VFE_KMOD the overlay is writable (its upper layer in the scratch directory) and
+# depmod indexes the module tree with vfio_early.ko in it, as DKMS does.
+usrlib_lines() {
+	if [ -n "${VFE_KMOD:-}" ]; then
+		mkdir -p "$work/upper" "$work/owork"
+		printf 'mount -t overlay vfio-early-test -o "lowerdir=%s,upperdir=%s,workdir=%s" /usr/lib\n' \
+			"$work/stage/usr/lib:$kroot/lib:/usr/lib" "$work/upper" "$work/owork"
+		printf 'depmod -a "%s"\n' "$kver"
+	else
+		printf 'ovl "%s" /usr/lib\n' "$work/stage/usr/lib:$kroot/lib:/usr/lib"
+	fi
+	if [ -d "$work/stage/lib" ]; then
+		printf 'ovl "%s" /lib\n' "$work/stage/lib:/lib"
+	fi
 }

@@ -1,40 +1,87 @@
 #!/bin/bash
-# shellcheck disable=SC2154 # moddir and dracutsysrootdir are set by dracut
+# shellcheck disable=SC2154 # moddir, initdir, kernel, systemdsystemunitdir, dracutsysrootdir: set by dracut
 # dracut module: the vfio-early boot helper, its configuration and the vfio
-# modules, run from a pre-udev hook. That hook runs before udevd starts in both
-# of dracut's modes: sourced by init.sh in the shell-based image, and by
-# dracut-pre-udev.service (Before=systemd-udevd.service) in the systemd one.
+# modules. The helper runs before anything can load a host driver, in both of
+# dracut's modes:
+#   systemd-based image: vfio-early.service, ordered before
+#     systemd-modules-load.service (modules-load.d, e.g. sound.conf),
+#     dracut-pre-udev.service (rd.driver.pre=) and systemd-udevd.service;
+#     it needs no dracut-systemd (an image without it still runs the helper);
+#   shell-based image (init.sh): cmdline hook 00, before 90kernel-modules'
+#     cmdline hook 01 (parse-kernel.sh), which loads rd.driver.pre= modules.
+# The kernel-assisted mode (vfio_early.ko) goes in only with its rules: the
+# "options vfio_early bind=" lines go in too (dracut copies /etc/modprobe.d
+# only in hostonly mode, and bind= is read only once the module is loaded).
+# Without /etc/vfio-early.conf nothing is bound: the image then carries no
+# vfio_early.ko and no vfio_early options left by an earlier "vfio-earlyctl apply".
+
+# The modprobe.d files (host paths) that give vfio_early its bind= rules.
+vfe_options_files() {
+    local f
+    for f in "$dracutsysrootdir"/etc/modprobe.d/*.conf "$dracutsysrootdir"/lib/modprobe.d/*.conf \
+        "$dracutsysrootdir"/usr/lib/modprobe.d/*.conf; do
+        [[ -f $f ]] || continue
+        grep -qE '^[[:space:]]*options[[:space:]]+vfio_early[[:space:]].*bind=' "$f" &&
+            echo "${f#"$dracutsysrootdir"}"
+    done
+}
 
 # called by dracut
 check() {
     require_binaries /usr/sbin/vfio-early || return 1
-    # Without a configuration there is nothing to do at boot: include the
-    # module only when asked for (--add vfio-early).
-    [[ -f $dracutsysrootdir/etc/vfio-early.conf ]] || return 255
-    return 0
+    [[ -f $dracutsysrootdir/etc/vfio-early.conf ]] && return 0
+    # No config: in by default only to keep what an earlier apply left out of the image.
+    [[ -f $dracutsysrootdir/etc/modprobe.d/vfio-early.conf ]] && return 0
+    return 255
 }
 
 # called by dracut
 depends() {
+    # modprobe and the kernel's module tree: vfio-pci, and vfio_early
+    echo kernel-modules
     return 0
 }
 
 # called by dracut
 installkernel() {
+    [[ -f $dracutsysrootdir/etc/vfio-early.conf ]] || return 0
     # Not hostonly: vfio-pci is loaded by nobody on this host yet, and the
     # devices to bind are named by the configuration, not by what is in use.
     hostonly='' instmods vfio vfio_pci vfio_pci_core vfio_iommu_type1 vfio_virqfd irqbypass
-    # kernel-assisted mode, when installed (instmods skips missing modules)
-    hostonly='' instmods vfio_early
+    # kernel-assisted mode, when installed and given rules (instmods skips missing modules)
+    [[ -n $(vfe_options_files) ]] && hostonly='' instmods vfio_early
+    return 0
 }
 
 # called by dracut
 install() {
-    inst_binary /usr/sbin/vfio-early
-    if [[ -f $dracutsysrootdir/etc/vfio-early.conf ]]; then
-        inst_simple /etc/vfio-early.conf
-    else
-        dwarning "vfio-early: /etc/vfio-early.conf not found; the helper will bind nothing"
+    local f
+
+    if [[ ! -f $dracutsysrootdir/etc/vfio-early.conf ]]; then
+        # 90kernel-modules (it sorts first) copied /etc/modprobe.d in hostonly mode,
+        # and a softdep may have pulled vfio_early.ko in: no config, nothing bound.
+        rm -f "$initdir/etc/modprobe.d/vfio-early.conf"
+        find "$initdir/lib/modules/$kernel" "$initdir/usr/lib/modules/$kernel" \
+            -name 'vfio_early.ko*' -delete 2> /dev/null
+        dwarning "vfio-early: /etc/vfio-early.conf not found: nothing is bound at boot; vfio_early.ko and its options are left out"
+        return 0
     fi
-    inst_hook pre-udev 00 "$moddir/vfio-early.sh"
+    inst_binary /usr/sbin/vfio-early
+    inst_simple /etc/vfio-early.conf
+    for f in $(vfe_options_files); do
+        inst_simple "$f"
+    done
+    inst_multiple -o timeout
+    inst_simple "$moddir/vfio-early-run.sh" /usr/lib/vfio-early/vfio-early-run
+    if dracut_module_included systemd; then
+        inst_simple "$moddir/vfio-early.service" "$systemdsystemunitdir/vfio-early.service"
+        # enabled as systemctl would (WantedBy=sysinit.target), without needing systemctl here
+        mkdir -p "$initdir$systemdsystemunitdir/sysinit.target.wants"
+        ln_r "$systemdsystemunitdir/vfio-early.service" \
+            "$systemdsystemunitdir/sysinit.target.wants/vfio-early.service"
+    else
+        inst_hook cmdline 00 "$moddir/vfio-early.sh"
+        dracut_module_included base ||
+            dwarning "vfio-early: neither systemd nor base (init.sh) is in the image: nothing runs the helper"
+    fi
 }

@@ -13,6 +13,7 @@
 #   RIG-HP <node|all> <size_kB> <nr_hugepages>   every pool, per node when there are nodes
 #   RIG-MASK <name> <value>               default_smp_affinity, the workqueue cpumask
 #   RIG-IRQ <n> <smp_affinity_list> <effective_affinity_list> <name in /proc/interrupts>
+#   RIG-KMOD <line>                       vfio_early.ko's status view, when it is loaded
 #   RIG-OUT <line>                        what /etc/rig/after.sh printed (when there is one),
 #   RIG-AFTER <status>                    and its exit status
 #   RIG-DMESG <line>                      the whole kernel log
@@ -77,6 +78,9 @@ for irq in /proc/irq/[0-9]*; do
 	name=$(awk -v n="$n" '$1 == n { print $2 }' /tmp/rig-irq-names)
 	echo "RIG-IRQ $n $(val "$irq/smp_affinity_list") $(val "$irq/effective_affinity_list") ${name:--}"
 done
+
+[ -r /sys/module/vfio_early/parameters/status ] &&
+	sed 's/^/RIG-KMOD /' /sys/module/vfio_early/parameters/status
 
 if [ -f /etc/rig/after.sh ]; then
 	st=0
