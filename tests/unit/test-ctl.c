@@ -421,11 +421,12 @@ static void off_entry_linux_args(struct __test_metadata *_metadata, const struct
 		    "version_find_latest() { echo \"$1\"; }\n"
 		    "prepare_grub_to_access_device() { :; }\n"
 		    "make_system_path_relative_to_its_root() { echo \"$1\"; }\n");
-	snprintf(cmd, sizeof(cmd),
-		 "cd %s && env -i PATH=/usr/bin:/bin pkgdatadir=%s/stub sh -c '. ./etc/default/grub; "
-		 "export GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT; "
-		 "exec sh etc/grub.d/42_vfio-early'",
-		 r->dir, r->dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "cd %s && env -i PATH=/usr/bin:/bin pkgdatadir=%s/stub sh -c '. ./etc/default/grub; "
+	    "export GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT; "
+	    "exec sh etc/grub.d/42_vfio-early'",
+	    r->dir, r->dir);
 	p = popen(cmd, "r");
 	ASSERT_NE(NULL, p);
 	while (fgets(line, sizeof(line), p))
