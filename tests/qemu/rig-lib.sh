@@ -204,9 +204,12 @@ rig_image() {
 	rig_say "$r_gen${r_variant:+ ($r_variant)} image built in $(cat "$r_dir/build.seconds") s"
 }
 
-# rig_dracut_hook UNPACKED: the path (in the image) of our pre-udev hook in a dracut image.
+# rig_dracut_hook UNPACKED: the path (in the image) of what runs the helper in a dracut
+# image: /usr/lib/vfio-early/vfio-early-run, which both our unit (systemd-based image)
+# and our cmdline hook (shell-based) run; in an image of older scripts, the pre-udev hook.
 rig_dracut_hook() {
-	for r_f in "$1"/lib/dracut/hooks/pre-udev/*vfio-early*.sh "$1"/var/lib/dracut/hooks/pre-udev/*vfio-early*.sh; do
+	for r_f in "$1"/usr/lib/vfio-early/vfio-early-run \
+		"$1"/lib/dracut/hooks/pre-udev/*vfio-early*.sh "$1"/var/lib/dracut/hooks/pre-udev/*vfio-early*.sh; do
 		[ -f "$r_f" ] && { echo "${r_f#"$1"}"; return 0; }
 	done
 	return 1
@@ -268,13 +271,23 @@ rig_overlay() {
 		# before that. Sourced by dracut: the script never returns.
 		printf '/rig/busybox sh /rig/end.sh\n' > "$r_h/initqueue/settled/99-rig-end.sh"
 		case " $r_how " in
-		*" preload "*) printf 'modprobe xhci_pci\n' > "$r_h/pre-udev/00-0rig-preload.sh" ;;
+		*" preload "*)
+			# Before the helper: it runs before pre-udev now (our unit in the
+			# systemd-based image, cmdline hook 00 in the shell-based one).
+			printf 'modprobe xhci_pci\n' > "$r_h/pre-udev/00-0rig-preload.sh"
+			mkdir -p "$r_h/cmdline" "$r_dir/etc/systemd/system/sysinit.target.wants"
+			printf 'modprobe xhci_pci\n' > "$r_h/cmdline/00-0rig-preload.sh"
+			printf '[Unit]\nDefaultDependencies=no\nBefore=vfio-early.service\n[Service]\nType=oneshot\nExecStart=/sbin/modprobe xhci_pci\n' \
+				> "$r_dir/etc/systemd/system/rig-preload.service"
+			ln -s ../rig-preload.service "$r_dir/etc/systemd/system/sysinit.target.wants/rig-preload.service"
+			;;
 		esac
 		case " $r_how " in
 		*" nohelper "*)
-			r_hook=$(rig_dracut_hook "$r_unp") || { rig_say "no vfio-early pre-udev hook in the dracut image"; return 1; }
+			r_hook=$(rig_dracut_hook "$r_unp") || { rig_say "nothing runs vfio-early in the dracut image"; return 1; }
 			mkdir -p "$r_dir${r_hook%/*}"
-			printf ':\n' > "$r_dir$r_hook"
+			# sourced (a hook) or run (the runner): a no-op either way
+			printf '#!/bin/sh\n:\n' > "$r_dir$r_hook"
 			;;
 		esac
 		;;

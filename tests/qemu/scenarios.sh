@@ -167,7 +167,12 @@ check_order() {
 		if hook=$(rig_dracut_hook "$unp"); then
 			grep -q vfio-early "$unp$hook" || why="${why:+$why; }$hook does not run vfio-early"
 		else
-			why="${why:+$why; }no vfio-early hook in pre-udev"
+			why="${why:+$why; }nothing runs vfio-early (no runner, no pre-udev hook)"
+		fi
+		# Our unit runs the helper before modules-load.d and udevd (issue 12 item 5).
+		ounit=$unp/usr/lib/systemd/system/vfio-early.service
+		if [ -f "$ounit" ] && ! grep -q '^Before=.*systemd-modules-load.service' "$ounit"; then
+			why="${why:+$why; }vfio-early.service is not ordered before systemd-modules-load.service"
 		fi
 		# The systemd-based image runs pre-udev hooks from this unit.
 		unit=$unp/usr/lib/systemd/system/dracut-pre-udev.service
