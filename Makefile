@@ -90,7 +90,7 @@ unit: $(O)/vfio-early $(O)/vfio-earlyctl $(UNIT_BIN) $(FIXTURE_DIRS)
 
 # The full run (not SANITIZE) also boots real kernels: it needs every package group.
 check: unit
-	@$(if $(SANITIZE),,scripts/install-deps.sh build test qemu generators module)
+	@$(if $(SANITIZE),,scripts/install-deps.sh build test qemu generators module deb)
 	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,full)
 
 # ---- fuzzing (libFuzzer, clang) ----
@@ -195,4 +195,4 @@ deb:
 
 include initramfs/install.mk
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)
