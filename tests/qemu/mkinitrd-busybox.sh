@@ -10,7 +10,7 @@
 #            host drivers and vfio: vfio-pci vfio_iommu_type1 xhci_pci snd_hda_intel bochs)
 #   LOAD     modules /init loads, in order (default: $MODULES); "none" loads nothing.
 #            The guest's kernel command line overrides it with rig.load=a,b,c or rig.load=none.
-#   KVER     kernel version (default: the only one under CACHE/kernel/lib/modules)
+#   KVER     kernel version (default: the one tests/qemu/fetch-kernel.sh prints)
 #
 # /init: mounts proc, sys, devtmpfs; runs /early.sh if present (before any module
 # is loaded: where a pre-udev hook would run); loads the LOAD modules; runs
@@ -25,7 +25,9 @@ out=${2:?usage: mkinitrd-busybox.sh CACHE OUT.cpio.gz [SRC[:DEST]...]}
 shift 2
 kroot=$(cd "$cache/kernel" && pwd)
 if [ -z "${KVER:-}" ]; then
-	KVER=$(ls "$kroot/lib/modules" | head -n 1)
+	# The cache holds every suite's kernel side by side: the one fetch-kernel.sh picks
+	# (RIG_KERNEL_SUITE) is the one these modules are for.
+	KVER=$("$(dirname "$0")/fetch-kernel.sh" "$cache")
 fi
 [ -d "$kroot/lib/modules/$KVER" ] || { echo "mkinitrd-busybox: no modules for $KVER (run fetch-kernel.sh)" >&2; exit 1; }
 MODULES=${MODULES:-vfio-pci vfio_iommu_type1 xhci_pci snd_hda_intel bochs}
