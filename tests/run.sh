@@ -39,7 +39,7 @@ for t in "$build"/tests/test-*; do
 done
 
 # Shell code that runs in early boot or builds fixtures must be clean.
-files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/qemu/guest/*.sh tests/grub/*.sh bench/*.sh 2>/dev/null)
+files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/qemu/guest/*.sh tests/grub/*.sh tests/deb/*.sh bench/*.sh 2>/dev/null)
 # shellcheck disable=SC2086 # list of files
 shellcheck -S warning $files \
 	initramfs/initramfs-tools/hooks/vfio-early initramfs/initramfs-tools/scripts/init-top/00vfio-early \
@@ -86,6 +86,8 @@ if [ "${2:-}" = full ]; then
 	run_lines "Debian packages" tests/deb/deb-check.sh
 	run_lines "kernel module" tests/qemu/module-tests.sh "$build"
 	run_lines "real-kernel scenarios" tests/qemu/scenarios.sh "$build"
+	# The core scenarios on the other kernels our users boot (5.10, 6.12, 7.x).
+	run_lines "kernel matrix" tests/qemu/matrix.sh "$build"
 fi
 
 echo "$passed passed, $failed failed"
