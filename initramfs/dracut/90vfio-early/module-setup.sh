@@ -13,7 +13,8 @@
 # "options vfio_early bind=" lines go in too (dracut copies /etc/modprobe.d
 # only in hostonly mode, and bind= is read only once the module is loaded).
 # Without /etc/vfio-early.conf nothing is bound: the image then carries no
-# vfio_early.ko and no vfio_early options left by an earlier "vfio-earlyctl apply".
+# vfio_early options left by an earlier "vfio-earlyctl apply", and its
+# /etc/modprobe.d/vfio-early.conf keeps vfio_early.ko from loading.
 
 # The modprobe.d files (host paths) that give vfio_early its bind= rules.
 vfe_options_files() {
@@ -59,11 +60,15 @@ install() {
 
     if [[ ! -f $dracutsysrootdir/etc/vfio-early.conf ]]; then
         # 90kernel-modules (it sorts first) copied /etc/modprobe.d in hostonly mode,
-        # and a softdep may have pulled vfio_early.ko in: no config, nothing bound.
-        rm -f "$initdir/etc/modprobe.d/vfio-early.conf"
+        # and a softdep there (an earlier apply's) pulls vfio_early.ko in with the
+        # host drivers, also after this: no config, nothing bound, so the image's
+        # vfio-early.conf keeps the module from loading at all.
+        mkdir -p "$initdir/etc/modprobe.d"
+        printf '%s\n' "# vfio-early: no /etc/vfio-early.conf when this image was made: nothing is bound" \
+            "install vfio_early /bin/true" > "$initdir/etc/modprobe.d/vfio-early.conf"
         find "$initdir/lib/modules/$kernel" "$initdir/usr/lib/modules/$kernel" \
             -name 'vfio_early.ko*' -delete 2> /dev/null
-        dwarning "vfio-early: /etc/vfio-early.conf not found: nothing is bound at boot; vfio_early.ko and its options are left out"
+        dwarning "vfio-early: /etc/vfio-early.conf not found: nothing is bound at boot; vfio_early's options are left out and the module cannot load"
         return 0
     fi
     inst_binary /usr/sbin/vfio-early
