@@ -159,7 +159,7 @@ module-check:
 	@scripts/install-deps.sh module qemu
 	tests/qemu/module-tests.sh $(O)
 
-# Source for DKMS (dkms add/build/install vfio-early/$(VERSION)); see module/README.section.md.
+# Source for DKMS (dkms add/build/install vfio-early/$(VERSION)); see the README, "Kernel-assisted mode".
 module-install:
 	install -D -m 0644 Kbuild $(DESTDIR)$(DKMS_SRCDIR)/vfio-early-$(VERSION)/Kbuild
 	install -D -m 0644 module/vfio_early.c \
