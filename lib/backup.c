@@ -163,22 +163,6 @@ static bool meta_same(const struct meta *a, const struct meta *b)
 	       (a->label_len <= 0 || !memcmp(a->label, b->label, (size_t)a->label_len));
 }
 
-static int sync_dir_of(const char *path)
-{
-	char dir[VFE_PATH_MAX];
-	int fd, r = 0;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 /*
  * REAL gets DATA through a temporary file beside it (hidden, not executable: no glob of
  * grub-mkconfig, modprobe or run-parts picks it up) with M's mode, owner and label.
@@ -226,7 +210,7 @@ static int replace_file(const char *real, const char *data, size_t len, const st
 		r = -errno;
 	if (r < 0)
 		goto fail;
-	return sync_dir_of(real);
+	return vfe_fsync_dir_of(real);
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -238,7 +222,7 @@ static int remove_file(const char *real)
 {
 	if (unlink(real) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	return sync_dir_of(real);
+	return vfe_fsync_dir_of(real);
 }
 
 /* Sequence number of a backup directory's name ("12", "12.restored"); 0 for any other. */
@@ -425,7 +409,7 @@ static int seal(struct vfe_backup *b)
 			 &(struct meta){.exists = true, .mode = 0600, .label_len = -1});
 	free(text);
 	if (r == 0)
-		r = sync_dir_of(b->dir);
+		r = vfe_fsync_dir_of(b->dir);
 	if (r == 0)
 		b->sealed = true;
 	return r;
