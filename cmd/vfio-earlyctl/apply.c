@@ -6,6 +6,7 @@
  */
 #include "apply.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../kernel-cmdline/grub.h"
@@ -596,6 +598,50 @@ static const char *find_generator(const char *name, char *buf, size_t size, bool
 	return access(buf, X_OK) == 0 ? buf : NULL;
 }
 
+/*
+ * update-initramfs exits 0 without writing anything when it will not update (a read-only
+ * /boot, update_initramfs=no, a chroot deferring to a trigger): an image under ROOT/boot
+ * older than the run was not rebuilt. 0, or -EIO naming the first such image.
+ */
+static int initramfs_rebuilt(const char *root, time_t since)
+{
+	char dir[VFE_PATH_MAX], path[VFE_PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	int r = 0;
+	DIR *d;
+
+	if (vfe_path(dir, sizeof(dir), root, "/boot") < 0 || !(d = opendir(dir)))
+		return 0;
+	while (r == 0 && (e = readdir(d))) {
+		char ver[256], mods[VFE_PATH_MAX];
+		const char *v = !strncmp(e->d_name, "initrd.img-", 11)	? e->d_name + 11
+				: !strncmp(e->d_name, "initramfs-", 10) ? e->d_name + 10
+									: NULL;
+
+		if (!v)
+			continue;
+		snprintf(ver, sizeof(ver), "%s", v);
+		if (strlen(ver) > 4 && !strcmp(ver + strlen(ver) - 4, ".img"))
+			ver[strlen(ver) - 4] = '\0';
+		/* only the images of kernels that are installed: "-k all" rebuilds those */
+		if (vfe_pathf(mods, sizeof(mods), root, "/lib/modules/%s", ver) < 0 ||
+		    !vfe_exists(mods))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_mtime >= since)
+			continue;
+		ERR("%s was not rebuilt although the generator said nothing failed (a read-only "
+		    "/boot, update_initramfs=no in /etc/initramfs-tools/update-initramfs.conf, or "
+		    "a "
+		    "chroot?): the next boot would not have the new settings",
+		    path);
+		r = -EIO;
+	}
+	closedir(d);
+	return r;
+}
+
 int ctl_regenerate_boot_files(struct ctl_globals *g, unsigned int which, bool dry_run,
 			      unsigned int *started)
 {
@@ -634,7 +680,16 @@ int ctl_regenerate_boot_files(struct ctl_globals *g, unsigned int which, bool dr
 			 */
 			if (!dry_run && (test || !strcmp(g->root, "/")) && started)
 				*started |= kind;
-			r = run_generator(argv, dry_run || (!test && strcmp(g->root, "/")));
+			{
+				bool real = !dry_run && (test || !strcmp(g->root, "/"));
+				/* the file system's clock, a second's grain: older than this is old
+				 */
+				time_t since = time(NULL) - 1;
+
+				r = run_generator(argv, !real);
+				if (r == 0 && real && kind == CTL_GEN_INITRAMFS)
+					r = initramfs_rebuilt(g->root, since);
+			}
 		}
 		if (!found)
 			printf("%s: %s\n",

@@ -1167,6 +1167,42 @@ TEST_F(seed, apply_failure_runs_the_generators_again)
 	EXPECT_EQ(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), "iommu=pt"));
 }
 
+/*
+ * Issue 12 (also): update-initramfs exits 0 with "Not updating" (update_initramfs=no, a
+ * read-only /boot): the image of an installed kernel not rebuilt is a failure, not success.
+ */
+TEST_F(seed, apply_fails_when_the_image_was_not_rebuilt)
+{
+	char gen[600];
+
+	grub_machine(_metadata, &self->r);
+	snprintf(gen, sizeof(gen), "%s", vroot_path(&self->r, "gen"));
+	ASSERT_EQ(0, sh("mkdir -p %s %s %s", gen, vroot_path(&self->r, "boot/grub"),
+			vroot_path(&self->r, "lib/modules/6.1.0-test")));
+	vroot_write(&self->r, "boot/initrd.img-6.1.0-test", "an old image\n");
+	ASSERT_EQ(
+	    0, sh("touch -d '2020-01-01' %s", vroot_path(&self->r, "boot/initrd.img-6.1.0-test")));
+	vroot_write(&self->r, "gen/update-grub", "#!/bin/sh\nexit 0\n");
+	vroot_write(&self->r, "gen/update-initramfs",
+		    "#!/bin/sh\necho 'update-initramfs: Not updating initramfs.'\nexit 0\n");
+	ASSERT_EQ(0, sh("chmod +x %s/update-grub %s/update-initramfs", gen, gen));
+	setenv("VFE_TEST_GENERATOR_DIR", gen, 1);
+	EXPECT_EQ(1, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "boot/initrd.img-6.1.0-test was not rebuilt"))
+	TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "every file is as it was before")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), "iommu=pt"));
+
+	/* A generator that rebuilds the image: apply succeeds. */
+	snprintf(gen + strlen(gen), sizeof(gen) - strlen(gen), "/update-initramfs");
+	vroot_write(&self->r, "gen/update-initramfs", "");
+	ASSERT_EQ(0, sh("printf '#!/bin/sh\\necho new > %s\\n' > %s && chmod +x %s",
+			vroot_path(&self->r, "boot/initrd.img-6.1.0-test"), gen, gen));
+	EXPECT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	unsetenv("VFE_TEST_GENERATOR_DIR");
+	EXPECT_STREQ("new\n", vroot_read(&self->r, "boot/initrd.img-6.1.0-test"));
+}
+
 /* Issue 12 item 3: without a config, apply removes what it wrote before; check names it. */
 TEST_F(seed, apply_without_a_config_removes_its_files)
 {
