@@ -40,7 +40,7 @@ config=${3:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 command -v dracut > /dev/null || "$top/scripts/install-deps.sh" generators
-kver="" kroot="" work="" # set by stage
+kver="" work="" # set by stage (with kroot, used inside mkinitrd-lib.sh)
 # shellcheck source=tests/qemu/mkinitrd-lib.sh
 . "$top/tests/qemu/mkinitrd-lib.sh"
 stage dracut "$cache" "$config"
