@@ -16,8 +16,8 @@ kernel_headers_package() {
 
 group_packages() {
 	case $1 in
-	build) echo "gcc libc6-dev make pkg-config libpci-dev libkmod-dev libjson-c-dev pci.ids" ;;
-	test) echo "clang libclang-rt-14-dev xz-utils shellcheck libvirt-clients libxml2-utils grub-common grub-pc-bin" ;;
+	build) echo "gcc libc6-dev make pkg-config libpci-dev libkmod-dev libjson-c-dev libhwloc-dev pci.ids" ;;
+	test) echo "clang libclang-rt-14-dev xz-utils shellcheck libvirt-clients libxml2-utils grub-common grub-pc-bin hwloc-nox" ;;
 	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
 	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;
 	module) echo "$(kernel_headers_package) make gcc perl xz-utils" ;;
