@@ -27,6 +27,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
 CORE_SRC := lib/log.c lib/util.c lib/cpulist.c lib/config.c lib/pci.c lib/bind.c lib/report.c \
 	lib/inventory.c lib/follow.c lib/backup.c lib/confedit.c lib/run.c lib/hugepages.c lib/affinity.c lib/cputopo.c \
+	lib/handmade.c \
 	kernel-cmdline/cmdline.c kernel-cmdline/tokens.c kernel-cmdline/grub.c \
 	kernel-cmdline/kernelcmdline.c modules-load/modload.c modules-load/softdep.c
 HELPER_SRC := cmd/vfio-early/main.c cmd/vfio-early/boot.c

@@ -628,7 +628,8 @@ static bool own_line_empty(const char *text, size_t len, const struct vfe_grub_a
 int vfe_grub_edit(const char *text, size_t len, const char *var, const struct vfe_ktokens *wanted,
 		  char **out, size_t *outlen, char *err, size_t errsize)
 {
-	static const struct vfe_ktokens none = {0};
+	/* none of ours, with the same owner: only what is ours goes */
+	struct vfe_ktokens none = {.n = 0, .own = wanted->own};
 	struct value_edit *edits = NULL;
 	struct vfe_sbuf b = {0};
 	struct found f;
@@ -676,6 +677,7 @@ int vfe_grub_edit(const char *text, size_t len, const char *var, const struct vf
 		goto out;
 	}
 	/* The last assignment gets WANTED; those it builds on lose our tokens. */
+	none.also = wanted->n ? wanted : wanted->also; /* the kernel sees those before ours */
 	for (k = f.n; k-- > 0;) {
 		r = edit_value(text, &f.a[k], var, k == f.n - 1 ? wanted : &none, &edits[n_edits],
 			       err, errsize);
@@ -910,7 +912,7 @@ static int check_cmdline_linux(const struct vfe_grub_sources *gs, const struct v
 int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 			  struct vfe_grub_sources *gs, char *err, size_t errsize)
 {
-	static const struct vfe_ktokens none = {0};
+	struct vfe_ktokens none = {.n = 0, .own = wanted->own};
 	char path[VFE_PATH_MAX], dir[VFE_PATH_MAX];
 	struct dirent **names = NULL;
 	int r, n = 0, i;
@@ -949,6 +951,8 @@ int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 		struct vfe_grub_source *s = &gs->src[k];
 		char why[256];
 
+		/* a file after the one that counts appends to ours: the kernel sees both */
+		none.also = k > gs->effective ? wanted : NULL;
 		r = vfe_grub_edit(s->e.old, s->e.old_len, VFE_GRUB_VAR,
 				  k == gs->effective ? wanted : &none, &s->e.new, &s->e.new_len,
 				  why, sizeof(why));

@@ -228,6 +228,56 @@ void vfe_ktokens_sh_case(struct vfe_sbuf *b, const char *indent)
 void vfe_ktokens_init(struct vfe_ktokens *t)
 {
 	t->n = 0;
+	t->own = NULL;
+}
+
+bool vfe_kown_has(const struct vfe_kown *own, const char *token, size_t len)
+{
+	struct word a, b;
+	bool same = false;
+	unsigned int i;
+
+	if (word_parse(&a, token, len) < 0)
+		return false;
+	for (i = 0; i < own->n && !same; i++) {
+		if (word_parse(&b, own->tok[i], strlen(own->tok[i])) < 0)
+			break;
+		same = word_same(&a, &b);
+		free(b.copy);
+	}
+	free(a.copy);
+	return same;
+}
+
+int vfe_kown_add(struct vfe_kown *own, const char *token)
+{
+	if (vfe_kown_has(own, token, strlen(token)))
+		return 0;
+	if (own->n == VFE_KOWN_MAX || strlen(token) >= VFE_KTOKEN_LEN)
+		return -E2BIG;
+	snprintf(own->tok[own->n++], VFE_KTOKEN_LEN, "%s", token);
+	return 0;
+}
+
+void vfe_kown_reset_notes(struct vfe_kown *own)
+{
+	own->n_adopted = own->n_conflicts = own->n_dropped = 0;
+}
+
+/* NOTE once into LIST (N of them, at most VFE_KOWN_NOTES), cut to VFE_KTOKEN_LEN. */
+static void note(char (*list)[VFE_KTOKEN_LEN], unsigned int *n, const char *s, size_t len)
+{
+	unsigned int i;
+
+	if (len >= VFE_KTOKEN_LEN)
+		len = VFE_KTOKEN_LEN - 1;
+	for (i = 0; i < *n; i++)
+		if (strlen(list[i]) == len && !memcmp(list[i], s, len))
+			return;
+	if (*n == VFE_KOWN_NOTES)
+		return;
+	memcpy(list[*n], s, len);
+	list[(*n)++][len] = '\0';
 }
 
 int vfe_ktokens_add(struct vfe_ktokens *t, const char *fmt, ...)
@@ -355,12 +405,14 @@ enum action {
 	KEEP,
 	DROP,
 	REPLACE, /* by wanted tokens [wfirst, wfirst + wcount) of its group */
+	REWRITE, /* by REWRITTEN (a vfio_pci.ids= token that lost entries) */
 };
 
 struct tok {
 	size_t start, end;
 	struct word w;
 	enum action action;
+	char *rewritten;
 	unsigned int wfirst, wcount;
 	bool open; /* an unclosed double quote */
 };
@@ -507,6 +559,151 @@ static void emit_appended(struct edit *e, const bool *append)
 	}
 }
 
+/* Is the vfio_pci.ids= entry E (LEN bytes, "vendor:device[:...]") one OWN takes out? */
+static bool id_goes(const struct vfe_kown *own, const char *e, size_t len)
+{
+	char buf[64], id[VFE_KOWN_ID_LEN];
+	unsigned int v, d, i;
+	int used = 0;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, e, len);
+	buf[len] = '\0';
+	if (sscanf(buf, "%4x:%4x%n", &v, &d, &used) != 2 || (buf[used] && buf[used] != ':'))
+		return false;
+	snprintf(id, sizeof(id), "%04x:%04x", v, d);
+	for (i = 0; i < own->n_ids; i++)
+		if (!strcmp(own->ids[i], id))
+			return true;
+	return false;
+}
+
+/* A vfio_pci.ids= token without the entries OWN takes out: DROP, REWRITE or left alone. */
+static int ids_token(struct edit *e, struct tok *t, struct vfe_kown *own)
+{
+	const char *s = e->s + t->start, *eq = memchr(s, '=', t->end - t->start), *p, *end;
+	struct vfe_sbuf b = {0};
+	bool gone = false, kept = false;
+
+	if (!eq || memchr(s, '"', t->end - t->start))
+		return 0;
+	vfe_sbuf_add(&b, s, (size_t)(eq - s) + 1);
+	for (p = eq + 1, end = e->s + t->end; p < end;) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t n = c ? (size_t)(c - p) : (size_t)(end - p);
+
+		if (n && id_goes(own, p, n)) {
+			gone = true;
+		} else if (n) {
+			if (kept)
+				vfe_sbuf_add(&b, ",", 1);
+			vfe_sbuf_add(&b, p, n);
+			kept = true;
+		}
+		p += n + (c != NULL);
+	}
+	if (!gone) {
+		free(b.s);
+		return 0;
+	}
+	note(own->dropped, &own->n_dropped, s, t->end - t->start);
+	if (!kept) {
+		free(b.s);
+		t->action = DROP;
+		return 0;
+	}
+	t->action = REWRITE;
+	return vfe_sbuf_finish(&b, &t->rewritten, NULL);
+}
+
+static void conflict_note(struct vfe_kown *own, const char *s, size_t n, const char *ours)
+{
+	unsigned int c = own->n_conflicts, j;
+
+	if (c == VFE_KOWN_NOTES)
+		return;
+	snprintf(own->conflict[c][0], VFE_KTOKEN_LEN, "%.*s",
+		 (int)(n < VFE_KTOKEN_LEN ? n : VFE_KTOKEN_LEN - 1), s);
+	snprintf(own->conflict[c][1], VFE_KTOKEN_LEN, "%s", ours);
+	for (j = 0; j < c; j++)
+		if (!strcmp(own->conflict[j][0], own->conflict[c][0]) &&
+		    !strcmp(own->conflict[j][1], own->conflict[c][1]))
+			return;
+	own->n_conflicts++;
+}
+
+/* The user's token T against ours elsewhere on the command line (e->wanted->also). */
+static int also_conflict(struct edit *e, const struct tok *t, struct vfe_kown *own)
+{
+	const struct vfe_ktokens *also = e->wanted->also;
+	unsigned int k;
+	struct word w;
+
+	for (k = 0; also && k < also->n; k++) {
+		bool same, name;
+
+		if (word_parse(&w, also->tok[k], strlen(also->tok[k])) < 0)
+			return -ENOMEM;
+		same = word_same(&t->w, &w);
+		name = vfe_param_eq(t->w.param, w.param);
+		free(w.copy);
+		if (same)
+			return 0;
+		if (name) {
+			conflict_note(own, e->s + t->start, t->end - t->start, also->tok[k]);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * With an owner: a token of our names that is not ours leaves its group (it is kept), unless
+ * it is identical to a wanted one (adopted); with a wanted one's name it is a conflict too.
+ */
+static int own_tokens(struct edit *e, struct vfe_kown *own)
+{
+	size_t i;
+	unsigned int k;
+	int r;
+
+	for (i = 0; i < e->end_idx; i++) {
+		struct tok *t = &e->t[i];
+		const char *s = e->s + t->start;
+		size_t n = t->end - t->start;
+		bool same = false;
+
+		if (t->w.group < 0) {
+			if (own->n_ids && t->w.val && vfe_param_eq(t->w.param, "vfio_pci.ids")) {
+				r = ids_token(e, t, own);
+				if (r < 0)
+					return r;
+			}
+			continue;
+		}
+		if (own->adopt_all || vfe_kown_has(own, s, n))
+			continue;
+		for (k = 0; k < e->n_want && !same; k++)
+			same = word_same(&t->w, &e->want[k]);
+		if (same) {
+			note(own->adopted, &own->n_adopted, s, n);
+			continue;
+		}
+		t->w.group = -1; /* the user's: kept */
+		r = also_conflict(e, t, own);
+		if (r < 0)
+			return r;
+		for (k = 0; k < e->n_want; k++) {
+			if (!vfe_param_eq(t->w.param, e->want[k].param))
+				continue;
+			conflict_note(own, s, n, e->wanted->tok[k]);
+			break;
+		}
+	}
+	return 0;
+}
+
 int vfe_cmdline_edit(const char *cur, size_t len, const struct vfe_ktokens *wanted, char **out,
 		     size_t *outlen)
 {
@@ -535,6 +732,11 @@ int vfe_cmdline_edit(const char *cur, size_t len, const struct vfe_ktokens *want
 	r = split(&e);
 	if (r < 0)
 		goto out;
+	if (wanted->own) {
+		r = own_tokens(&e, wanted->own);
+		if (r < 0)
+			goto out;
+	}
 	for (g = 0; g < N_GROUPS; g++)
 		plan_group(&e, g, append);
 
@@ -551,8 +753,11 @@ int vfe_cmdline_edit(const char *cur, size_t len, const struct vfe_ktokens *want
 		if (t->action == KEEP) {
 			emit(&e, gap, gaplen, cur + t->start, t->end - t->start);
 			e.open = t->open;
-		} else if (t->action == REPLACE)
+		} else if (t->action == REPLACE) {
 			emit_wanted(&e, gap, gaplen, t->w.group, t->wfirst, t->wcount);
+		} else if (t->action == REWRITE) {
+			emit(&e, gap, gaplen, t->rewritten, strlen(t->rewritten));
+		}
 	}
 	if (e.end_idx == e.n)
 		emit_appended(&e, append);
@@ -564,8 +769,10 @@ int vfe_cmdline_edit(const char *cur, size_t len, const struct vfe_ktokens *want
 out:
 	for (k = 0; k < e.n_want; k++)
 		free(e.want[k].copy);
-	for (i = 0; i < e.n; i++)
+	for (i = 0; i < e.n; i++) {
 		free(e.t[i].w.copy);
+		free(e.t[i].rewritten);
+	}
 	free(e.t);
 	if (r < 0) {
 		free(e.out.s);

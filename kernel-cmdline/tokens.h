@@ -9,10 +9,43 @@
 #define VFE_KTOKENS_MAX 32
 #define VFE_KTOKEN_LEN	512
 
+#define VFE_KOWN_MAX	 64
+#define VFE_KOWN_NOTES	 16
+#define VFE_KOWN_ID_LEN 16
+
+/*
+ * Which tokens of our names are ours to change (issue 16): those apply wrote before (its
+ * record, VFE_KTOKENS_RECORD) and those the user let it take over (import, --adopt). A token
+ * of one of our names that is not ours is the user's: identical to one we want, it is adopted
+ * (kept, not duplicated); with the name of one we want and another value, it is a conflict
+ * (kept, noted: the caller stops); otherwise it is left alone. The edits add their findings.
+ */
+struct vfe_kown {
+	unsigned int n;
+	char tok[VFE_KOWN_MAX][VFE_KTOKEN_LEN]; /* ours, as written */
+	bool adopt_all;				/* every token of our names is ours */
+	/* vfio_pci.ids= / vfio-pci.ids= entries that go (the config binds them by slot) */
+	unsigned int n_ids;
+	char ids[VFE_KOWN_MAX][VFE_KOWN_ID_LEN]; /* "1002:73bf", lower case */
+	/* found by the edits, each once */
+	unsigned int n_adopted, n_conflicts, n_dropped;
+	char adopted[VFE_KOWN_NOTES][VFE_KTOKEN_LEN];
+	char conflict[VFE_KOWN_NOTES][2][VFE_KTOKEN_LEN]; /* the user's, ours */
+	char dropped[VFE_KOWN_NOTES][VFE_KTOKEN_LEN];	  /* a vfio_pci.ids= token that goes or shrinks */
+};
+
+/* Where apply records the tokens it wrote, one per line; only these are ever removed. */
+#define VFE_KTOKENS_RECORD "/var/lib/vfio-early/cmdline-tokens"
+
 /* The kernel command-line tokens vfio-earlyctl wants now, in the order it writes them. */
 struct vfe_ktokens {
 	unsigned int n;
 	char tok[VFE_KTOKENS_MAX][VFE_KTOKEN_LEN];
+	/* NULL: every token of our names is ours (the rule before records existed) */
+	struct vfe_kown *own;
+	/* with OWN: tokens of ours the kernel sees elsewhere on the same command line (a value
+	 * appended to ours): a user's token with one of their names is a conflict too */
+	const struct vfe_ktokens *also;
 };
 
 enum vfe_cpu_vendor {
@@ -52,7 +85,14 @@ void vfe_sbuf_adds(struct vfe_sbuf *b, const char *s);
 /* Hands the text over (*out, *len); 0 or -ENOMEM (the buffer is freed either way). */
 int vfe_sbuf_finish(struct vfe_sbuf *b, char **out, size_t *len);
 
+/* Sets N to 0 and OWN to NULL. */
 void vfe_ktokens_init(struct vfe_ktokens *t);
+/* Add TOKEN (one word as written) to OWN's tokens once; -E2BIG when full. */
+int vfe_kown_add(struct vfe_kown *own, const char *token);
+/* Is TOKEN one of OWN's (compared as the kernel reads it: '-' and '_' alike in the name)? */
+bool vfe_kown_has(const struct vfe_kown *own, const char *token, size_t len);
+/* Forget what earlier edits found (adopted, conflicts, dropped). */
+void vfe_kown_reset_notes(struct vfe_kown *own);
 /* Append one token; -EINVAL when it is not one we own or not plain, -E2BIG when full. */
 int vfe_ktokens_add(struct vfe_ktokens *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -85,7 +125,8 @@ const char *vfe_ktokens_render(const struct vfe_ktokens_input *in, struct vfe_kt
 /*
  * Edit one command line (LEN bytes of CUR, kernel splitting rules): our tokens that are not
  * WANTED go, wanted ones are updated where they stand or added after the last token (before a
- * lone "--": what follows belongs to init). Every other byte stays. Tokens holding '$', '\\'
+ * lone "--": what follows belongs to init). Every other byte stays. With WANTED->own, "ours"
+ * is as struct vfe_kown says, and the vfio_pci.ids= entries it names go. Tokens holding '$', '\\'
  * or '`' are never ours (shell text). A malloc'd NUL-terminated result goes to *OUT; 0,
  * -EINVAL (a wanted token we do not own, or not plain), -EBADMSG (a token would have to be
  * added after a double quote left open: the kernel would swallow it) or -ENOMEM.

@@ -24,6 +24,7 @@
 #include "../../lib/backup.h"
 #include "../../lib/config.h"
 #include "../../lib/follow.h"
+#include "../../lib/handmade.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
 #include "../../lib/report.h"
@@ -32,17 +33,20 @@
 #include "../../modules-load/modload.h"
 #include "../../modules-load/softdep.h"
 
+/* Files of each hand-made kind apply edits at most. */
+#define HM_FILES_MAX 16
 /* The config, every GRUB source, 42_vfio-early, /etc/kernel/cmdline, softdeps, irqbalance,
- * the record of the bus. */
-#define MAX_CHANGES (VFE_GRUB_MAX_SOURCES + 6)
+ * the record of the bus and of our tokens, hand-made sysctl, udev and modprobe.d files. */
+#define MAX_CHANGES (VFE_GRUB_MAX_SOURCES + 8 + 3 * HM_FILES_MAX)
 
 struct change {
 	char path[VFE_PATH_MAX];
 	struct vfe_text_edit e;
 	bool existed;
 	bool remove; /* the file goes */
-	bool quiet;  /* no diff: a record of ours, not a file the user reads */
-	mode_t mode; /* for a new file */
+	bool quiet;	  /* no diff: a record of ours, not a file the user reads */
+	const char *what; /* what a quiet one is */
+	mode_t mode;	  /* for a new file */
 };
 
 struct plan {
@@ -53,6 +57,8 @@ struct plan {
 	struct vfe_inventory inv; /* the bus the plan was made for */
 	bool record;		  /* every card at its slot: the bus may be recorded */
 	bool no_config;		  /* the config is gone: what an earlier apply wrote goes */
+	bool adopt;		  /* --adopt: the user's tokens of our names become ours */
+	unsigned int n_handmade;  /* hand-made lines taken out (named before the diffs) */
 };
 
 /* Room for any cpulist of VFE_MAX_CPUS CPUs ("0,2,4,...,8190"). */
@@ -378,6 +384,204 @@ out:
 	return r;
 }
 
+int ctl_kown_load(const char *root, const struct vfe_config *conf, struct vfe_kown *own)
+{
+	char path[VFE_PATH_MAX], *text = NULL, *line, *save = NULL;
+	unsigned int i, k;
+	size_t len;
+	int r;
+
+	memset(own, 0, sizeof(*own));
+	vfe_path(path, sizeof(path), root, VFE_KTOKENS_RECORD);
+	r = vfe_slurp(path, 1 << 20, &text, &len);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	for (line = r == 0 ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		line[strcspn(line, " \t\r")] = '\0';
+		if (line[0] && line[0] != '#' && vfe_kown_add(own, line) < 0)
+			WRN("%s: too many tokens; the rest are taken for the user's", path);
+	}
+	free(text);
+	for (i = 0; conf && i < conf->n_binds; i++) {
+		char id[VFE_KOWN_ID_LEN];
+
+		snprintf(id, sizeof(id), "%04x:%04x", (unsigned int)conf->binds[i].vendor,
+			 (unsigned int)conf->binds[i].device);
+		for (k = 0; k < own->n_ids && strcmp(own->ids[k], id); k++)
+			;
+		if (k == own->n_ids && own->n_ids < VFE_KOWN_MAX)
+			snprintf(own->ids[own->n_ids++], VFE_KOWN_ID_LEN, "%s", id);
+	}
+	return 0;
+}
+
+char *ctl_kown_record_text(const struct vfe_kown *own)
+{
+	struct vfe_sbuf b = {0};
+	char *out = NULL;
+	unsigned int i;
+
+	if (!own->n)
+		return strdup("");
+	vfe_sbuf_adds(&b, "# Written by vfio-earlyctl: the kernel command-line tokens that are its own (it\n"
+			  "# wrote them, or they were taken over). It never removes any other token.\n");
+	for (i = 0; i < own->n; i++) {
+		vfe_sbuf_adds(&b, own->tok[i]);
+		vfe_sbuf_adds(&b, "\n");
+	}
+	return vfe_sbuf_finish(&b, &out, NULL) < 0 ? NULL : out;
+}
+
+/* The record of our tokens after this apply: exactly those it wants (they are all in place). */
+static int plan_token_record(struct plan *p, const struct vfe_ktokens *tokens)
+{
+	static struct vfe_kown mine;
+	char path[VFE_PATH_MAX], *text;
+	unsigned int i;
+	int r;
+
+	memset(&mine, 0, sizeof(mine));
+	for (i = 0; i < tokens->n; i++)
+		vfe_kown_add(&mine, tokens->tok[i]);
+	text = ctl_kown_record_text(&mine);
+	if (!text)
+		return -ENOMEM;
+	vfe_path(path, sizeof(path), p->root, VFE_KTOKENS_RECORD);
+	r = plan_whole_file(p, path, mine.n ? text : NULL, 0644);
+	free(text);
+	if (r == 0 && p->n && !strcmp(p->c[p->n - 1].path, path)) {
+		p->c[p->n - 1].quiet = true;
+		p->c[p->n - 1].what = "the kernel command-line tokens that are ours";
+	}
+	return r;
+}
+
+/* A vfio-pci ids list that holds an id of IDS. */
+static bool ids_meet(const char *list, const char (*ids)[VFE_KOWN_ID_LEN], unsigned int n_ids)
+{
+	char mine[VFE_KOWN_MAX][16];
+	int n = vfe_hm_ids_parse(list, mine, VFE_KOWN_MAX), i;
+	unsigned int k;
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < n_ids; k++)
+			if (!strcmp(mine[i], ids[k]))
+				return true;
+	return false;
+}
+
+static void say_handmade(struct plan *p, const char *path, const struct vfe_hm_line *l,
+			 const char *why)
+{
+	if (!p->n_handmade++)
+		printf("hand-made lines the config replaces (each backed up; 'vfio-earlyctl "
+		       "rollback' puts them back):\n");
+	if (path)
+		printf("  %s line %u: %s (%s)\n", path, l->line, l->text, why);
+	else
+		printf("  %s (%s)\n", l->text, why);
+}
+
+/*
+ * The hand-made lines of KIND that the config replaces go from every file of that kind: the
+ * file is edited (a udev rules file left with nothing but comments goes), named, backed up.
+ */
+static int plan_handmade(struct plan *p, enum vfe_hm_kind kind, const struct vfe_kown *own,
+			 const char *why)
+{
+	static struct vfe_hm_line found[VFE_HM_MAX];
+	char(*paths)[VFE_PATH_MAX] = calloc(HM_FILES_MAX, VFE_PATH_MAX);
+	unsigned int n, i, k, m;
+	int r = 0;
+
+	if (!paths)
+		return -ENOMEM;
+	n = vfe_hm_files(p->root, kind, paths, HM_FILES_MAX);
+	for (i = 0; i < n && r == 0; i++) {
+		struct change *c = add_change(p, paths[i]);
+		bool empty = false;
+
+		r = read_target(p, paths[i], &c->e);
+		if (r < 0) {
+			p->n--;
+			if (r != -ENOENT)
+				ERR("cannot read %s: %s", paths[i], strerror(-r));
+			r = r == -ENOENT ? 0 : r;
+			continue;
+		}
+		c->existed = true;
+		m = vfe_hm_scan(kind, c->e.old, c->e.old_len, found, VFE_HM_MAX);
+		r = m ? vfe_hm_edit(kind, c->e.old, c->e.old_len, own->ids, own->n_ids, &c->e.new,
+				    &c->e.new_len, &empty)
+		      : 0;
+		if (r < 0 || !m) {
+			vfe_text_edit_free(&c->e);
+			p->n--;
+			continue;
+		}
+		c->remove = kind == VFE_HM_UDEV_GOVERNOR && empty;
+		drop_if_unchanged(p);
+		if (p->n == 0 || strcmp(p->c[p->n - 1].path, paths[i]))
+			continue;
+		for (k = 0; k < m && k < VFE_HM_MAX; k++)
+			if (kind != VFE_HM_MODPROBE_IDS ||
+			    ids_meet(found[k].value, own->ids, own->n_ids))
+				say_handmade(p, paths[i], &found[k], why);
+	}
+	free(paths);
+	return r;
+}
+
+/* What the command-line edits found: tokens adopted, vfio_pci.ids= that go, conflicts. */
+static int token_findings(struct plan *p, const struct vfe_kown *own)
+{
+	unsigned int i;
+
+	for (i = 0; i < own->n_dropped; i++) {
+		struct vfe_hm_line l = {0};
+
+		snprintf(l.text, sizeof(l.text), "%s", own->dropped[i]);
+		say_handmade(p, NULL, &l,
+			     "kernel command line: the config binds these ids by slot; an id "
+			     "there would take every device with it");
+	}
+	for (i = 0; i < own->n_adopted; i++)
+		printf("adopted: %s on the kernel command line is yours and the same as ours: "
+		       "it stays, and vfio-earlyctl manages it from now on\n",
+		       own->adopted[i]);
+	if (!own->n_conflicts)
+		return 0;
+	for (i = 0; i < own->n_conflicts; i++)
+		ERR("the kernel command line has %s, which you wrote, and the config asks for %s",
+		    own->conflict[i][0], own->conflict[i][1]);
+	ERR("nothing written: change the config to agree, take yours out, or let apply replace "
+	    "yours with 'vfio-earlyctl apply --adopt' ('vfio-earlyctl import' adopts what it "
+	    "imported)");
+	return -EEXIST;
+}
+
+/* Every hand-made line the config replaces, and the record of our tokens. */
+static int plan_replacements(struct plan *p, const struct vfe_config *conf,
+			     const struct vfe_ktokens *tokens)
+{
+	int r;
+
+	r = token_findings(p, tokens->own);
+	if (r == 0 && conf->n_hugepages)
+		r = plan_handmade(p, VFE_HM_SYSCTL_HUGEPAGES, tokens->own,
+				  "the config's hugepages reserve them at boot");
+	if (r == 0 && conf->has_vm_cpus && strcmp(conf->governor, "keep"))
+		r = plan_handmade(p, VFE_HM_UDEV_GOVERNOR, tokens->own,
+				  "the helper sets the VM CPUs' governor");
+	if (r == 0 && conf->n_binds)
+		r = plan_handmade(p, VFE_HM_MODPROBE_IDS, tokens->own,
+				  "the config binds these ids by slot");
+	if (r == 0)
+		r = plan_token_record(p, tokens);
+	return r;
+}
+
 /* The GRUB entry without PCI pass-through (kernel-cmdline/grub.h); it goes with the config. */
 static int plan_off_entry(struct plan *p)
 {
@@ -392,9 +596,11 @@ static int plan_off_entry(struct plan *p)
 	return r;
 }
 
-static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_conf_change *cc)
+static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_conf_change *cc,
+		      bool adopt)
 {
 	static struct vfe_config conf;
+	static struct vfe_kown own;
 	char path[VFE_PATH_MAX], err[320], *softdeps = NULL;
 	struct vfe_inventory *inv = &p->inv;
 	struct vfe_ktokens tokens;
@@ -404,6 +610,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 
 	memset(p, 0, sizeof(*p));
 	p->root = g->root;
+	p->adopt = adopt;
 	if (cc) {
 		struct change *c = add_change(p, g->config);
 
@@ -449,8 +656,12 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 		vfe_ktokens_init(&tokens);
 	else
 		r = ctl_render_tokens(g, &conf, inv, &tokens);
+	if (r == 0)
+		r = ctl_kown_load(g->root, p->no_config ? NULL : &conf, &own);
 	if (r < 0)
 		goto out;
+	own.adopt_all = p->adopt;
+	tokens.own = &own;
 
 	vfe_path(path, sizeof(path), g->root, VFE_GRUB_DEFAULT);
 	if (vfe_exists(path)) {
@@ -496,6 +707,8 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 	} else {
 		r = plan_irqbalance(p, path, NULL);
 	}
+	if (r == 0)
+		r = plan_replacements(p, &conf, &tokens);
 	if (r < 0 || !p->record)
 		goto out;
 	/* What was on the bus when the config was applied, for regenerate (lib/follow.h): in
@@ -522,8 +735,8 @@ static void show_diff(const struct change *c)
 	int fo, fn;
 
 	if (c->quiet) {
-		printf("%s %s (the PCI functions there are now, for regenerate)\n",
-		       c->existed ? "update" : "new", c->path);
+		printf("%s %s (%s)\n", c->remove ? "remove" : c->existed ? "update" : "new", c->path,
+		       c->what ? c->what : "the PCI functions there are now, for regenerate");
 		return;
 	}
 	fo = mkstemp(old);
@@ -785,12 +998,18 @@ static void undo(struct ctl_globals *g, struct vfe_backup *b, unsigned int start
 
 int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes, const struct ctl_conf_change *cc)
 {
+	return ctl_apply_adopt(g, dry_run, yes, false, cc);
+}
+
+int ctl_apply_adopt(struct ctl_globals *g, bool dry_run, bool yes, bool adopt,
+		    const struct ctl_conf_change *cc)
+{
 	struct vfe_backup b = {0};
 	unsigned int i, which, started = 0;
 	struct plan p;
 	int r;
 
-	r = build_plan(g, &p, cc);
+	r = build_plan(g, &p, cc, adopt);
 	if (r < 0)
 		goto out;
 	for (i = 0; i < p.n; i++)
@@ -838,10 +1057,11 @@ static int do_apply(struct ctl_globals *g, int argc, char *argv[])
 	static const struct option longopts[] = {
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"yes", no_argument, NULL, 'y'},
+	    {"adopt", no_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	bool dry_run = false, yes = false;
+	bool dry_run = false, yes = false, adopt = false;
 	int c;
 
 	optind = 1;
@@ -850,11 +1070,19 @@ static int do_apply(struct ctl_globals *g, int argc, char *argv[])
 		case 'n':
 			dry_run = true;
 			break;
+		case 'a':
+			adopt = true;
+			break;
 		case 'y':
 			yes = true;
 			break;
 		case 'h':
-			printf("Usage: vfio-earlyctl apply [--dry-run] [--yes]\n\n%s\n",
+			printf("Usage: vfio-earlyctl apply [--dry-run] [--yes] [--adopt]\n\n%s\n"
+			       "\n"
+			       "  -n, --dry-run  show what would change, write nothing\n"
+			       "  -y, --yes      write without asking\n"
+			       "      --adopt    replace kernel command-line tokens of our names that\n"
+			       "                 you wrote with other values (apply stops otherwise)\n",
 			       ctl_cmd_apply.help);
 			return 0;
 		default:
@@ -868,7 +1096,7 @@ static int do_apply(struct ctl_globals *g, int argc, char *argv[])
 	}
 	if (!dry_run && ctl_lock(g) < 0)
 		return 1;
-	return ctl_apply(g, dry_run, yes, NULL);
+	return ctl_apply_adopt(g, dry_run, yes, adopt, NULL);
 }
 
 const struct ctl_cmd ctl_cmd_apply = {

@@ -21,6 +21,16 @@ struct ctl_conf_change {
  * file back and runs the generators that had run again. 0 or 1 (the exit status).
  */
 int ctl_apply(struct ctl_globals *g, bool dry_run, bool yes, const struct ctl_conf_change *cc);
+/* The same; ADOPT: the user's kernel command-line tokens of our names become ours (--adopt). */
+int ctl_apply_adopt(struct ctl_globals *g, bool dry_run, bool yes, bool adopt,
+		    const struct ctl_conf_change *cc);
+/*
+ * OWN as apply uses it: the tokens recorded in ROOT/VFE_KTOKENS_RECORD, and the ids of CONF's
+ * bind lines (may be NULL) as the vfio_pci.ids= entries that go. 0 or -errno.
+ */
+int ctl_kown_load(const char *root, const struct vfe_config *conf, struct vfe_kown *own);
+/* The text of VFE_KTOKENS_RECORD for OWN's tokens, malloc'd ("" for none); NULL on ENOMEM. */
+char *ctl_kown_record_text(const struct vfe_kown *own);
 /* The kernel command-line tokens the config asks for on this machine (apply, check). */
 int ctl_render_tokens(struct ctl_globals *g, const struct vfe_config *conf,
 		      const struct vfe_inventory *inv, struct vfe_ktokens *t);
