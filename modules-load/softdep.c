@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "softdep.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libkmod.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "../lib/log.h"
@@ -13,6 +15,10 @@
 #include "../module/vfio_early_limits.h"
 
 #define MAX_DRIVERS 64
+
+/* The modprobe.d directories kmod reads, in its order of precedence. */
+static const char *const conf_dirs[] = {"/etc/modprobe.d", "/run/modprobe.d",
+					"/usr/local/lib/modprobe.d", "/lib/modprobe.d"};
 
 /*
  * One entry of the module's bind= list, written from the rule's numbers in the form the
@@ -109,20 +115,22 @@ static int cmp_str(const void *a, const void *b)
 
 static struct kmod_ctx *ctx_for(const char *root)
 {
-	char dir[VFE_PATH_MAX], conf[2][VFE_PATH_MAX];
-	const char *confs[3];
+	char dir[VFE_PATH_MAX], conf[VFE_ARRAY_SIZE(conf_dirs)][VFE_PATH_MAX];
+	const char *confs[VFE_ARRAY_SIZE(conf_dirs) + 1];
 	struct utsname u;
+	size_t i;
 
 	if (!root || !strcmp(root, "/"))
 		return kmod_new(NULL, NULL);
 	uname(&u);
-	if (vfe_pathf(dir, sizeof(dir), root, "/lib/modules/%s", u.release) < 0 ||
-	    vfe_path(conf[0], sizeof(conf[0]), root, "/etc/modprobe.d") < 0 ||
-	    vfe_path(conf[1], sizeof(conf[1]), root, "/lib/modprobe.d") < 0)
+	if (vfe_pathf(dir, sizeof(dir), root, "/lib/modules/%s", u.release) < 0)
 		return NULL;
-	confs[0] = conf[0];
-	confs[1] = conf[1];
-	confs[2] = NULL;
+	for (i = 0; i < VFE_ARRAY_SIZE(conf_dirs); i++) {
+		if (vfe_path(conf[i], sizeof(conf[i]), root, conf_dirs[i]) < 0)
+			return NULL;
+		confs[i] = conf[i];
+	}
+	confs[i] = NULL;
 	return kmod_new(dir, confs);
 }
 
@@ -200,7 +208,8 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 	}
 	len =
 	    (size_t)snprintf(text, cap,
-			     "# Written by vfio-earlyctl apply from /etc/vfio-early.conf; do not "
+			     VFE_MODPROBE_HEADER
+			     " from /etc/vfio-early.conf; do not "
 			     "edit.\n# A safety net: vfio-pci loads before the host drivers of the "
 			     "configured devices.\n");
 	for (i = 0; i < n_drivers; i++) {
@@ -220,4 +229,135 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 		len += (size_t)snprintf(text + len, cap - len, "\n");
 	*out = text;
 	return 0;
+}
+
+/* Module names compare with '-' and '_' alike, as kmod compares them. */
+static bool same_module(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	if (strlen(b) != alen)
+		return false;
+	for (i = 0; i < alen; i++) {
+		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
+
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* Whether the modprobe.d file at PATH has a "softdep DRIVER" line. */
+static bool has_softdep(const char *path, const char *driver)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len;
+	bool found = false;
+
+	if (vfe_slurp(path, 1 << 20, &text, &len) < 0)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t n;
+
+		line += strspn(line, " \t");
+		if (strncmp(line, "softdep", 7) || !strchr(" \t", line[7]) || !line[7])
+			continue;
+		line += 7 + strspn(line + 7, " \t");
+		n = strcspn(line, " \t");
+		found = same_module(line, n, driver);
+	}
+	free(text);
+	return found;
+}
+
+struct conf_file {
+	char name[256];
+	char path[VFE_PATH_MAX];
+};
+
+static int cmp_conf(const void *a, const void *b)
+{
+	return strcmp(((const struct conf_file *)a)->name, ((const struct conf_file *)b)->name);
+}
+
+/* Adds NAME (in DIR) unless a directory read before already gave that name. */
+static int add_conf(struct conf_file **v, size_t *n, size_t *cap, const char *dir, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].name, name))
+			return 0;
+	if (*n == *cap) {
+		struct conf_file *nv = realloc(*v, (*cap ? *cap * 2 : 16) * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = *cap ? *cap * 2 : 16;
+	}
+	snprintf((*v)[*n].name, sizeof((*v)[*n].name), "%s", name);
+	if (snprintf((*v)[*n].path, sizeof((*v)[*n].path), "%s/%s", dir, name) >=
+	    (int)sizeof((*v)[*n].path))
+		return 0;
+	(*n)++;
+	return 0;
+}
+
+int vfe_softdep_first_file(const char *root, const char *driver, const char *as_if_written,
+			   char *file, size_t size)
+{
+	struct conf_file *v = NULL;
+	size_t n = 0, cap = 0, i, d;
+	char dir[VFE_PATH_MAX];
+	int r = 0;
+
+	file[0] = 0;
+	for (d = 0; d < VFE_ARRAY_SIZE(conf_dirs) && r == 0; d++) {
+		size_t dl;
+		DIR *dh;
+		struct dirent *e;
+
+		if (vfe_path(dir, sizeof(dir), root, conf_dirs[d]) < 0)
+			continue;
+		dl = strlen(dir);
+		/* the file about to be written takes its place among the others */
+		if (as_if_written && !strncmp(as_if_written, dir, dl) && as_if_written[dl] == '/' &&
+		    !strchr(as_if_written + dl + 1, '/'))
+			r = add_conf(&v, &n, &cap, dir, as_if_written + dl + 1);
+		dh = opendir(dir);
+		if (!dh)
+			continue;
+		while (r == 0 && (e = readdir(dh))) {
+			size_t l = strlen(e->d_name);
+
+			if (e->d_name[0] != '.' && l > 5 && !strcmp(e->d_name + l - 5, ".conf"))
+				r = add_conf(&v, &n, &cap, dir, e->d_name);
+		}
+		closedir(dh);
+	}
+	if (r == 0) {
+		qsort(v, n, sizeof(*v), cmp_conf);
+		for (i = 0; i < n; i++) {
+			bool planned = as_if_written && !strcmp(v[i].path, as_if_written);
+
+			if (planned || has_softdep(v[i].path, driver)) {
+				snprintf(file, size, "%s", v[i].path);
+				break;
+			}
+		}
+	}
+	free(v);
+	return r;
+}
+
+bool vfe_modprobe_conf_is_ours(const char *path)
+{
+	char head[sizeof(VFE_MODPROBE_HEADER)];
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       vfe_read_file(path, head, sizeof(head)) == (ssize_t)sizeof(head) - 1 &&
+	       !strcmp(head, VFE_MODPROBE_HEADER);
 }

@@ -596,6 +596,28 @@ static int plan_off_entry(struct plan *p)
 	return r;
 }
 
+/*
+ * kmod takes the first softdep line of a module, in the order of the files' names: a file
+ * that sorts before ours and gives one of our drivers a softdep wins, and ours is ignored.
+ */
+static void warn_shadowed_softdeps(const char *root, const char *softdeps, const char *ours)
+{
+	const char *line;
+
+	for (line = softdeps; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char driver[64], first[VFE_PATH_MAX];
+
+		if (sscanf(line, "softdep %63s pre:", driver) != 1)
+			continue;
+		if (vfe_softdep_first_file(root, driver, ours, first, sizeof(first)) == 0 &&
+		    first[0] && strcmp(first, ours))
+			WRN("%s: the softdep line in %s comes first, and kmod ignores ours in "
+			    "%s; rename or remove that line",
+			    driver, first, ours);
+	}
+}
+
 static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_conf_change *cc,
 		      bool adopt)
 {
@@ -693,10 +715,19 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 		if (r < 0)
 			goto out;
 	}
-	vfe_path(path, sizeof(path), g->root, "/etc/modprobe.d/vfio-early.conf");
+	vfe_path(path, sizeof(path), g->root, VFE_MODPROBE_CONF);
 	r = plan_whole_file(p, path, softdeps, 0644);
 	if (r < 0)
 		goto out;
+	if (softdeps)
+		warn_shadowed_softdeps(g->root, softdeps, path);
+	/* the name an earlier apply gave it: kmod read it after a packaged softdep's */
+	vfe_path(path, sizeof(path), g->root, VFE_MODPROBE_CONF_OLD);
+	if (vfe_modprobe_conf_is_ours(path)) {
+		r = plan_whole_file(p, path, NULL, 0644);
+		if (r < 0)
+			goto out;
+	}
 	/* irqbalance must not put IRQs back on the VM's CPUs after the helper moved them */
 	vfe_path(path, sizeof(path), g->root, "/etc/default/irqbalance");
 	if (conf.has_vm_cpus) {

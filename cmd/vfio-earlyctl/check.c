@@ -22,6 +22,7 @@
 #include "../../lib/report.h"
 #include "../../lib/util.h"
 #include "../../modules-load/modload.h"
+#include "../../modules-load/softdep.h"
 #include "apply.h"
 #include "ctl.h"
 
@@ -491,11 +492,52 @@ static void check_cmdline(struct findings *f, struct ctl_globals *g, const struc
 			VFE_GRUB_DEFAULT, VFE_KERNEL_CMDLINE_PATH);
 }
 
+/*
+ * The softdeps apply wrote: kmod takes the first softdep line of a module in the order of
+ * the files' names, so a file sorting before ours can silently take its place.
+ */
+static void check_softdeps(struct findings *f, const char *root)
+{
+	char path[VFE_PATH_MAX], first[VFE_PATH_MAX], *text = NULL, *line, *save = NULL;
+	unsigned int n = 0, bad = 0;
+	size_t len;
+
+	vfe_path(path, sizeof(path), root, VFE_MODPROBE_CONF_OLD);
+	if (vfe_modprobe_conf_is_ours(path))
+		finding(f, false, "softdep",
+			"%s: the name an earlier version of apply used; 'vfio-earlyctl apply' "
+			"moves its lines to %s",
+			path, VFE_MODPROBE_CONF);
+	vfe_path(path, sizeof(path), root, VFE_MODPROBE_CONF);
+	if (vfe_slurp(path, 1 << 20, &text, &len) < 0)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char driver[64];
+
+		if (sscanf(line, "softdep %63s pre:", driver) != 1)
+			continue;
+		n++;
+		if (vfe_softdep_first_file(root, driver, NULL, first, sizeof(first)) < 0 ||
+		    !strcmp(first, path))
+			continue;
+		bad++;
+		finding(
+		    f, false, "softdep",
+		    "%s: kmod takes the softdep line of %s, which comes before %s (kmod takes "
+		    "only the first): vfio-pci is not loaded before %s; rename or remove that line",
+		    driver, first, path, driver);
+	}
+	free(text);
+	if (n && !bad)
+		finding(f, true, "softdep", "vfio-pci loads before the %u host driver(s) in %s", n,
+			path);
+}
+
 /* No config: what an earlier apply wrote would still act (softdeps, the module's rules). */
 static void check_leftovers(struct findings *f, struct ctl_globals *g,
 			    const struct vfe_inventory *inv)
 {
-	static const char *const files[] = {"/etc/modprobe.d/vfio-early.conf",
+	static const char *const files[] = {VFE_MODPROBE_CONF, VFE_MODPROBE_CONF_OLD,
 					    "/etc/grub.d/42_vfio-early"};
 	char path[VFE_PATH_MAX];
 	size_t i;
@@ -557,9 +599,10 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 		WRN("cannot read %s", VFE_SLOTS_PATH);
 	check_binds(&f, g->root, &conf, &inv, &seen);
 	vfe_seen_free(&seen);
-	if (r_conf == 0)
+	if (r_conf == 0) {
 		check_cmdline(&f, g, &conf, &inv);
-	else if (r_conf == -ENOENT)
+		check_softdeps(&f, g->root);
+	} else if (r_conf == -ENOENT)
 		check_leftovers(&f, g, &inv);
 	check_resources(&f, g->root, &conf);
 	check_initramfs(&f, g->root, g->config);

@@ -284,7 +284,7 @@ TEST_F(seed, apply_writes_diffs_backs_up_and_rolls_back)
 	EXPECT_EQ(NULL, strstr(grub, "intel_iommu"));
 	EXPECT_NE(NULL, strstr(grub, "# If you change this file, run 'update-grub' afterwards.\n"
 				     "GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\n"));
-	softdep = vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf");
+	softdep = vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf");
 	EXPECT_NE(NULL, strstr(softdep, "softdep amdgpu pre: vfio-pci\n"
 					"softdep snd_hda_intel pre: vfio-pci\n"
 					"softdep xhci_pci pre: vfio-pci\n"))
@@ -301,7 +301,7 @@ TEST_F(seed, apply_writes_diffs_backs_up_and_rolls_back)
 	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
 	EXPECT_STREQ(original, vroot_read(&self->r, "etc/default/grub"));
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
-	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 }
 
 TEST_F(seed, apply_with_the_kernel_module_installed)
@@ -315,12 +315,12 @@ TEST_F(seed, apply_with_the_kernel_module_installed)
 		    "bind 0c:00.0 1002:67df allow-boot-vga\nbind 0c:00.1 1002:aaf0\n");
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
 	EXPECT_NE(NULL,
-		  strstr(vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"),
+		  strstr(vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"),
 			 "softdep amdgpu pre: vfio-pci vfio_early\n"
 			 "softdep snd_hda_intel pre: vfio-pci vfio_early\n"
 			 "options vfio_early bind=0000:0b:00.0/1002:73bf,0000:0b:00.1/1002:ab28,"
 			 "0000:0c:00.0/1002:67df/allow-boot-vga,0000:0c:00.1/1002:aaf0\n"))
-	TH_LOG("%s", vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	TH_LOG("%s", vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 }
 
 TEST_F(seed, apply_bans_the_vm_cpus_in_irqbalance_only)
@@ -835,7 +835,7 @@ TEST_F(seed, apply_failure_puts_every_file_back)
 	EXPECT_NE(NULL, strstr(out, "every file is as it was before")) TH_LOG("%s", out);
 	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
-	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 	EXPECT_EQ(NULL, vroot_read(&self->r, "var/lib/vfio-early/slots"));
 	EXPECT_STREQ("ENABLED=1\n", vroot_read(&self->r, "etc/default/irqbalance"));
 	EXPECT_NE(NULL, strstr(out, "removed ")) TH_LOG("%s", out);
@@ -933,7 +933,7 @@ TEST_F(seed, regenerate_asks_before_writing_and_its_dry_run_shows_the_new_slot)
 	EXPECT_NE(NULL, strstr(out, "moved: 0000:0d:00.0 -> 0000:0b:00.0")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "+bind 0000:0b:00.0 1002:73bf")) TH_LOG("%s", out);
 	EXPECT_STREQ(before, vroot_read(&self->r, "etc/vfio-early.conf"));
-	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 
 	EXPECT_EQ(0, ctl(&self->r, "regenerate", "--dry-run", NULL));
 	EXPECT_NE(NULL, strstr(out, "+options vfio_early bind=0000:0b:00.0/1002:73bf"))
@@ -942,7 +942,7 @@ TEST_F(seed, regenerate_asks_before_writing_and_its_dry_run_shows_the_new_slot)
 	EXPECT_STREQ(before, vroot_read(&self->r, "etc/vfio-early.conf"));
 
 	ASSERT_EQ(0, ctl(&self->r, "regenerate", "--yes", NULL)) TH_LOG("%s", out);
-	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"),
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"),
 			       "options vfio_early bind=0000:0b:00.0/1002:73bf"));
 	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"),
 			       "bind 0000:0b:00.0 1002:73bf"));
@@ -1120,7 +1120,7 @@ TEST_F(seed, apply_refuses_a_file_changed_at_its_question)
 	TH_LOG("%s", out);
 	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
-	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 }
 
 /* Issue 11 item 10: rollback puts the record of the bus back with the config. */
@@ -1217,15 +1217,16 @@ TEST_F(seed, apply_without_a_config_removes_its_files)
 	grub_machine(_metadata, &self->r);
 	snprintf(grub, sizeof(grub), "%s", vroot_read(&self->r, "etc/default/grub"));
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
-	ASSERT_NE(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	ASSERT_NE(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 	unlink(vroot_path(&self->r, "etc/vfio-early.conf"));
 	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
-	EXPECT_NE(NULL, strstr(out, "etc/modprobe.d/vfio-early.conf is left from an earlier apply"))
+	EXPECT_NE(NULL,
+		  strstr(out, "etc/modprobe.d/00-vfio-early.conf is left from an earlier apply"))
 	TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "tokens of ours the config no longer asks for"));
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "removed ")) TH_LOG("%s", out);
-	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
 	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
 	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
@@ -1235,7 +1236,74 @@ TEST_F(seed, apply_without_a_config_removes_its_files)
 	EXPECT_EQ(NULL, strstr(out, "would run")); /* nothing to regenerate */
 	/* and a rollback brings them back */
 	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
-	EXPECT_NE(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_NE(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
+}
+
+/*
+ * Issue 12: kmod takes the first softdep line of a module, in the order of the files' names
+ * across every modprobe.d directory. Ours is named to come first; the old name goes.
+ */
+TEST_F(seed, apply_writes_the_softdeps_first_and_drops_the_old_name)
+{
+	static const char old[] = "# Written by vfio-earlyctl apply from /etc/vfio-early.conf; do "
+				  "not edit.\nsoftdep amdgpu pre: vfio-pci\n";
+
+	grub_machine(_metadata, &self->r);
+	vroot_write(&self->r, "etc/modprobe.d/vfio-early.conf", old);
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "etc/modprobe.d/vfio-early.conf: the name an earlier version"))
+	TH_LOG("%s", out);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "etc/modprobe.d/vfio-early.conf")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"),
+			       "softdep amdgpu pre: vfio-pci\n"));
+	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "vfio-pci loads before the 3 host driver(s)"))
+	TH_LOG("%s", out);
+	/* rollback puts the old file back, byte for byte */
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(old, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
+
+	/* a file of that name that apply did not write is the user's: left alone */
+	vroot_write(&self->r, "etc/modprobe.d/vfio-early.conf",
+		    "options snd_hda_intel power_save=0\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ("options snd_hda_intel power_save=0\n",
+		     vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+}
+
+TEST_F(seed, a_softdep_that_comes_before_ours_is_named)
+{
+	char cmd[1024];
+
+	grub_machine(_metadata, &self->r);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/lib/modprobe.d", self->r.dir);
+	ASSERT_EQ(0, system(cmd));
+	/* after ours by name ("zz" > "00-"), in /etc: harmless */
+	vroot_write(&self->r, "etc/modprobe.d/zz-sound.conf",
+		    "alias snd-extra snd_extra\nsoftdep snd_hda_intel pre: snd-extra\n");
+	/* before ours by name ('-' sorts before '0'), in /lib: kmod takes it for amdgpu */
+	vroot_write(&self->r, "lib/modprobe.d/0-gpu.conf",
+		    "# packaged\n  softdep amdgpu post: loop\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "amdgpu: the softdep line in "))
+	TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "lib/modprobe.d/0-gpu.conf comes first, and kmod ignores ours"))
+	TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "zz-sound.conf")) TH_LOG("%s", out);
+	/* our line keeps the other's modules: whichever line kmod takes, none is lost */
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"),
+			       "softdep snd_hda_intel pre: vfio-pci snd_extra\n"))
+	TH_LOG("%s", vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_NE(NULL, strstr(out, "amdgpu: kmod takes the softdep line of ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "lib/modprobe.d/0-gpu.conf, which comes before"));
+	EXPECT_EQ(NULL, strstr(out, "snd_hda_intel: kmod takes")) TH_LOG("%s", out);
+	/* the same name in /etc hides the packaged file, as kmod does: then ours wins */
+	vroot_write(&self->r, "etc/modprobe.d/0-gpu.conf", "# the admin's: empty\n");
+	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
 }
 
 /* Issue 11 item 8: GRUB_CMDLINE_LINUX counts too: no second isolcpus= beside the user's. */
@@ -1279,7 +1347,7 @@ TEST_F(seed, apply_and_check_refuse_conditional_assignments)
 				    "condition"))
 	TH_LOG("%s", out);
 	EXPECT_STREQ(grub, vroot_read(&self->r, "etc/default/grub"));
-	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
 	EXPECT_NE(NULL, strstr(out, "FIX   cmdline")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "is set under a condition"));
@@ -1317,7 +1385,7 @@ TEST_F(seed, apply_names_each_file_it_cannot_put_back)
 	EXPECT_EQ(NULL, strstr(out, "every file is as it was before"));
 	/* the others were put back */
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
-	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/vfio-early.conf"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
 	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), "iommu=pt"));
 	/* the cause gone, rollback puts back the rest */
 	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);

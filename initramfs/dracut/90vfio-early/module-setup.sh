@@ -14,7 +14,7 @@
 # only in hostonly mode, and bind= is read only once the module is loaded).
 # Without /etc/vfio-early.conf nothing is bound: the image then carries no
 # vfio_early options left by an earlier "vfio-earlyctl apply", and its
-# /etc/modprobe.d/vfio-early.conf keeps vfio_early.ko from loading.
+# /etc/modprobe.d/00-vfio-early.conf keeps vfio_early.ko from loading.
 
 # The modprobe.d files (host paths) that give vfio_early its bind= rules.
 vfe_options_files() {
@@ -32,6 +32,7 @@ check() {
     require_binaries /usr/sbin/vfio-early || return 1
     [[ -f $dracutsysrootdir/etc/vfio-early.conf ]] && return 0
     # No config: in by default only to keep what an earlier apply left out of the image.
+    [[ -f $dracutsysrootdir/etc/modprobe.d/00-vfio-early.conf ]] && return 0
     [[ -f $dracutsysrootdir/etc/modprobe.d/vfio-early.conf ]] && return 0
     return 255
 }
@@ -63,9 +64,13 @@ install() {
         # and a softdep there (an earlier apply's) pulls vfio_early.ko in with the
         # host drivers, also after this: no config, nothing bound, so the image's
         # vfio-early.conf keeps the module from loading at all.
+        # (00-vfio-early.conf is apply's file: this replaces it in the image; the name
+        # an older apply used goes when it is ours)
         mkdir -p "$initdir/etc/modprobe.d"
+        f="$initdir/etc/modprobe.d/vfio-early.conf"
+        [[ $(head -n 1 "$f" 2> /dev/null) == "# Written by vfio-earlyctl apply"* ]] && rm -f "$f"
         printf '%s\n' "# vfio-early: no /etc/vfio-early.conf when this image was made: nothing is bound" \
-            "install vfio_early /bin/true" > "$initdir/etc/modprobe.d/vfio-early.conf"
+            "install vfio_early /bin/true" > "$initdir/etc/modprobe.d/00-vfio-early.conf"
         find "$initdir/lib/modules/$kernel" "$initdir/usr/lib/modules/$kernel" \
             -name 'vfio_early.ko*' -delete 2> /dev/null
         dwarning "vfio-early: /etc/vfio-early.conf not found: nothing is bound at boot; vfio_early's options are left out and the module cannot load"
