@@ -86,6 +86,9 @@ if [ "${2:-}" = full ]; then
 	run_lines "Debian packages" tests/deb/deb-check.sh
 	run_lines "kernel module" tests/qemu/module-tests.sh "$build"
 	run_lines "real-kernel scenarios" tests/qemu/scenarios.sh "$build"
+	# dracut (systemd, shell, without dracut-systemd, --no-hostonly) and initramfs-tools
+	# images the way a host gets them: module options, no config, ordering, a hung helper.
+	run_lines "boot-path integration" tests/qemu/integration-tests.sh "$build"
 	# The core scenarios on the other kernels our users boot (5.10, 6.12, 7.x).
 	run_lines "kernel matrix" tests/qemu/matrix.sh "$build"
 fi

@@ -16,7 +16,7 @@
 #
 # Images ("host" = the staged make-install tree laid over this machine):
 #   dracut-kmod    systemd-based, --no-hostonly, the rig's config, vfio_early.ko
-#                  installed and /etc/modprobe.d/vfio-early.conf as vfio-earlyctl
+#                  installed and /etc/modprobe.d/00-vfio-early.conf as vfio-earlyctl
 #                  apply writes it (softdeps naming vfio_early, options bind=)
 #   dracut-omit    systemd-based without dracut-systemd (--omit dracut-systemd)
 #   dracut-shell   shell-based (dracut's init.sh)
@@ -46,6 +46,10 @@ RIG_TOP=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/qemu/rig-lib.sh
 . "$RIG_TOP/tests/qemu/rig-lib.sh"
 rig_dirs "${1:?usage: tests/qemu/integration-tests.sh BUILD_DIR}" integration
+# Every image is built from the rig's modules only (mkinitrd-lib.sh's slim_kernel): the
+# generators' "every driver" (--no-hostonly, MODULES=most) then means the rig's drivers,
+# and an image takes a minute to build and seconds to boot instead of minutes.
+RIG_SLIM=${RIG_SLIM-rig}
 failed=0
 pass() { echo "PASS: integration: $1"; }
 fail() {
@@ -78,7 +82,7 @@ cp "$ko" "$RIG_WORK/build/vfio_early.ko"
 ko=$RIG_WORK/build/vfio_early.ko
 
 printf '%s\n' "$RIG_CONF_ALL" > "$RIG_WORK/rig.conf"
-# /etc/modprobe.d/vfio-early.conf as vfio-earlyctl apply writes it with the module installed
+# /etc/modprobe.d/00-vfio-early.conf as vfio-earlyctl apply writes it with the module installed
 cat > "$RIG_WORK/apply-modprobe.conf" << 'EOF'
 # Written by vfio-earlyctl apply from /etc/vfio-early.conf; do not edit.
 # A safety net: vfio-pci loads before the host drivers of the configured devices.
@@ -95,7 +99,7 @@ image() {
 	shift 3
 	i_dir=$imgs/$i_name
 	i_key=$({
-		echo "$i_name $i_gen $i_conf $* $kver"
+		echo "$i_name $i_gen $i_conf $* $kver slim=$RIG_SLIM"
 		cat "$RIG_BUILD/vfio-early" "$ko" "$RIG_WORK/apply-modprobe.conf" "$RIG_WORK/rig.conf"
 		find "$RIG_TOP/initramfs" "$RIG_TOP/modules-load" "$RIG_TOP/tests/qemu/mkinitrd-lib.sh" \
 			"$RIG_TOP/tests/qemu/mkinitrd-$i_gen.sh" "$RIG_TOP/tests/qemu/unpack-cpio.py" -type f |
@@ -221,7 +225,7 @@ note "images: $(($(date +%s) - t0)) s"
 # ---- item 2: dracut --no-hostonly carries the module's rules ----
 if want dracut-kmod && build_image dracut-kmod; then
 	why=""
-	grep -qs '^options vfio_early bind=0000:03:00.0/' "$UNP/etc/modprobe.d/vfio-early.conf" ||
+	grep -qs '^options vfio_early bind=0000:03:00.0/' "$UNP/etc/modprobe.d/00-vfio-early.conf" ||
 		why="no options vfio_early line in the image;"
 	find "$UNP/lib/modules" "$UNP/usr/lib/modules" -name 'vfio_early.ko*' 2>/dev/null | grep -q . ||
 		why="$why no vfio_early.ko in the image;"
@@ -275,12 +279,13 @@ fi
 # no_config_image NAME: the image holds no vfio_early options and cannot load the module
 no_config_image() {
 	why=""
-	grep -qs '^options vfio_early' "$UNP/etc/modprobe.d/vfio-early.conf" "$UNP/usr/lib/modprobe.d/vfio-early.conf" &&
+	grep -qs '^options vfio_early' "$UNP"/etc/modprobe.d/*.conf "$UNP"/lib/modprobe.d/*.conf \
+		"$UNP"/usr/lib/modprobe.d/*.conf &&
 		why="the stale options are in the image;"
 	# A hook that runs after ours may put the module back (the softdep is the host's);
 	# then the image must keep it from loading.
 	if find "$UNP/lib/modules" "$UNP/usr/lib/modules" -name 'vfio_early.ko*' 2>/dev/null | grep -q . &&
-		! grep -qs '^install vfio_early /bin/true$' "$UNP/etc/modprobe.d/vfio-early.conf"; then
+		! grep -qs '^install vfio_early /bin/true$' "$UNP/etc/modprobe.d/00-vfio-early.conf"; then
 		why="$why vfio_early.ko is in the image and can load;"
 	fi
 	if [ -z "$why" ]; then pass "no-config: $1: no vfio_early options in the image, the module cannot load"; else fail "no-config: $1" "${why%;}"; fi

@@ -18,7 +18,7 @@
 #   DRACUT_ARGS  more dracut arguments (word-split)
 #   DRACUT_HOSTONLY  hostonly: a host-only image (it copies /etc/modprobe.d); default
 #                no-hostonly
-#   VFE_KMOD, VFE_MODPROBE  vfio_early.ko and /etc/modprobe.d/vfio-early.conf on the
+#   VFE_KMOD, VFE_MODPROBE  vfio_early.ko and /etc/modprobe.d/00-vfio-early.conf on the
 #                "host" (see tests/qemu/mkinitrd-lib.sh)
 #   RIG_DRIVERS  host drivers of the rig put in the image (--add-drivers), which
 #                udev loads at coldplug (default: xhci_pci snd_hda_intel bochs)

@@ -16,7 +16,7 @@
 #   VFE_HELPER     the helper binary to install (default: build/vfio-early, made if missing)
 #   KVER           kernel version (default: the one fetch-kernel.sh prints)
 #   ITOOLS_MODULES initramfs-tools' MODULES policy (default: most, Debian's default)
-#   VFE_KMOD, VFE_MODPROBE  vfio_early.ko and /etc/modprobe.d/vfio-early.conf on the
+#   VFE_KMOD, VFE_MODPROBE  vfio_early.ko and /etc/modprobe.d/00-vfio-early.conf on the
 #                  "host" (see tests/qemu/mkinitrd-lib.sh)
 #   RIG_DRIVERS    host drivers of the rig put in the image but not force-loaded,
 #                  so udev loads them at coldplug (default: xhci_pci snd_hda_intel bochs)

@@ -12,8 +12,11 @@
 #                "none" no config at all (the image is the baseline without vfio-early)
 #   VFE_KMOD     (environment) a vfio_early.ko to install as the host's DKMS build
 #                would (lib/modules/VER/updates/dkms); usrlib_lines then runs depmod
-#   VFE_MODPROBE (environment) a file laid over /etc/modprobe.d/vfio-early.conf, as
+#   VFE_MODPROBE (environment) a file laid over /etc/modprobe.d/00-vfio-early.conf, as
 #                "vfio-earlyctl apply" writes it (softdeps, options vfio_early bind=)
+#   RIG_SLIM     (environment) module names: the image is built from a copy of the
+#                kernel's module tree that holds only these and what they need
+#                (slim_kernel), as a machine with only the rig's devices would get
 # Caller sets: top (the work tree).
 stage() {
 	s_name=$1 s_cache=$2 s_config=$3
@@ -21,6 +24,9 @@ stage() {
 	kroot=$(cd "$s_cache" && pwd)/kernel
 	[ -f "$kroot/lib/modules/$kver/modules.dep" ] ||
 		{ echo "mkinitrd-$s_name: no modules for $kver in $kroot" >&2; return 1; }
+	if [ -n "${RIG_SLIM:-}" ]; then
+		kroot=$(slim_kernel "$kroot" "$kver" "$RIG_SLIM") || return 1
+	fi
 	s_helper=${VFE_HELPER:-$top/build/vfio-early}
 	[ -n "${VFE_HELPER:-}" ] || make -s -C "$top" build/vfio-early
 	[ -x "$s_helper" ] || { echo "mkinitrd-$s_name: no helper at $s_helper" >&2; return 1; }
@@ -40,7 +46,7 @@ stage() {
 	fi
 	mkdir -p "$work/etc"
 	if [ -n "${VFE_MODPROBE:-}" ]; then
-		install -D -m 0644 "$VFE_MODPROBE" "$work/etc/modprobe.d/vfio-early.conf"
+		install -D -m 0644 "$VFE_MODPROBE" "$work/etc/modprobe.d/00-vfio-early.conf"
 	fi
 	case $s_config in
 	none) ;;
@@ -71,4 +77,33 @@ usrlib_lines() {
 	if [ -d "$work/stage/lib" ]; then
 		printf 'ovl "%s" /lib\n' "$work/stage/lib:/lib"
 	fi
+}
+
+# slim_kernel KROOT KVER "MODULE...": prints the root of a module tree for KVER that
+# holds MODULE... and every module they need (modules.dep, softdeps), with the
+# kernel's own index files and /boot; built once per list under KROOT/../kernel-slim.
+# Generators that take "every driver" (dracut --no-hostonly, MODULES=most) then
+# take these: the images stay small, and building and booting them takes seconds.
+slim_kernel() {
+	k_src=$1 k_ver=$2 k_mods=$3
+	k_dir=$k_src/../kernel-slim/$(echo "$k_ver $k_mods" | sha256sum | cut -c1-12)
+	k_dir=$(mkdir -p "$k_dir" && cd "$k_dir" && pwd)
+	[ -f "$k_dir/lib/modules/$k_ver/modules.dep" ] && { echo "$k_dir"; return 0; }
+	k_m=$k_dir/lib/modules/$k_ver
+	mkdir -p "$k_m"
+	# shellcheck disable=SC2086 # a list of module names
+	for k_mod in $k_mods; do
+		modprobe -d "$k_src" -S "$k_ver" --show-depends "$k_mod" 2> /dev/null
+	done | sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u | while read -r k_ko; do
+		k_rel=${k_ko#"$k_src/lib/modules/$k_ver/"}
+		mkdir -p "$k_m/$(dirname "$k_rel")"
+		cp "$k_ko" "$k_m/$k_rel"
+	done
+	for k_f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -f "$k_src/lib/modules/$k_ver/$k_f" ] && cp "$k_src/lib/modules/$k_ver/$k_f" "$k_m/"
+	done
+	ln -sfn "$k_src/boot" "$k_dir/boot"
+	depmod -b "$k_dir" "$k_ver" || return 1
+	echo "mkinitrd: slim module tree for $k_ver: $(find "$k_m" -name '*.ko*' | wc -l) modules" >&2
+	echo "$k_dir"
 }

@@ -63,6 +63,11 @@ rig_setup() {
 	RIG_HOST_MODULES="xhci_pci snd_hda_intel $r_bochs"
 	RIG_DRIVERS=${RIG_DRIVERS-$RIG_HOST_MODULES}
 	export RIG_DRIVERS
+	# RIG_SLIM=rig: initramfs-tools and dracut images hold only the rig's modules
+	# (mkinitrd-lib.sh's slim_kernel), not every driver of the kernel
+	[ "${RIG_SLIM:-}" = rig ] &&
+		RIG_SLIM="$RIG_HOST_MODULES vfio vfio_pci vfio_pci_core vfio_iommu_type1 vfio_virqfd irqbypass"
+	export RIG_SLIM
 	RIG_KERNEL=$RIG_CACHE/kernel/boot/vmlinuz-$RIG_KVER
 	[ -x "$RIG_BUILD/vfio-early" ] || { rig_say "no $RIG_BUILD/vfio-early (run make)"; return 1; }
 	r_client=$RIG_BUILD/tests/vfio-client
@@ -92,7 +97,7 @@ rig_cpio() {
 # rig_key GEN [EXTRA]: a checksum of everything the image of GEN is built from.
 rig_key() {
 	{
-		echo "$1 ${2:-} $RIG_KVER ${DRACUT_MODE:-} ${ITOOLS_MODULES:-} ${RIG_DRIVERS-default}"
+		echo "$1 ${2:-} $RIG_KVER ${DRACUT_MODE:-} ${ITOOLS_MODULES:-} ${RIG_DRIVERS-default} ${RIG_SLIM:-}"
 		cat "$RIG_BUILD/vfio-early"
 		case $1 in
 		busybox) cat "$RIG_BUILD/vfio-earlyctl" /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids 2>/dev/null ;;
