@@ -18,6 +18,9 @@ endif
 PKGS := libpci libkmod json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -ljson-c)
+# libxml2 reads libvirt's domain XML for import: vfio-earlyctl's alone (the helper never links it).
+XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+XML_LIBS = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -36,7 +39,7 @@ CTL_OBJ := $(CTL_SRC:%.c=$(O)/obj/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
 
-UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit test-tuning
+UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit test-tuning test-import
 UNIT_BIN := $(UNIT_TESTS:%=$(O)/tests/%)
 FIXTURES := seed qemu-rig numa2 nocpufreq
 FIXTURE_DIRS := $(FIXTURES:%=build/rootfs/%)
@@ -65,6 +68,9 @@ $(O)/vfio-early: $(HELPER_OBJ) $(CORE_OBJ)
 
 $(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/obj/cmd/vfio-earlyctl/import.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(O)/vfio-earlyctl: PKG_LIBS += $(XML_LIBS)
 
 # ---- tests ----
 $(KSFT): | deps-test

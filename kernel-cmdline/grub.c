@@ -964,6 +964,54 @@ int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 	return 0;
 }
 
+void vfe_grub_each_value(const char *root, const char *var,
+			 void (*fn)(void *ctx, const char *path, unsigned int line,
+				    const char *value, size_t len),
+			 void *ctx)
+{
+	char path[VFE_PATH_MAX], dir[VFE_PATH_MAX];
+	struct dirent **names = NULL;
+	int n = 0, i;
+
+	vfe_path(dir, sizeof(dir), root, VFE_GRUB_DROPIN_DIR);
+	if (mkconfig_reads_dropins(root))
+		n = scandir(dir, &names, dropin_filter, bytewise);
+	if (n < 0)
+		n = 0;
+	for (i = -1; i < n; i++) {
+		struct found f;
+		struct stat st;
+		char *text = NULL, err[64];
+		size_t len;
+		unsigned int k;
+
+		if (i < 0)
+			vfe_path(path, sizeof(path), root, VFE_GRUB_DEFAULT);
+		else if (vfe_pathf(path, sizeof(path), root, "%s/%s", VFE_GRUB_DROPIN_DIR,
+				   names[i]->d_name) < 0)
+			continue;
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    vfe_slurp(path, VFE_GRUB_MAX_BYTES, &text, &len) < 0)
+			continue;
+		if (find_all(text, len, var, &f, err, sizeof(err)) == 0) {
+			for (k = 0; k < f.n; k++) {
+				size_t a = f.a[k].value_start, b = f.a[k].value_end;
+
+				if (f.a[k].style == VFE_GRUB_DQ || f.a[k].style == VFE_GRUB_SQ) {
+					a++;
+					b--;
+				}
+				fn(ctx, path, f.a[k].line, text + a, b - a);
+			}
+			free(f.a);
+		}
+		free(text);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 /* The script before and after the arms of the "case" that drops a word of ours. */
 static const char off_entry_head[] =
     "#!/bin/sh\n"

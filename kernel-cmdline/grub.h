@@ -91,6 +91,16 @@ int vfe_grub_sources_edit(const char *root, const struct vfe_ktokens *wanted,
 			  struct vfe_grub_sources *gs, char *err, size_t errsize);
 void vfe_grub_sources_free(struct vfe_grub_sources *gs);
 
+/*
+ * Every assignment of VAR in the files grub-mkconfig reads under ROOT (as above, in that
+ * order): FN gets the file, the line and the value (LEN bytes, its quotes taken off). Files
+ * that cannot be read or parsed are skipped.
+ */
+void vfe_grub_each_value(const char *root, const char *var,
+			 void (*fn)(void *ctx, const char *path, unsigned int line,
+				    const char *value, size_t len),
+			 void *ctx);
+
 /* Where vfio-earlyctl apply writes the GRUB entry without PCI pass-through. */
 #define VFE_GRUB_OFF_ENTRY "/etc/grub.d/42_vfio-early"
 

@@ -229,6 +229,7 @@ void vfe_ktokens_init(struct vfe_ktokens *t)
 {
 	t->n = 0;
 	t->own = NULL;
+	t->also = NULL;
 }
 
 bool vfe_kown_has(const struct vfe_kown *own, const char *token, size_t len)

@@ -9,8 +9,8 @@
 #define VFE_KTOKENS_MAX 32
 #define VFE_KTOKEN_LEN	512
 
-#define VFE_KOWN_MAX	 64
-#define VFE_KOWN_NOTES	 16
+#define VFE_KOWN_MAX	64
+#define VFE_KOWN_NOTES	16
 #define VFE_KOWN_ID_LEN 16
 
 /*
@@ -31,7 +31,8 @@ struct vfe_kown {
 	unsigned int n_adopted, n_conflicts, n_dropped;
 	char adopted[VFE_KOWN_NOTES][VFE_KTOKEN_LEN];
 	char conflict[VFE_KOWN_NOTES][2][VFE_KTOKEN_LEN]; /* the user's, ours */
-	char dropped[VFE_KOWN_NOTES][VFE_KTOKEN_LEN];	  /* a vfio_pci.ids= token that goes or shrinks */
+	char dropped[VFE_KOWN_NOTES]
+		    [VFE_KTOKEN_LEN]; /* a vfio_pci.ids= token that goes or shrinks */
 };
 
 /* Where apply records the tokens it wrote, one per line; only these are ever removed. */
@@ -85,7 +86,7 @@ void vfe_sbuf_adds(struct vfe_sbuf *b, const char *s);
 /* Hands the text over (*out, *len); 0 or -ENOMEM (the buffer is freed either way). */
 int vfe_sbuf_finish(struct vfe_sbuf *b, char **out, size_t *len);
 
-/* Sets N to 0 and OWN to NULL. */
+/* Sets N to 0, OWN and ALSO to NULL. */
 void vfe_ktokens_init(struct vfe_ktokens *t);
 /* Add TOKEN (one word as written) to OWN's tokens once; -E2BIG when full. */
 int vfe_kown_add(struct vfe_kown *own, const char *token);

@@ -299,8 +299,8 @@ static bool continues(enum vfe_hm_kind kind)
 	       kind == VFE_HM_MODPROBE_SOFTDEP;
 }
 
-unsigned int vfe_hm_scan(enum vfe_hm_kind kind, const char *text, size_t len,
-			 struct vfe_hm_line *f, unsigned int max)
+unsigned int vfe_hm_scan(enum vfe_hm_kind kind, const char *text, size_t len, struct vfe_hm_line *f,
+			 unsigned int max)
 {
 	static struct lline l;
 	unsigned int n = 0, lineno = 0;
@@ -398,6 +398,21 @@ static void add(struct vfe_sbuf_lite *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
+/* Does the ids list LIST hold one of IDS? */
+static bool ids_meet(const char (*ids)[16], unsigned int n_ids, const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t l = strcspn(p, ",");
+
+		if (l && id_listed(ids, n_ids, p, l))
+			return true;
+		p += l + (p[l] == ',');
+	}
+	return false;
+}
+
 /* An options line without the IDS in its ids= into B; nothing when no option is left. */
 static void modprobe_line_edit(struct vfe_sbuf_lite *b, const char *line, size_t n,
 			       const char (*ids)[16], unsigned int n_ids)
@@ -474,14 +489,25 @@ int vfe_hm_edit(enum vfe_hm_kind kind, const char *text, size_t len, const char 
 		char value[VFE_HM_TEXT_LEN], cpus[VFE_HM_TEXT_LEN];
 		const char *t = skip_blank(l.text);
 
-		if (match(kind, l.text, value, cpus)) {
+		if (match(kind, l.text, value, cpus) &&
+		    (kind != VFE_HM_MODPROBE_IDS || ids_meet(ids, n_ids, value))) {
 			if (kind != VFE_HM_MODPROBE_IDS)
 				continue;
 			{
-				struct vfe_sbuf_lite lb = {0};
+				struct vfe_sbuf_lite lb = {0}, joined = {0};
+				size_t e = l.end;
+				const char *nl =
+				    e > l.start && text[e - 1] == '\n'
+					? (e - 1 > l.start && text[e - 2] == '\r' ? "\r\n" : "\n")
+					: "";
 
-				modprobe_line_edit(&lb, text + l.start, l.end - l.start, ids,
-						   n_ids);
+				/* continued lines come back as one */
+				add(&joined, l.text, strlen(l.text));
+				add(&joined, nl, strlen(nl));
+				if (!joined.err)
+					modprobe_line_edit(&lb, joined.s, joined.len, ids, n_ids);
+				b.err |= joined.err;
+				free(joined.s);
 				b.err |= lb.err;
 				if (lb.len) {
 					add(&b, lb.s, lb.len);

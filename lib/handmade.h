@@ -21,14 +21,15 @@ enum vfe_hm_kind {
 	VFE_HM_KINDS,
 };
 
-#define VFE_HM_MAX	 32
+#define VFE_HM_MAX	32
 #define VFE_HM_TEXT_LEN 256
 
 /* One line found. */
 struct vfe_hm_line {
-	unsigned int line; /* 1-based, its first line when continued */
+	unsigned int line;	     /* 1-based, its first line when continued */
 	char text[VFE_HM_TEXT_LEN];  /* as written (cut), line end and continuations squeezed */
-	char value[VFE_HM_TEXT_LEN]; /* the count, the governor, the id list, the driver, the cpulist */
+	char value[VFE_HM_TEXT_LEN]; /* the count, the governor, the id list, the driver, the
+					cpulist */
 	char cpus[VFE_HM_TEXT_LEN];  /* udev: the cpulist of its KERNEL== match, "" for any CPU */
 };
 
@@ -41,8 +42,8 @@ unsigned int vfe_hm_files(const char *root, enum vfe_hm_kind kind, char (*paths)
 			  unsigned int max);
 
 /* Every line of KIND in TEXT into F (at most MAX); returns how many there are. */
-unsigned int vfe_hm_scan(enum vfe_hm_kind kind, const char *text, size_t len,
-			 struct vfe_hm_line *f, unsigned int max);
+unsigned int vfe_hm_scan(enum vfe_hm_kind kind, const char *text, size_t len, struct vfe_hm_line *f,
+			 unsigned int max);
 
 /*
  * TEXT without the lines of KIND (sysctl hugepages, the governor rule), or for

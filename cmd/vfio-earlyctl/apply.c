@@ -43,7 +43,7 @@ struct change {
 	char path[VFE_PATH_MAX];
 	struct vfe_text_edit e;
 	bool existed;
-	bool remove; /* the file goes */
+	bool remove;	  /* the file goes */
 	bool quiet;	  /* no diff: a record of ours, not a file the user reads */
 	const char *what; /* what a quiet one is */
 	mode_t mode;	  /* for a new file */
@@ -424,8 +424,9 @@ char *ctl_kown_record_text(const struct vfe_kown *own)
 
 	if (!own->n)
 		return strdup("");
-	vfe_sbuf_adds(&b, "# Written by vfio-earlyctl: the kernel command-line tokens that are its own (it\n"
-			  "# wrote them, or they were taken over). It never removes any other token.\n");
+	vfe_sbuf_adds(
+	    &b, "# Written by vfio-earlyctl: the kernel command-line tokens that are its own (it\n"
+		"# wrote them, or they were taken over). It never removes any other token.\n");
 	for (i = 0; i < own->n; i++) {
 		vfe_sbuf_adds(&b, own->tok[i]);
 		vfe_sbuf_adds(&b, "\n");
@@ -766,7 +767,11 @@ static void show_diff(const struct change *c)
 	int fo, fn;
 
 	if (c->quiet) {
-		printf("%s %s (%s)\n", c->remove ? "remove" : c->existed ? "update" : "new", c->path,
+		printf("%s %s (%s)\n",
+		       c->remove    ? "remove"
+		       : c->existed ? "update"
+				    : "new",
+		       c->path,
 		       c->what ? c->what : "the PCI functions there are now, for regenerate");
 		return;
 	}
@@ -1112,8 +1117,8 @@ static int do_apply(struct ctl_globals *g, int argc, char *argv[])
 			       "\n"
 			       "  -n, --dry-run  show what would change, write nothing\n"
 			       "  -y, --yes      write without asking\n"
-			       "      --adopt    replace kernel command-line tokens of our names that\n"
-			       "                 you wrote with other values (apply stops otherwise)\n",
+			       "      --adopt    replace command-line tokens of our names that\n"
+			       "                 you wrote with other values (else apply stops)\n",
 			       ctl_cmd_apply.help);
 			return 0;
 		default:

@@ -14,8 +14,10 @@
 #include "../../kernel-cmdline/grub.h"
 #include "../../kernel-cmdline/kernelcmdline.h"
 #include "../../lib/config.h"
+#include "../../kernel-cmdline/cmdline.h"
 #include "../../lib/follow.h"
 #include "../../lib/cpulist.h"
+#include "../../lib/handmade.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
 #include "../../lib/run.h"
@@ -456,12 +458,18 @@ static void check_cmdline(struct findings *f, struct ctl_globals *g, const struc
 	struct vfe_text_edit e;
 	bool any = false;
 
+	static struct vfe_kown own;
+	unsigned int i;
+
 	if (!conf)
 		vfe_ktokens_init(&t); /* no config: none of ours belongs there */
 	else if (ctl_render_tokens(g, conf, inv, &t) < 0) {
 		finding(f, false, "cmdline", "the config gives no kernel command line");
 		return;
 	}
+	/* only the tokens apply wrote are ours (vfio_pci.ids= is check_handmade's) */
+	if (ctl_kown_load(g->root, NULL, &own) == 0)
+		t.own = &own;
 	vfe_path(path, sizeof(path), g->root, VFE_GRUB_DEFAULT);
 	if (vfe_exists(path)) {
 		any = true;
@@ -490,6 +498,12 @@ static void check_cmdline(struct findings *f, struct ctl_globals *g, const struc
 		finding(f, true, "cmdline",
 			"neither %s nor %s: the kernel command line is not checked",
 			VFE_GRUB_DEFAULT, VFE_KERNEL_CMDLINE_PATH);
+	for (i = 0; t.own && i < own.n_conflicts; i++)
+		finding(f, false, "cmdline",
+			"%s on the kernel command line is yours, and the config asks for %s: apply "
+			"stops until they agree (make the config say yours, take yours out, or "
+			"'vfio-earlyctl apply --adopt' replaces it)",
+			own.conflict[i][0], own.conflict[i][1]);
 }
 
 /*
@@ -553,6 +567,228 @@ static void check_leftovers(struct findings *f, struct ctl_globals *g,
 	check_cmdline(f, g, NULL, inv);
 }
 
+/* What check_handmade needs while it walks the command lines. */
+struct hm_check {
+	struct findings *f;
+	const char *root;
+	const struct vfe_config *conf; /* NULL: none */
+	const struct vfe_inventory *inv;
+	bool amd;
+	unsigned int configured; /* vfio_pci.ids= found in the configured command lines */
+};
+
+static bool conf_binds_slot(const struct vfe_config *conf, const char *slot)
+{
+	unsigned int i;
+
+	for (i = 0; conf && i < conf->n_binds; i++)
+		if (!strcmp(conf->binds[i].slot, slot))
+			return true;
+	return false;
+}
+
+/*
+ * The devices a vfio-pci ids list takes that are not targets (without a config: those of an
+ * id that more than one device has), into BUF; how many of its ids the config does not bind
+ * at all into *UNBOUND.
+ */
+static unsigned int ids_beyond_targets(const struct hm_check *c, const char *list, char *buf,
+				       size_t size, unsigned int *unbound)
+{
+	char ids[64][16];
+	int n = vfe_hm_ids_parse(list, ids, 64), i;
+	unsigned int k, extra = 0;
+
+	buf[0] = '\0';
+	*unbound = 0;
+	for (i = 0; i < n; i++) {
+		unsigned int v, d;
+		bool bound = false;
+
+		sscanf(ids[i], "%x:%x", &v, &d);
+		for (k = 0; c->conf && k < c->conf->n_binds; k++)
+			bound |= (unsigned int)c->conf->binds[k].vendor == v &&
+				 (unsigned int)c->conf->binds[k].device == d;
+		*unbound += !bound;
+		for (k = 0; k < c->inv->n; k++) {
+			const struct vfe_dev *dev = &c->inv->devs[k];
+			unsigned int same = 0, j;
+
+			for (j = 0; j < c->inv->n; j++)
+				same += c->inv->devs[j].vendor == v && c->inv->devs[j].device == d;
+			/* a target; without a config, the one device of its id */
+			if (dev->vendor != v || dev->device != d ||
+			    (c->conf ? conf_binds_slot(c->conf, dev->slot) : same < 2))
+				continue;
+			extra++;
+			snprintf(buf + strlen(buf), size - strlen(buf), "%s%s (%s, %s)",
+				 buf[0] ? ", " : "", dev->slot, ids[i],
+				 dev->driver[0] ? dev->driver : "no driver");
+		}
+	}
+	return extra;
+}
+
+/* The words of one command line that a hand-made setup leaves; RUNNING: /proc/cmdline. */
+static void hm_cmdline(struct hm_check *c, const char *where, const char *text, size_t len,
+		       bool running)
+{
+	char *copy = strndup(text, len), *rest, *param, *val, others[512];
+	unsigned int unbound;
+
+	for (rest = copy; rest && *rest;) {
+		rest = vfe_cmdline_next(rest, &param, &val);
+		if (!strcmp(param, "--"))
+			break;
+		if (val &&
+		    (vfe_param_eq(param, "vfio_pci.ids") || vfe_param_eq(param, "vfio-pci.ids"))) {
+			unsigned int extra =
+			    ids_beyond_targets(c, val, others, sizeof(others), &unbound);
+
+			if (running) {
+				finding(c->f, !extra, "handmade", "this boot has %s=%s%s%s%s",
+					param, val, extra ? ", which also took " : "", others,
+					c->configured ? ""
+						      : "; it is gone from the configured command "
+							"line: the next boot is without it");
+				continue;
+			}
+			c->configured++;
+			finding(
+			    c->f, false, "handmade",
+			    "%s: %s=%s binds every device with these ids by id alone (it defeats "
+			    "slot matching and the recovery entry)%s%s; %s",
+			    where, param, val,
+			    extra ? (c->conf ? "; it also takes devices the config does not bind: "
+					     : "; an id there is on several devices, it takes them "
+					       "all: ")
+				  : "",
+			    others,
+			    unbound ? "'vfio-earlyctl import' turns it into bind lines by slot, "
+				      "then 'vfio-earlyctl apply' takes it out"
+				    : "the config binds them by slot: 'vfio-earlyctl apply' takes "
+				      "it out");
+		} else if (!running && val && !strcmp(param, "amd_iommu") && !strcmp(val, "on")) {
+			finding(
+			    c->f, false, "handmade",
+			    "%s: amd_iommu=on is not a value the kernel knows (the AMD IOMMU is "
+			    "on by default): take it out",
+			    where);
+		} else if (!running && c->amd && val && vfe_param_eq(param, "intel_iommu")) {
+			finding(c->f, false, "handmade",
+				"%s: %s=%s does nothing on this AMD machine: take it out", where,
+				param, val);
+		}
+	}
+	free(copy);
+}
+
+static void hm_grub_value(void *ctx, const char *path, unsigned int line, const char *value,
+			  size_t len)
+{
+	char where[VFE_PATH_MAX + 32];
+
+	snprintf(where, sizeof(where), "%s line %u", path, line);
+	hm_cmdline(ctx, where, value, len, false);
+}
+
+/* Hand-made lines of one kind in their files. */
+static void hm_files(struct hm_check *c, enum vfe_hm_kind kind)
+{
+	static struct vfe_hm_line l[VFE_HM_MAX];
+	char(*paths)[VFE_PATH_MAX] = calloc(16, VFE_PATH_MAX);
+	unsigned int n = paths ? vfe_hm_files(c->root, kind, paths, 16) : 0, i, k, m;
+	char others[512];
+	unsigned int unbound;
+
+	for (i = 0; i < n; i++) {
+		char *text = NULL;
+		size_t len;
+
+		if (vfe_slurp(paths[i], 1 << 20, &text, &len) < 0)
+			continue;
+		m = vfe_hm_scan(kind, text, len, l, VFE_HM_MAX);
+		for (k = 0; k < m && k < VFE_HM_MAX; k++) {
+			if (kind == VFE_HM_MODPROBE_IDS) {
+				unsigned int extra = ids_beyond_targets(c, l[k].value, others,
+									sizeof(others), &unbound);
+
+				finding(
+				    c->f, false, "handmade",
+				    "%s line %u: %s gives vfio-pci these ids whatever the "
+				    "slot%s%s; "
+				    "%s",
+				    paths[i], l[k].line, l[k].text,
+				    extra
+					? (c->conf ? "; it also takes devices the config does not "
+						     "bind: "
+						   : "; an id there is on several devices, it "
+						     "takes them all: ")
+					: "",
+				    others,
+				    unbound
+					? "'vfio-earlyctl import' turns it into bind lines by "
+					  "slot, then 'vfio-earlyctl apply' takes it out"
+					: "the config binds them by slot: 'vfio-earlyctl apply' "
+					  "takes it out");
+			} else if (kind == VFE_HM_MODPROBE_SOFTDEP) {
+				finding(
+				    c->f, false, "handmade",
+				    "%s line %u: %s is hand-made: apply writes the softdeps of the "
+				    "targets' drivers itself (%s), and kmod takes only a driver's "
+				    "first softdep line; remove it",
+				    paths[i], l[k].line, l[k].text, VFE_MODPROBE_CONF);
+			} else if (kind == VFE_HM_SYSCTL_HUGEPAGES && c->conf &&
+				   c->conf->n_hugepages) {
+				finding(
+				    c->f, false, "handmade",
+				    "%s line %u: %s sets the count again after the helper reserved "
+				    "the config's hugepages: 'vfio-earlyctl apply' takes it out",
+				    paths[i], l[k].line, l[k].text);
+			} else if (kind == VFE_HM_UDEV_GOVERNOR && c->conf &&
+				   c->conf->has_vm_cpus && strcmp(c->conf->governor, "keep")) {
+				finding(
+				    c->f, false, "handmade",
+				    "%s line %u: a governor rule of its own next to the helper's "
+				    "governor for vm-cpus: 'vfio-earlyctl apply' takes it out",
+				    paths[i], l[k].line);
+			}
+		}
+		free(text);
+	}
+	free(paths);
+}
+
+/* What a hand-made setup (a guide followed by hand) left, each with what to do (issue 16). */
+static void check_handmade(struct findings *f, struct ctl_globals *g, const struct vfe_config *conf,
+			   const struct vfe_inventory *inv)
+{
+	struct hm_check c = {.f = f, .root = g->root, .conf = conf, .inv = inv};
+	char path[VFE_PATH_MAX], *text = NULL;
+	size_t len;
+
+	vfe_path(path, sizeof(path), g->root, "/proc/cpuinfo");
+	if (vfe_slurp(path, 8 << 20, &text, &len) == 0)
+		c.amd = strstr(text, "AuthenticAMD") != NULL;
+	free(text);
+	text = NULL;
+	vfe_grub_each_value(g->root, VFE_GRUB_VAR_ALL, hm_grub_value, &c);
+	vfe_grub_each_value(g->root, VFE_GRUB_VAR, hm_grub_value, &c);
+	vfe_path(path, sizeof(path), g->root, VFE_KERNEL_CMDLINE_PATH);
+	if (vfe_slurp(path, VFE_KERNEL_CMDLINE_MAX_BYTES, &text, &len) == 0)
+		hm_cmdline(&c, path, text, len, false);
+	free(text);
+	text = NULL;
+	vfe_path(path, sizeof(path), g->root, "/proc/cmdline");
+	if (vfe_slurp(path, 1 << 20, &text, &len) == 0)
+		hm_cmdline(&c, "/proc/cmdline", text, len, true);
+	free(text);
+	hm_files(&c, VFE_HM_MODPROBE_IDS);
+	hm_files(&c, VFE_HM_MODPROBE_SOFTDEP);
+	hm_files(&c, VFE_HM_SYSCTL_HUGEPAGES);
+	hm_files(&c, VFE_HM_UDEV_GOVERNOR);
+}
+
 static int do_check(struct ctl_globals *g, int argc, char *argv[])
 {
 	struct findings f = {.list = json_object_new_array(), .json = false};
@@ -604,6 +840,7 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 		check_softdeps(&f, g->root);
 	} else if (r_conf == -ENOENT)
 		check_leftovers(&f, g, &inv);
+	check_handmade(&f, g, r_conf == 0 ? &conf : NULL, &inv);
 	check_resources(&f, g->root, &conf);
 	check_initramfs(&f, g->root, g->config);
 	if (g->json) {

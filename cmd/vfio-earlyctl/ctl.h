@@ -20,6 +20,7 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmd_list, ctl_cmd_add, ctl_cmd_remove, ctl_cmd_check, ctl_cmd_apply,
     ctl_cmd_regenerate, ctl_cmd_rollback, ctl_cmd_status;
 extern const struct ctl_cmd ctl_cmd_cpus, ctl_cmd_libvirt_xml;
+extern const struct ctl_cmd ctl_cmd_import;
 
 /* Every command that writes calls this before it reads what it will change; 0 or -errno. */
 int ctl_lock(struct ctl_globals *g);
