@@ -18,30 +18,33 @@ endif
 PKGS := libpci libkmod json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -ljson-c)
-# libxml2 reads libvirt's domain XML for import: vfio-earlyctl's alone (the helper never links it).
-XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
-XML_LIBS = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
+# hwloc is vfio-earlyctl's alone (CPU plans): the boot helper never links it.
+HWLOC_CFLAGS = $(shell pkg-config --cflags hwloc 2>/dev/null)
+HWLOC_LIBS = $(shell pkg-config --libs hwloc 2>/dev/null || echo -lhwloc)
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -DVFE_VERSION='"$(VERSION)"' \
-	$(PKG_CFLAGS) -MMD -MP
+	$(PKG_CFLAGS) $(HWLOC_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
 CORE_SRC := lib/log.c lib/util.c lib/cpulist.c lib/config.c lib/pci.c lib/bind.c lib/report.c \
-	lib/inventory.c lib/follow.c lib/backup.c lib/confedit.c lib/run.c lib/hugepages.c lib/affinity.c lib/cputopo.c \
+	lib/inventory.c lib/follow.c lib/backup.c lib/confedit.c lib/run.c lib/hugepages.c lib/affinity.c \
 	lib/handmade.c \
 	kernel-cmdline/cmdline.c kernel-cmdline/tokens.c kernel-cmdline/grub.c \
 	kernel-cmdline/kernelcmdline.c modules-load/modload.c modules-load/softdep.c
+CTL_LIB_SRC := lib/cpuplan.c
 HELPER_SRC := cmd/vfio-early/main.c cmd/vfio-early/boot.c
 CTL_SRC := $(wildcard cmd/vfio-earlyctl/*.c)
 CTL_OBJ := $(CTL_SRC:%.c=$(O)/obj/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
+CTL_LIB_OBJ := $(CTL_LIB_SRC:%.c=$(O)/obj/%.o)
 HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
 
-UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit test-tuning test-import
+UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit test-tuning test-cpuplan
 UNIT_BIN := $(UNIT_TESTS:%=$(O)/tests/%)
-FIXTURES := seed qemu-rig numa2 nocpufreq
+CPU_FIXTURES := $(patsubst tests/rootfs/%.spec,%,$(wildcard tests/rootfs/cpu-*.spec))
+FIXTURES := seed qemu-rig numa2 nocpufreq $(CPU_FIXTURES)
 FIXTURE_DIRS := $(FIXTURES:%=build/rootfs/%)
 KSFT := $(CACHE)/kselftest/kselftest_harness.h
 # The harness is the kernel's, not ours: its own warnings are not ours to fix.
@@ -66,11 +69,8 @@ $(O)/obj/%.o: %.c | deps
 $(O)/vfio-early: $(HELPER_OBJ) $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-
-$(O)/obj/cmd/vfio-earlyctl/import.o: ALL_CFLAGS += $(XML_CFLAGS)
-$(O)/vfio-earlyctl: PKG_LIBS += $(XML_LIBS)
+$(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ) $(CTL_LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(HWLOC_LIBS)
 
 # ---- tests ----
 $(KSFT): | deps-test
@@ -89,9 +89,9 @@ $(O)/obj/tests/unit/%.o: tests/unit/%.c $(KSFT) | deps-test
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
 $(O)/tests/test-%: $(O)/obj/tests/unit/test-%.o $(O)/obj/tests/unit/testutil.o \
-		$(O)/obj/tests/unit/fakekernel.o $(CORE_OBJ)
+		$(O)/obj/tests/unit/fakekernel.o $(CORE_OBJ) $(CTL_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(HWLOC_LIBS) -lpthread
 
 unit: $(O)/vfio-early $(O)/vfio-earlyctl $(UNIT_BIN) $(FIXTURE_DIRS)
 
@@ -141,7 +141,7 @@ install: $(O)/vfio-early $(O)/vfio-earlyctl install-initramfs
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vfio-earlyctl
 
 lint:
-	clang-format --dry-run -Werror $(CORE_SRC) $(HELPER_SRC) $(wildcard lib/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
+	clang-format --dry-run -Werror $(CORE_SRC) $(CTL_LIB_SRC) $(HELPER_SRC) $(wildcard lib/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
 	shellcheck -S warning scripts/*.sh tests/run.sh tests/qemu/*.sh bench/*.sh
 
 clean:

@@ -20,6 +20,7 @@
 #include "../../lib/handmade.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
+#include "../../lib/cpuplan.h"
 #include "../../lib/run.h"
 #include "../../lib/report.h"
 #include "../../lib/util.h"
@@ -220,6 +221,49 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 
 static void check_resources(struct findings *f, const char *root, const struct vfe_config *conf)
 {
+/* The finding just made breaks RULE of the CPU plan: its name and the suggestion, in --json. */
+static void finding_rule(struct findings *f, const char *rule, const char *suggested)
+{
+	json_object *o;
+	size_t n = json_object_array_length(f->list);
+
+	if (!f->json || !n)
+		return;
+	o = json_object_array_get_idx(f->list, n - 1);
+	json_object_object_add(o, "rule", json_object_new_string(rule));
+	json_object_object_add(o, "suggested_vm_cpus",
+			       suggested ? json_object_new_string(suggested) : NULL);
+}
+
+/* vm-cpus judged by the rules of 'vfio-earlyctl cpus': each broken rule is a finding. */
+static void check_cpu_plan(struct findings *f, const char *root, const struct vfe_config *conf)
+{
+	static struct vfe_rule_note notes[VFE_PLAN_NOTES];
+	static struct vfe_cpuplan plan;
+	static char suggested[2048];
+	struct vfe_machine m;
+	unsigned int i, n;
+
+	if (vfe_machine_read(root, conf, &m) < 0) {
+		finding(f, true, "vm-cpus", "cannot read the CPU topology; the plan is not judged");
+		return;
+	}
+	vfe_cpuplan_suggest(&m, NULL, &plan);
+	vfe_cpulist_format(&plan.vm, suggested, sizeof(suggested));
+	n = vfe_cpuplan_judge(&m, &conf->vm_cpus, notes, VFE_PLAN_NOTES);
+	for (i = 0; i < n; i++) {
+		finding(f, false, "vm-cpus", "%s: %s%s%s%s%s", notes[i].rule, notes[i].text,
+			plan.ok ? "; suggested: vm-cpus " : "", plan.ok ? suggested : "",
+			plan.hugepages[0] ? ", " : "", plan.hugepages);
+		finding_rule(f, notes[i].rule, plan.ok ? suggested : NULL);
+	}
+	if (!n)
+		finding(f, true, "vm-cpus",
+			"vm-cpus follows the CPU plan's rules (whole cores, the host's CPU 0, CPU "
+			"kinds, L3 domains, NUMA nodes; 'vfio-earlyctl cpus' explains them)");
+	vfe_machine_free(&m);
+}
+
 	char path[VFE_PATH_MAX], *text = NULL, *p;
 	unsigned long long want_kb = 0, total_kb = 0;
 	struct vfe_cpuset possible;
@@ -259,6 +303,7 @@ static void check_resources(struct findings *f, const char *root, const struct v
 		finding(f, true, "vm-cpus", "vm-cpus fits this machine");
 }
 
+	check_cpu_plan(f, root, conf);
 /* The initramfs must be newer than the config it carries a copy of. */
 /* Does LIST (one path per line, or ls -l lines ending in the path) hold PATH or usr/PATH? */
 static bool listed(const char *list, const char *path)

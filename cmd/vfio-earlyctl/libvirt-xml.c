@@ -2,8 +2,9 @@
 /*
  * libvirt-xml: the parts of a libvirt domain that must agree with the config: vCPUs pinned
  * so that guest threads 2k and 2k+1 are the two threads of one host core, the emulator and
- * I/O thread on the host's CPUs, a host-passthrough CPU with the same topology, hugepage
- * backing of the configured size, and one <hostdev> per bind line.
+ * I/O thread on the host's CPUs of the VM's NUMA node, a host-passthrough CPU with the same
+ * topology, <numatune> on NUMA machines, hugepage backing of the configured size, and one
+ * <hostdev> per bind line. Without a vm-cpus it follows the plan of 'vfio-earlyctl cpus'.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,7 +14,7 @@
 
 #include "../../lib/affinity.h"
 #include "../../lib/config.h"
-#include "../../lib/cputopo.h"
+#include "../../lib/cpuplan.h"
 #include "../../lib/hugepages.h"
 #include "../../lib/log.h"
 #include "ctl.h"
@@ -33,25 +34,32 @@ struct pinning {
 	struct vfe_cpuset used;
 };
 
+/* The core holding CPU, NULL when none does. */
+static const struct vfe_cpuset *core_of(const struct vfe_machine *m, unsigned int cpu)
+{
+	int c = vfe_group_of(m->cores, m->n_cores, cpu);
+
+	return c < 0 ? NULL : &m->cores[c].cpus;
+}
+
 /*
  * Pair guest threads with host SMT siblings. THREADS is what every VM core offers: 2 when
  * vm-cpus holds both threads of each of its cores, 1 when it holds only one of some.
  */
-static int pin(const struct vfe_cputopo *t, const struct vfe_cpuset *vm, unsigned int want,
+static int pin(const struct vfe_machine *t, const struct vfe_cpuset *vm, unsigned int want,
 	       struct pinning *p)
 {
-	struct vfe_cpuset core;
-	unsigned int cpu, other, threads = 0;
+	const struct vfe_cpuset *core;
+	unsigned int cpu, other, threads = 0, nbits = vfe_cpuset_nbits(vm);
 
 	memset(p, 0, sizeof(*p));
-	for (cpu = 0; cpu < t->nbits; cpu++) {
+	for (cpu = 0; cpu < nbits; cpu++) {
 		unsigned int n = 0;
 
-		if (!vfe_cpuset_test(vm, cpu) || vfe_cputopo_key(t, VFE_TOPO_CORE, cpu) < 0)
+		if (!vfe_cpuset_test(vm, cpu) || !(core = core_of(t, cpu)))
 			continue;
-		vfe_cputopo_group(t, VFE_TOPO_CORE, cpu, &core);
-		for (other = 0; other < t->nbits; other++)
-			n += vfe_cpuset_test(&core, other) && vfe_cpuset_test(vm, other);
+		for (other = 0; other < nbits; other++)
+			n += vfe_cpuset_test(core, other) && vfe_cpuset_test(vm, other);
 		if (!threads || n < threads)
 			threads = n;
 	}
@@ -63,23 +71,23 @@ static int pin(const struct vfe_cputopo *t, const struct vfe_cpuset *vm, unsigne
 		return -EINVAL;
 	}
 	p->threads = threads;
-	for (cpu = 0; cpu < t->nbits && p->n < want; cpu++) {
+	for (cpu = 0; cpu < nbits && p->n < want; cpu++) {
 		unsigned int taken = 0;
 
 		/* Each host core once, by its first VM thread. */
-		if (!vfe_cpuset_test(vm, cpu) || vfe_cpuset_test(&p->used, cpu))
+		if (!vfe_cpuset_test(vm, cpu) || vfe_cpuset_test(&p->used, cpu) ||
+		    !(core = core_of(t, cpu)))
 			continue;
-		vfe_cputopo_group(t, VFE_TOPO_CORE, cpu, &core);
-		for (other = 0; other < t->nbits && taken < threads; other++) {
-			if (!vfe_cpuset_test(&core, other) || !vfe_cpuset_test(vm, other))
+		for (other = 0; other < nbits && taken < threads; other++) {
+			if (!vfe_cpuset_test(core, other) || !vfe_cpuset_test(vm, other))
 				continue;
 			p->host_cpu[p->n++] = other;
 			vfe_cpuset_set(&p->used, other);
 			taken++;
 		}
 		/* A core's other VM threads (beyond THREADS) stay unused, never split apart. */
-		for (other = 0; other < t->nbits; other++)
-			if (vfe_cpuset_test(&core, other) && vfe_cpuset_test(vm, other))
+		for (other = 0; other < nbits; other++)
+			if (vfe_cpuset_test(core, other) && vfe_cpuset_test(vm, other))
 				vfe_cpuset_set(&p->used, other);
 	}
 	if (p->n < want) {
@@ -91,6 +99,47 @@ static int pin(const struct vfe_cputopo *t, const struct vfe_cpuset *vm, unsigne
 	for (cpu = 0; cpu < p->n; cpu++)
 		vfe_cpuset_set(&p->used, p->host_cpu[cpu]);
 	return 0;
+}
+
+/*
+ * On machines with several NUMA nodes: the node of the VM's CPUs (the configured hugepages'
+ * node when they span several), and the host's CPUs there for the emulator and I/O threads.
+ */
+static int vm_node(const struct vfe_machine *m, const struct vfe_config *conf,
+		   const struct vfe_cpuset *vm, struct vfe_cpuset *host)
+{
+	unsigned int i, cpu, hits = 0, nbits;
+	int node = -1;
+	struct vfe_cpuset near;
+
+	if (m->n_nodes < 2)
+		return -1;
+	for (i = 0; i < m->n_nodes; i++) {
+		for (cpu = 0, nbits = vfe_cpuset_nbits(vm); cpu < nbits; cpu++)
+			if (vfe_cpuset_test(vm, cpu) && vfe_cpuset_test(&m->nodes[i].cpus, cpu))
+				break;
+		if (cpu < nbits) {
+			hits++;
+			node = (int)i;
+		}
+	}
+	if (hits != 1) {
+		node = -1;
+		for (i = 0; i < conf->n_hugepages; i++)
+			if (conf->hugepages[i].node >= 0)
+				node = conf->hugepages[i].node;
+		for (i = 0; node >= 0 && i < m->n_nodes; i++)
+			if (m->nodes[i].os_index == node)
+				return node;
+		return -1;
+	}
+	memset(&near, 0, sizeof(near));
+	for (cpu = 0, nbits = vfe_cpuset_nbits(host); cpu < nbits; cpu++)
+		if (vfe_cpuset_test(host, cpu) && vfe_cpuset_test(&m->nodes[node].cpus, cpu))
+			vfe_cpuset_set(&near, cpu);
+	if (vfe_cpuset_count(&near))
+		*host = near;
+	return m->nodes[node].os_index;
 }
 
 /* The configured size that backs the most memory; 0 when there is none. */
@@ -116,8 +165,8 @@ static unsigned long hugepage_size(const struct vfe_config *conf, unsigned long 
 	return best;
 }
 
-static void print_xml(const struct vfe_cputopo *t, const struct vfe_config *conf,
-		      const struct vfe_cpuset *vm, const struct vfe_cpuset *host,
+static void print_xml(const struct vfe_machine *t, const struct vfe_config *conf,
+		      const struct vfe_cpuset *vm, const struct vfe_cpuset *host, int node,
 		      const struct pinning *p, const char *source)
 {
 	char vm_list[LIST_LEN], host_list[LIST_LEN], used_list[LIST_LEN], size[24];
@@ -143,10 +192,14 @@ static void print_xml(const struct vfe_cputopo *t, const struct vfe_config *conf
 	printf("  <emulatorpin cpuset='%s'/>\n", host_list);
 	printf("  <iothreadpin iothread='1' cpuset='%s'/>\n", host_list);
 	printf("</cputune>\n");
+	if (node >= 0) {
+		/* The guest's memory (and its hugepages) on the node of its CPUs and GPU. */
+		printf("<numatune>\n  <memory mode='strict' nodeset='%d'/>\n</numatune>\n", node);
+	}
 	printf("<cpu mode='host-passthrough' check='none'>\n");
 	printf("  <topology sockets='1' dies='1' cores='%u' threads='%u'/>\n", p->n / p->threads,
 	       p->threads);
-	if (vfe_cputopo_is_amd(t)) {
+	if (vfe_machine_is_amd(t)) {
 		/* Without topoext a Windows guest on AMD sees no SMT, whatever the topology says.
 		 */
 		printf("  <cache mode='passthrough'/>\n");
@@ -178,13 +231,14 @@ static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
 	};
 	static struct vfe_config conf;
 	static struct pinning pins;
+	static struct vfe_cpuplan plan;
 	struct vfe_cpuset vm, host;
-	struct vfe_cputopo t = {0};
-	char why[256], err[320];
+	struct vfe_machine t = {0};
+	char why[256], err[320], hp[160] = "";
 	const char *source = "from the config";
 	unsigned long vcpus = 0;
-	unsigned int cpu;
-	int c, r, status = 1;
+	unsigned int cpu, nbits;
+	int c, r, node, status = 1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+n:h", longopts, NULL)) != -1) {
@@ -215,30 +269,39 @@ static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
 		ERR("%s", err);
 		return 1;
 	}
-	r = vfe_cputopo_read(g->root, &t);
+	r = vfe_machine_read(g->root, &conf, &t);
 	if (r < 0) {
 		ERR("cannot read the CPUs of %s: %s", g->root, strerror(-r));
 		goto out;
 	}
 	if (conf.has_vm_cpus) {
+		struct vfe_cpuset present = t.online;
+
 		vm = conf.vm_cpus;
-		if (vfe_vm_cpus_refusal(&vm, &t.present, why, sizeof(why))) {
+		for (cpu = 0, nbits = vfe_cpuset_nbits(&t.offline); cpu < nbits; cpu++)
+			if (vfe_cpuset_test(&t.offline, cpu))
+				vfe_cpuset_set(&present, cpu);
+		if (vfe_vm_cpus_refusal(&vm, &present, why, sizeof(why))) {
 			ERR("%s: the boot helper would refuse it too", why);
 			goto out;
 		}
-	} else if (vfe_cputopo_suggest(&t, &vm, why, sizeof(why)) == 0) {
+	} else if (vfe_cpuplan_suggest(&t, NULL, &plan), plan.ok) {
+		vm = plan.vm;
+		if (plan.hugepages[0])
+			snprintf(hp, sizeof(hp), "; and '%s'", plan.hugepages);
 		source = "suggested: the config has no vm-cpus";
 		WRN("no vm-cpus in %s: using the suggested one; add it to the config so the host "
-		    "keeps off these CPUs",
-		    g->config);
+		    "keeps off these CPUs%s",
+		    g->config, hp);
 	} else {
 		ERR("no vm-cpus in %s and none to suggest", g->config);
 		goto out;
 	}
 	memset(&host, 0, sizeof(host));
-	for (cpu = 0; cpu < t.nbits; cpu++)
-		if (vfe_cpuset_test(&t.present, cpu) && !vfe_cpuset_test(&vm, cpu))
+	for (cpu = 0, nbits = vfe_cpuset_nbits(&t.online); cpu < nbits; cpu++)
+		if (vfe_cpuset_test(&t.online, cpu) && !vfe_cpuset_test(&vm, cpu))
 			vfe_cpuset_set(&host, cpu);
+	node = vm_node(&t, &conf, &vm, &host);
 	if (pin(&t, &vm, vcpus ? (unsigned int)vcpus : vfe_cpuset_count(&vm), &pins) < 0)
 		goto out;
 	if (pins.threads == 1 && t.threads_per_core > 1)
@@ -246,10 +309,10 @@ static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
 		    "and shares those cores with the host ('vfio-earlyctl cpus' suggests better)");
 	if (!conf.n_hugepages)
 		WRN("no hugepages in the config: the guest's memory is not backed by hugepages");
-	print_xml(&t, &conf, &vm, &host, &pins, source);
+	print_xml(&t, &conf, &vm, &host, node, &pins, source);
 	status = 0;
 out:
-	vfe_cputopo_free(&t);
+	vfe_machine_free(&t);
 	return status;
 }
 

@@ -11,7 +11,22 @@
  *   usb <slot> <dir> <vid>:<pid> <busnum> <devnum> [<product>...]
  *                         a USB device below a controller: ROOT/sys/bus/pci/devices/<slot>/<dir>
  *   file <path> <text>    any other file, "\n" in the text for a line break
+ *   cpu <N> package=<id> core=<id> threads=<list> [die=<list>] [cluster=<id>:<list>]
+ *       [l1d=<size>:<list>] [l1i=<size>:<list>] [l2=<size>:<list>] [l3=<size>:<list>]
+ *       [max_freq=<kHz>] [base_freq=<kHz>]
+ *                         one online CPU: topology/ (ids, and every mask as the kernel's hex
+ *                         map and as a list; package_cpus from the CPUs of the same package),
+ *                         cache/indexK/ (level, type, size, shared_cpu_map/_list, id), cpufreq/
+ *   cpu <N> offline       an offline CPU: cpuN/online 0 and no topology or cache, as Linux has it
+ *   cpuinfo <vendor> <family> <model> <model name...>
+ *                         /proc/cpuinfo with one block per online CPU (svm or vmx in its flags)
+ *   node <N> cpus=<list> distance=<d,d,...> [mem_kb=<n>]
+ *                         a NUMA node: cpulist, cpumap, distance, meminfo; node/online, possible
+ * After the last line: cpu/possible, present and online from the cpu lines (unless a file line
+ * wrote them), the masks sized for the highest CPU, as nr_cpu_ids sizes them.
+ * <list> is a kernel cpulist (0-3,8-11); a size is a number with K or M (32K, 96M).
  * <path> of a dev is the device directory under /sys/devices; its last part is the slot.
+ * dev options numa_node=<n> and local_cpus=<list> write numa_node, local_cpus, local_cpulist.
  * Links are relative (as ln -r makes them) so a copy of the tree (cp -a) stays self-contained.
  */
 #define _GNU_SOURCE
@@ -265,10 +280,366 @@ static void write_config(int dirfd, const char *v, const char *d, const char *c,
 	put_file(dirfd, "config", cfg, sizeof(cfg));
 }
 
+/* ---- CPUs and NUMA nodes ---- */
+#define MAX_CPUS  1024
+#define MAX_NODES 64
+typedef unsigned char cpubits[MAX_CPUS];
+
+struct cpu_spec {
+	int present, offline, package, core_id, cluster_id, max_freq, base_freq;
+	cpubits threads, die, cluster, cache[4];
+	unsigned int cache_kb[4]; /* 0 l1d, 1 l1i, 2 l2, 3 l3 */
+};
+static struct cpu_spec *cpus;
+static struct {
+	int present;
+	cpubits cpus;
+	char distance[256];
+	unsigned long long mem_kb;
+} nodes[MAX_NODES];
+static char cpuinfo_line[512];
+static int any_cpu, any_node;
+
+static void parse_list(const char *s, unsigned char *set, const char *what)
+{
+	const char *p = s;
+	char *end;
+
+	memset(set, 0, MAX_CPUS);
+	while (*p) {
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p || a < 0 || a >= MAX_CPUS)
+			die("%s: bad %s list: %s", spec_name, what, s);
+		p = end;
+		if (*p == '-') {
+			b = strtol(p + 1, &end, 10);
+			if (end == p + 1 || b < a || b >= MAX_CPUS)
+				die("%s: bad %s list: %s", spec_name, what, s);
+			p = end;
+		}
+		for (; a <= b; a++)
+			set[a] = 1;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			die("%s: bad %s list: %s", spec_name, what, s);
+	}
+}
+
+/* The kernel's "%*pbl" */
+static void fmt_list(const unsigned char *set, char *buf, size_t size)
+{
+	size_t n = 0;
+	int i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < MAX_CPUS; i++) {
+		if (!set[i])
+			continue;
+		for (j = i; j + 1 < MAX_CPUS && set[j + 1]; j++)
+			;
+		n += snprintf(buf + n, size - n, n ? ",%d" : "%d", i);
+		if (j > i)
+			n += snprintf(buf + n, size - n, "-%d", j);
+		if (n >= size)
+			die("%s: list too long", spec_name);
+		i = j;
+	}
+}
+
+/* The kernel's "%*pb" for NBITS bits: 32-bit groups, most significant first */
+static void fmt_mask(const unsigned char *set, int nbits, char *buf)
+{
+	int chunks = (nbits + 31) / 32, c, n = 0, first_digits = ((nbits - 1) % 32) / 4 + 1;
+
+	for (c = chunks - 1; c >= 0; c--) {
+		unsigned int v = 0;
+		int b;
+
+		for (b = 0; b < 32; b++)
+			if (c * 32 + b < MAX_CPUS && set[c * 32 + b])
+				v |= 1u << b;
+		n += sprintf(buf + n, c == chunks - 1 ? "%0*x" : ",%08x",
+			     c == chunks - 1 ? first_digits : 8, v);
+	}
+}
+
+static unsigned int parse_size_kb(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (end == s || (*end != 'K' && *end != 'M'))
+		die("%s: bad cache size %s (32K, 96M)", spec_name, s);
+	return (unsigned int)(*end == 'M' ? v * 1024 : v);
+}
+
+static void add_cpu(int argc, char **argv)
+{
+	static const char *const caches[] = {"l1d=", "l1i=", "l2=", "l3="};
+	struct cpu_spec *c;
+	long n;
+	int i, k;
+
+	if (argc < 2)
+		die("%s: cpu: needs <N> and its place, or offline", spec_name);
+	n = strtol(argv[0], NULL, 10);
+	if (n < 0 || n >= MAX_CPUS)
+		die("%s: cpu %s: out of range", spec_name, argv[0]);
+	if (!cpus && !(cpus = calloc(MAX_CPUS, sizeof(*cpus))))
+		die("out of memory");
+	any_cpu = 1;
+	c = &cpus[n];
+	c->present = 1;
+	c->package = c->core_id = c->cluster_id = -1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "offline"))
+			c->offline = 1;
+		else if (!strncmp(a, "package=", 8))
+			c->package = atoi(a + 8);
+		else if (!strncmp(a, "core=", 5))
+			c->core_id = atoi(a + 5);
+		else if (!strncmp(a, "threads=", 8))
+			parse_list(a + 8, c->threads, "threads");
+		else if (!strncmp(a, "die=", 4))
+			parse_list(a + 4, c->die, "die");
+		else if (!strncmp(a, "cluster=", 8) && strchr(a, ':')) {
+			c->cluster_id = atoi(a + 8);
+			parse_list(strchr(a, ':') + 1, c->cluster, "cluster");
+		} else if (!strncmp(a, "max_freq=", 9))
+			c->max_freq = atoi(a + 9);
+		else if (!strncmp(a, "base_freq=", 10))
+			c->base_freq = atoi(a + 10);
+		else {
+			for (k = 0; k < 4; k++)
+				if (!strncmp(a, caches[k], strlen(caches[k])) && strchr(a, ':'))
+					break;
+			if (k == 4)
+				die("%s: cpu: unknown option %s", spec_name, a);
+			c->cache_kb[k] = parse_size_kb(a + strlen(caches[k]));
+			parse_list(strchr(a, ':') + 1, c->cache[k], caches[k]);
+		}
+	}
+	if (!c->offline && (c->package < 0 || c->core_id < 0 || !c->threads[n]))
+		die("%s: cpu %ld: needs package=, core= and threads= holding itself", spec_name, n);
+}
+
+static void add_node(int argc, char **argv)
+{
+	long n;
+	int i;
+
+	if (argc < 2)
+		die("%s: node: needs <N> cpus=<list>", spec_name);
+	n = strtol(argv[0], NULL, 10);
+	if (n < 0 || n >= MAX_NODES)
+		die("%s: node %s: out of range", spec_name, argv[0]);
+	any_node = 1;
+	nodes[n].present = 1;
+	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "cpus=", 5))
+			parse_list(argv[i] + 5, nodes[n].cpus, "node cpus");
+		else if (!strncmp(argv[i], "distance=", 9))
+			snprintf(nodes[n].distance, sizeof(nodes[n].distance), "%s", argv[i] + 9);
+		else if (!strncmp(argv[i], "mem_kb=", 7))
+			nodes[n].mem_kb = strtoull(argv[i] + 7, NULL, 10);
+		else
+			die("%s: node: unknown option %s", spec_name, argv[i]);
+	}
+}
+
+static int file_exists(const char *path)
+{
+	struct stat st;
+
+	return !fstatat(out_fd, path, &st, 0);
+}
+
+static void put_path(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void put_path(const char *path, const char *fmt, ...)
+{
+	char buf[16384], dir[PATH_LEN];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(buf) - 1)
+		die("%s: %s: value too long", spec_name, path);
+	buf[n++] = '\n';
+	fmt_path(dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	mkdir_p(out_fd, dir);
+	put_file(out_fd, path, buf, n);
+}
+
+/* A mask file and its _list twin, as topology/ and cache/ have them. */
+static void put_mask_pair(const char *dir, const char *mask_name, const char *list_name,
+			  const unsigned char *set, int nbits)
+{
+	static char mask[4096], list[8192];
+	char path[PATH_LEN];
+
+	fmt_mask(set, nbits, mask);
+	fmt_list(set, list, sizeof(list));
+	fmt_path(path, "%s/%s", dir, mask_name);
+	put_path(path, "%s", mask);
+	fmt_path(path, "%s/%s", dir, list_name);
+	put_path(path, "%s", list);
+}
+
+static void finish_cpus(void)
+{
+	static const char *const types[] = {"Data", "Instruction", "Unified", "Unified"};
+	static const int levels[] = {1, 1, 2, 3};
+	static cpubits present, online, pkg;
+	static char list[8192], mask[4096];
+	char dir[PATH_LEN];
+	int i, j, k, nbits = 0, idx;
+
+	if (!any_cpu)
+		goto nodes;
+	for (i = 0; i < MAX_CPUS; i++) {
+		present[i] = (unsigned char)cpus[i].present;
+		online[i] = (unsigned char)(cpus[i].present && !cpus[i].offline);
+		if (present[i])
+			nbits = i + 1;
+	}
+	fmt_list(present, list, sizeof(list));
+	if (!file_exists("sys/devices/system/cpu/possible"))
+		put_path("sys/devices/system/cpu/possible", "%s", list);
+	if (!file_exists("sys/devices/system/cpu/present"))
+		put_path("sys/devices/system/cpu/present", "%s", list);
+	fmt_list(online, list, sizeof(list));
+	if (!file_exists("sys/devices/system/cpu/online"))
+		put_path("sys/devices/system/cpu/online", "%s", list);
+	for (i = 0; i < MAX_CPUS; i++) {
+		struct cpu_spec *c = &cpus[i];
+
+		if (!c->present)
+			continue;
+		fmt_path(dir, "sys/devices/system/cpu/cpu%d", i);
+		mkdir_p(out_fd, dir);
+		if (i) { /* x86 cannot take CPU 0 down: it has no online file */
+			fmt_path(dir, "sys/devices/system/cpu/cpu%d/online", i);
+			put_path(dir, "%d", !c->offline);
+		}
+		if (c->offline)
+			continue;
+		fmt_path(dir, "sys/devices/system/cpu/cpu%d/topology", i);
+		fmt_path(list, "%s/physical_package_id", dir);
+		put_path(list, "%d", c->package);
+		fmt_path(list, "%s/core_id", dir);
+		put_path(list, "%d", c->core_id);
+		fmt_path(list, "%s/die_id", dir);
+		put_path(list, "0");
+		put_mask_pair(dir, "core_cpus", "core_cpus_list", c->threads, nbits);
+		put_mask_pair(dir, "thread_siblings", "thread_siblings_list", c->threads, nbits);
+		memset(pkg, 0, sizeof(pkg));
+		for (j = 0; j < MAX_CPUS; j++)
+			pkg[j] = cpus[j].present && !cpus[j].offline &&
+				 cpus[j].package == c->package;
+		put_mask_pair(dir, "package_cpus", "package_cpus_list", pkg, nbits);
+		put_mask_pair(dir, "core_siblings", "core_siblings_list", pkg, nbits);
+		put_mask_pair(dir, "die_cpus", "die_cpus_list", c->die[i] ? c->die : pkg, nbits);
+		if (c->cluster_id >= 0) {
+			put_mask_pair(dir, "cluster_cpus", "cluster_cpus_list", c->cluster, nbits);
+			fmt_path(list, "%s/cluster_id", dir);
+			put_path(list, "%d", c->cluster_id);
+		}
+		for (k = 0, idx = 0; k < 4; k++) {
+			if (!c->cache_kb[k])
+				continue;
+			fmt_path(dir, "sys/devices/system/cpu/cpu%d/cache/index%d", i, idx++);
+			fmt_path(list, "%s/level", dir);
+			put_path(list, "%d", levels[k]);
+			fmt_path(list, "%s/type", dir);
+			put_path(list, "%s", types[k]);
+			fmt_path(list, "%s/size", dir);
+			put_path(list, "%uK", c->cache_kb[k]);
+			fmt_path(list, "%s/coherency_line_size", dir);
+			put_path(list, "64");
+			for (j = 0; j < MAX_CPUS && !c->cache[k][j]; j++)
+				;
+			fmt_path(list, "%s/id", dir);
+			put_path(list, "%d", k == 3 ? c->package * 1000 + j : j); /* unique per domain */
+			put_mask_pair(dir, "shared_cpu_map", "shared_cpu_list", c->cache[k], nbits);
+		}
+		if (c->max_freq) {
+			fmt_path(list, "sys/devices/system/cpu/cpu%d/cpufreq/cpuinfo_max_freq", i);
+			put_path(list, "%d", c->max_freq);
+		}
+		if (c->base_freq) {
+			fmt_path(list, "sys/devices/system/cpu/cpu%d/cpufreq/base_frequency", i);
+			put_path(list, "%d", c->base_freq);
+		}
+	}
+	if (*cpuinfo_line) {
+		static char text[1 << 20];
+		char vendor[64], family[16], model[16], name[400];
+		size_t n = 0;
+
+		if (sscanf(cpuinfo_line, "%63s %15s %15s %399[^\n]", vendor, family, model, name) !=
+		    4)
+			die("%s: cpuinfo: needs <vendor> <family> <model> <name>", spec_name);
+		for (i = 0; i < MAX_CPUS; i++) {
+			if (!online[i])
+				continue;
+			for (j = 0, k = 0; j < MAX_CPUS; j++)
+				k += cpus[j].present && !cpus[j].offline &&
+				     cpus[j].package == cpus[i].package;
+			n += snprintf(text + n, sizeof(text) - n,
+				      "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %s\nmodel\t\t: "
+				      "%s\nmodel name\t: %s\nphysical id\t: %d\nsiblings\t: %d\ncore "
+				      "id\t\t: %d\nflags\t\t: fpu vme de pse tsc msr pae ht %s\n\n",
+				      i, vendor, family, model, name, cpus[i].package, k,
+				      cpus[i].core_id,
+				      strcmp(vendor, "AuthenticAMD") ? "vmx" : "svm topoext");
+			if (n >= sizeof(text))
+				die("%s: cpuinfo too long", spec_name);
+		}
+		put_file(out_fd, "proc/cpuinfo", text, n);
+	}
+nodes:
+	if (!any_node)
+		return;
+	memset(present, 0, sizeof(present));
+	for (i = 0; i < MAX_NODES; i++) {
+		if (!nodes[i].present)
+			continue;
+		present[i] = 1;
+		fmt_path(dir, "sys/devices/system/node/node%d", i);
+		fmt_list(nodes[i].cpus, list, sizeof(list));
+		fmt_path(mask, "%s/cpulist", dir);
+		put_path(mask, "%s", list);
+		fmt_mask(nodes[i].cpus, nbits ? nbits : 1, list);
+		fmt_path(mask, "%s/cpumap", dir);
+		put_path(mask, "%s", list);
+		for (j = 0; nodes[i].distance[j]; j++)
+			if (nodes[i].distance[j] == ',')
+				nodes[i].distance[j] = ' ';
+		fmt_path(mask, "%s/distance", dir);
+		put_path(mask, "%s", nodes[i].distance[0] ? nodes[i].distance : "10");
+		fmt_path(mask, "%s/meminfo", dir);
+		put_path(mask, "Node %d MemTotal:       %llu kB\nNode %d MemFree:        %llu kB", i,
+			 nodes[i].mem_kb, i, nodes[i].mem_kb / 2);
+	}
+	fmt_list(present, list, sizeof(list));
+	put_path("sys/devices/system/node/online", "%s", list);
+	put_path("sys/devices/system/node/possible", "%s", list);
+	put_path("sys/devices/system/node/has_cpu", "%s", list);
+}
+
 static void add_dev(int argc, char **argv)
 {
 	const char *path, *id, *class, *group, *drv, *slot;
-	const char *boot_vga = "", *subsys = "0000:0000", *rev = "00";
+	const char *boot_vga = "", *subsys = "0000:0000", *rev = "00", *numa_node = "-1";
+	const char *local_cpus = NULL;
 	char vendor[64], device[64], sv[64], sd[64], u[7][64];
 	char norm[PATH_LEN], dir[PATH_LEN], link[PATH_LEN], tgt[PATH_LEN];
 	size_t n = 0;
@@ -287,6 +658,10 @@ static void add_dev(int argc, char **argv)
 			rev = argv[i] + 4;
 		else if (!strcmp(argv[i], "reset"))
 			reset = 1;
+		else if (!strncmp(argv[i], "numa_node=", 10))
+			numa_node = argv[i] + 10;
+		else if (!strncmp(argv[i], "local_cpus=", 11))
+			local_cpus = argv[i] + 11;
 		else
 			die("%s: unknown option %s", spec_name, argv[i]);
 	}
@@ -322,7 +697,19 @@ static void add_dev(int argc, char **argv)
 	put_line(fd, "driver_override", "(null)");
 	put_line(fd, "irq", "0");
 	put_line(fd, "enable", "1");
-	put_line(fd, "numa_node", "-1");
+	put_line(fd, "numa_node", "%s", numa_node);
+	if (local_cpus) {
+		static cpubits set;
+		static char mask[4096];
+		int top = MAX_CPUS;
+
+		parse_list(local_cpus, set, "local_cpus");
+		while (top > 1 && !set[top - 1])
+			top--;
+		put_line(fd, "local_cpulist", "%s", local_cpus);
+		fmt_mask(set, top, mask); /* sized by its own highest CPU, not nr_cpu_ids */
+		put_line(fd, "local_cpus", "%s", mask);
+	}
 	upper_af(u[0], sizeof(u[0]), vendor);
 	upper_af(u[1], sizeof(u[1]), device);
 	upper_af(u[2], sizeof(u[2]), sv);
@@ -498,6 +885,13 @@ int main(int argc, char **argv)
 			add_usb(nw - 1, words + 1, nw > 6 ? raw + (words[6] - line) : "");
 		} else if (!strcmp(words[0], "file")) {
 			add_file(raw);
+		} else if (!strcmp(words[0], "cpu")) {
+			add_cpu(nw - 1, words + 1);
+		} else if (!strcmp(words[0], "node")) {
+			add_node(nw - 1, words + 1);
+		} else if (!strcmp(words[0], "cpuinfo")) {
+			text = raw + (words[1] ? words[1] - line : 0);
+			snprintf(cpuinfo_line, sizeof(cpuinfo_line), "%s", text);
 		} else {
 			die("%s: unknown line: %s", spec_name, raw);
 		}
@@ -506,6 +900,8 @@ int main(int argc, char **argv)
 		die("%s: %s", spec_name, strerror(errno));
 	free(line);
 	fclose(f);
+	finish_cpus();
+	free(cpus);
 	close(out_fd);
 	return 0;
 }
