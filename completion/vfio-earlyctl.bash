@@ -5,7 +5,7 @@ _vfio_earlyctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="list add remove check regenerate apply rollback status cpus libvirt-xml"
+	local commands="list add remove check regenerate apply rollback status cpus libvirt-xml import"
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -37,7 +37,15 @@ _vfio_earlyctl()
 	case $cmd in
 	list | check | status | cpus) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	libvirt-xml) COMPREPLY=($(compgen -W "--vcpus --help" -- "$cur")) ;;
-	apply | regenerate) COMPREPLY=($(compgen -W "--dry-run --yes --help" -- "$cur")) ;;
+	apply) COMPREPLY=($(compgen -W "--dry-run --yes --adopt --help" -- "$cur")) ;;
+	regenerate) COMPREPLY=($(compgen -W "--dry-run --yes --help" -- "$cur")) ;;
+	import)
+		if [[ $prev == --domain ]]; then
+			_filedir xml
+		else
+			COMPREPLY=($(compgen -W "--dry-run --yes --domain --help" -- "$cur"))
+		fi
+		;;
 	add)
 		local slots
 		slots=$(cd /sys/bus/pci/devices 2>/dev/null && printf '%s\n' *)
