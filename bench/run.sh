@@ -28,5 +28,7 @@ done
 st=0
 "$build/bench/run" -b "$build" -s "$src" "$@" || st=1
 echo
+"$src/bench/cpus.sh" "$build" || st=1 # issue 15 item 6: cpus and check on 256 CPUs
+echo
 "$src/bench/hugepages.sh" "$build" || st=1
 exit "$st"

@@ -35,7 +35,8 @@ _vfio_earlyctl()
 		return
 	fi
 	case $cmd in
-	list | check | status | cpus) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+	list | check | status) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+	cpus) COMPREPLY=($(compgen -W "--json --e-cores --help" -- "$cur")) ;;
 	libvirt-xml) COMPREPLY=($(compgen -W "--vcpus --help" -- "$cur")) ;;
 	apply) COMPREPLY=($(compgen -W "--dry-run --yes --adopt --help" -- "$cur")) ;;
 	regenerate) COMPREPLY=($(compgen -W "--dry-run --yes --help" -- "$cur")) ;;

@@ -255,8 +255,8 @@ static void read_gpu(const char *root, const struct vfe_config *conf, struct vfe
 	}
 	if (!m->gpu_slot[0])
 		return;
-	if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/numa_node",
-		      m->gpu_slot) == 0 &&
+	if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/numa_node", m->gpu_slot) ==
+		0 &&
 	    vfe_read_file(path, buf, sizeof(buf)) > 0 && (node = atoi(buf)) >= 0) {
 		for (i = 0; i < m->n_nodes; i++)
 			if (m->nodes[i].os_index == node)
@@ -504,7 +504,8 @@ static int pick_node(const struct vfe_machine *m, struct vfe_cpuplan *p)
 		return -1;
 	if (gpu >= 0) {
 		NOTE(p, "gpu-node",
-		     "%u NUMA nodes: the VM's CPUs on node %d (CPUs %s), local to its GPU %s; memory "
+		     "%u NUMA nodes: the VM's CPUs on node %d (CPUs %s), local to its GPU %s; "
+		     "memory "
 		     "and interrupts of the other node cost a hop",
 		     with_cpus, m->nodes[gpu].os_index, list(&m->nodes[gpu].cpus, buf, sizeof(buf)),
 		     m->gpu_slot);
@@ -513,8 +514,7 @@ static int pick_node(const struct vfe_machine *m, struct vfe_cpuplan *p)
 	NOTE(p, "numa-node",
 	     "%u NUMA nodes and %s: the VM's CPUs on node %d (CPUs %s), the one without CPU 0; "
 	     "one node, never spanning two",
-	     with_cpus,
-	     m->gpu_slot[0] ? "the GPU's node is not known" : "no GPU in the config",
+	     with_cpus, m->gpu_slot[0] ? "the GPU's node is not known" : "no GPU in the config",
 	     m->nodes[best].os_index, list(&m->nodes[best].cpus, buf, sizeof(buf)));
 	return best;
 }
@@ -608,7 +608,8 @@ static void e_core_clusters(const struct vfe_machine *m, const struct vfe_cpuset
 	NOTE(p, "e-core-clusters",
 	     "--e-cores: %u whole E-core cluster%s (CPUs %s) to the VM, each with its own L2; the "
 	     "host keeps the cluster %s for its housekeeping, none is shared",
-	     n, n == 1 ? "" : "s", list(&given, a, sizeof(a)), list(&m->l2[kept].cpus, b, sizeof(b)));
+	     n, n == 1 ? "" : "s", list(&given, a, sizeof(a)),
+	     list(&m->l2[kept].cpus, b, sizeof(b)));
 }
 
 void vfe_cpuplan_suggest(const struct vfe_machine *m, const struct vfe_cpuplan_opts *opts,
@@ -648,9 +649,11 @@ void vfe_cpuplan_suggest(const struct vfe_machine *m, const struct vfe_cpuplan_o
 		set_andnot(&perf, &host->cpus);
 		if (count_cores_in(m, &perf)) {
 			NOTE(p, "performance-cores",
-			     "hybrid CPU (kinds told apart by %s): the VM gets performance cores (%s); "
+			     "hybrid CPU (kinds told apart by %s): the VM gets performance cores "
+			     "(%s); "
 			     "the efficiency cores (%s) stay with the host for its housekeeping",
-			     m->kinds_from, list(&m->perf, a, sizeof(a)), list(&m->eff, b, sizeof(b)));
+			     m->kinds_from, list(&m->perf, a, sizeof(a)),
+			     list(&m->eff, b, sizeof(b)));
 			if (opts && opts->e_cores)
 				e_core_clusters(m, &region, p);
 			set_and(&region, &m->perf);
@@ -675,8 +678,8 @@ void vfe_cpuplan_suggest(const struct vfe_machine *m, const struct vfe_cpuplan_o
 		whole_cores(m, &region, &cores, &n); /* the host lives on another node */
 		if (n)
 			NOTE(p, "whole-node",
-			     "node %d holds no core of the host: the VM gets all %u of its cores", p->node,
-			     n);
+			     "node %d holds no core of the host: the VM gets all %u of its cores",
+			     p->node, n);
 	} else {
 		/* one L3 (or none known) for the region: the upper half of its cores */
 		struct vfe_cpuset all = m->online;
@@ -697,14 +700,16 @@ void vfe_cpuplan_suggest(const struct vfe_machine *m, const struct vfe_cpuplan_o
 			n++;
 		}
 		if (n && shared >= 0)
-			NOTE(p, "one-l3",
-			     "one L3 of %s serves all %u cores here: the VM gets the upper half, %u "
-			     "whole core%s, and the host the rest",
-			     size_name(m->l3[shared].size_kb, b, sizeof(b)), n_region, n,
-			     n == 1 ? "" : "s");
+			NOTE(
+			    p, "one-l3",
+			    "one L3 of %s serves all %u cores here: the VM gets the upper half, %u "
+			    "whole core%s, and the host the rest",
+			    size_name(m->l3[shared].size_kb, b, sizeof(b)), n_region, n,
+			    n == 1 ? "" : "s");
 		else if (n)
 			NOTE(p, "one-l3",
-			     "no L3 groups the cores here: the VM gets the upper half of the %u cores, "
+			     "no L3 groups the cores here: the VM gets the upper half of the %u "
+			     "cores, "
 			     "%u whole core%s, and the host the rest",
 			     n_region, n, n == 1 ? "" : "s");
 	}
@@ -754,7 +759,8 @@ unsigned int vfe_cpuplan_judge(const struct vfe_machine *m, const struct vfe_cpu
 		     list(&s, a, sizeof(a)));
 	if (host && set_intersects(vm, &host->cpus))
 		note(notes, &n, max, "host-cpu0",
-		     "vm-cpus takes CPU 0's core (%s): the host's boot CPU and housekeeping run there",
+		     "vm-cpus takes CPU 0's core (%s): the host's boot CPU and housekeeping run "
+		     "there",
 		     list(&host->cpus, a, sizeof(a)));
 	for (i = 0; i < m->n_cores; i++)
 		if (set_intersects(vm, &m->cores[i].cpus) && !set_within(&m->cores[i].cpus, vm)) {
@@ -764,7 +770,8 @@ unsigned int vfe_cpuplan_judge(const struct vfe_machine *m, const struct vfe_cpu
 		}
 	if (split)
 		note(notes, &n, max, "split-core",
-		     "shares %u core%s with the host (e.g. %s): one SMT thread each side of the same "
+		     "shares %u core%s with the host (e.g. %s): one SMT thread each side of the "
+		     "same "
 		     "core, so host work stalls the guest",
 		     split, split == 1 ? "" : "s", list(&m->cores[first_split].cpus, a, sizeof(a)));
 	if (m->hybrid && set_intersects(vm, &m->eff)) {
@@ -776,9 +783,10 @@ unsigned int vfe_cpuplan_judge(const struct vfe_machine *m, const struct vfe_cpu
 		s = *vm;
 		set_and(&s, &m->eff);
 		if (count_cores_in(m, &free_perf))
-			note(notes, &n, max, "e-cores",
-			     "vm-cpus takes efficiency cores %s while performance cores %s are free",
-			     list(&s, a, sizeof(a)), list(&free_perf, b, sizeof(b)));
+			note(
+			    notes, &n, max, "e-cores",
+			    "vm-cpus takes efficiency cores %s while performance cores %s are free",
+			    list(&s, a, sizeof(a)), list(&free_perf, b, sizeof(b)));
 		for (i = 0; i < m->n_l2; i++)
 			if (set_within(&m->l2[i].cpus, &m->eff) &&
 			    set_intersects(&m->l2[i].cpus, vm) && !set_within(&m->l2[i].cpus, vm))
@@ -800,11 +808,13 @@ unsigned int vfe_cpuplan_judge(const struct vfe_machine *m, const struct vfe_cpu
 		}
 		if (touched > 1)
 			note(notes, &n, max, "spans-l3",
-			     "spans %u L3 domains: the guest's threads miss each other's cache", touched);
+			     "spans %u L3 domains: the guest's threads miss each other's cache",
+			     touched);
 		if (touched && vm_l3_max < l3_max)
-			note(notes, &n, max, "smaller-l3",
-			     "runs on a %s L3 while a %s L3 (the X3D V-Cache CCD) holds other cores",
-			     size_name(vm_l3_max, a, sizeof(a)), size_name(l3_max, b, sizeof(b)));
+			note(
+			    notes, &n, max, "smaller-l3",
+			    "runs on a %s L3 while a %s L3 (the X3D V-Cache CCD) holds other cores",
+			    size_name(vm_l3_max, a, sizeof(a)), size_name(l3_max, b, sizeof(b)));
 	}
 	for (i = 0, touched = 0; i < m->n_nodes; i++) {
 		if (!set_intersects(&m->nodes[i].cpus, vm))
@@ -818,8 +828,8 @@ unsigned int vfe_cpuplan_judge(const struct vfe_machine *m, const struct vfe_cpu
 		     "spans %u NUMA nodes: memory and caches of the other node are a hop away",
 		     touched);
 	if (m->gpu_node >= 0 && touched && (touched > 1 || gpu_idx < 0))
-		note(notes, &n, max, "gpu-node",
-		     "the GPU %s is on node %d; vm-cpus %s", m->gpu_slot, m->gpu_node,
+		note(notes, &n, max, "gpu-node", "the GPU %s is on node %d; vm-cpus %s",
+		     m->gpu_slot, m->gpu_node,
 		     gpu_idx < 0 ? "has no CPU there" : "is not all there");
 	return n;
 }

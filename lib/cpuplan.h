@@ -44,10 +44,10 @@ struct vfe_rule_note {
 #define VFE_PLAN_NOTES 16
 
 struct vfe_cpuplan {
-	bool ok;		/* a vm-cpus to suggest */
-	struct vfe_cpuset vm;	/* the suggestion */
-	int node;		/* its NUMA node's number on machines with several, else -1 */
-	char hugepages[96];	/* "hugepages 1G 16@1" on NUMA machines, else "" */
+	bool ok;	      /* a vm-cpus to suggest */
+	struct vfe_cpuset vm; /* the suggestion */
+	int node;	      /* its NUMA node's number on machines with several, else -1 */
+	char hugepages[96];   /* "hugepages 1G 16@1" on NUMA machines, else "" */
 	struct vfe_rule_note notes[VFE_PLAN_NOTES];
 	unsigned int n_notes;
 };

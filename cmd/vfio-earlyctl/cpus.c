@@ -17,11 +17,12 @@
 
 #define LIST_LEN 2048
 
-static const char usage_text[] = "[--json] [--e-cores]\n"
-				 "\n"
-				 "  -j, --json      machine-readable output\n"
-				 "  -e, --e-cores   also give the VM whole E-core clusters (hybrid CPUs)\n"
-				 "  -h, --help      show this help\n";
+static const char usage_text[] =
+    "[--json] [--e-cores]\n"
+    "\n"
+    "  -j, --json      machine-readable output\n"
+    "  -e, --e-cores   also give the VM whole E-core clusters (hybrid CPUs)\n"
+    "  -h, --help      show this help\n";
 
 static const char *fmt(const struct vfe_cpuset *set, char *buf)
 {
@@ -79,7 +80,8 @@ static json_object *l2_json(const struct vfe_machine *m, const struct vfe_cpuset
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "cpus", jset(&m->l2[i].cpus));
-		json_object_object_add(o, "size_kb", json_object_new_int64((int64_t)m->l2[i].size_kb));
+		json_object_object_add(o, "size_kb",
+				       json_object_new_int64((int64_t)m->l2[i].size_kb));
 		json_object_object_add(o, "cores", json_object_new_int((int)n));
 		json_object_array_add(l2, o);
 	}
@@ -175,8 +177,8 @@ static unsigned int count_l3(json_object *packages)
 	unsigned int p, n = 0;
 
 	for (p = 0; p < json_object_array_length(packages); p++)
-		n += (unsigned int)json_object_array_length(json_object_object_get(
-		    json_object_array_get_idx(packages, p), "l3_groups"));
+		n += (unsigned int)json_object_array_length(
+		    json_object_object_get(json_object_array_get_idx(packages, p), "l3_groups"));
 	return n;
 }
 
@@ -193,18 +195,18 @@ static void print_text(const struct vfe_machine *m, json_object *packages,
 	       fmt(&m->online, buf), (unsigned int)json_object_array_length(packages),
 	       json_object_array_length(packages) == 1 ? "" : "s", count_l3(packages),
 	       count_l3(packages) == 1 ? "" : "s", m->n_cores, m->n_cores == 1 ? "" : "s",
-	       m->threads_per_core,
-	       m->threads_per_core == 1 ? "" : "s", m->n_nodes ? m->n_nodes : 1,
-	       m->n_nodes > 1 ? "s" : "", m->model[0] || m->vendor[0] ? " (" : "",
-	       m->model[0] ? m->model : m->vendor, m->model[0] || m->vendor[0] ? ")" : "");
+	       m->threads_per_core, m->threads_per_core == 1 ? "" : "s",
+	       m->n_nodes ? m->n_nodes : 1, m->n_nodes > 1 ? "s" : "",
+	       m->model[0] || m->vendor[0] ? " (" : "", m->model[0] ? m->model : m->vendor,
+	       m->model[0] || m->vendor[0] ? ")" : "");
 	if (m->hybrid)
 		printf("hybrid: performance cores %s, efficiency cores %s (kinds by %s)\n",
 		       fmt(&m->perf, buf), fmt(&m->eff, b2), m->kinds_from);
 	if (vfe_cpuset_count(&m->offline))
 		printf("offline: CPUs %s\n", fmt(&m->offline, buf));
 	for (i = 0; m->n_nodes > 1 && i < m->n_nodes; i++) {
-		printf("node %d: CPUs %s, %llu MiB", m->nodes[i].os_index, fmt(&m->nodes[i].cpus, buf),
-		       m->nodes[i].size_kb / 1024);
+		printf("node %d: CPUs %s, %llu MiB", m->nodes[i].os_index,
+		       fmt(&m->nodes[i].cpus, buf), m->nodes[i].size_kb / 1024);
 		if (m->distances) {
 			unsigned int j;
 

@@ -360,7 +360,7 @@ static void fmt_mask(const unsigned char *set, int nbits, char *buf)
 		for (b = 0; b < 32; b++)
 			if (c * 32 + b < MAX_CPUS && set[c * 32 + b])
 				v |= 1u << b;
-		n += sprintf(buf + n, c == chunks - 1 ? "%0*x" : ",%08x",
+		n += sprintf(buf + n, "%s%0*x", c == chunks - 1 ? "" : ",",
 			     c == chunks - 1 ? first_digits : 8, v);
 	}
 }

@@ -227,6 +227,30 @@ TEST_F(machine, check_accepts_the_plan)
 	TH_LOG("%s", out);
 }
 
+/* tests/rootfs/capture-cpus.sh on the fixture's tree gives a spec that gives the same plan. */
+TEST_F(machine, capture_script_round_trip)
+{
+	char cmd[2048], spec[600], copy[600], plan[256];
+	struct vroot again;
+	json_object *j;
+
+	if (strncmp(variant->fixture, "cpu-", 4))
+		SKIP(return, "written before the cpu directive: not a capture");
+	snprintf(spec, sizeof(spec), "%s/captured.spec", self->r.dir);
+	snprintf(copy, sizeof(copy), "%s/captured", self->r.dir);
+	snprintf(cmd, sizeof(cmd),
+		 "sh tests/rootfs/capture-cpus.sh '%s' >'%s' && build/tests/mkroot '%s' '%s'",
+		 self->r.dir, spec, spec, copy);
+	ASSERT_EQ(0, system(cmd));
+	snprintf(again.dir, sizeof(again.dir), "%s", copy);
+	ctl(&again, "cpus", "--json", NULL);
+	j = json_tokener_parse(out);
+	ASSERT_NE(NULL, j) TH_LOG("%s", out);
+	snprintf(plan, sizeof(plan), "%s", field(j, "suggested_vm_cpus"));
+	EXPECT_STREQ(variant->plan ? variant->plan : "(null)", plan);
+	json_object_put(j);
+}
+
 /* The host CPU each vCPU is pinned to, from libvirt-xml's <vcpupin>s; the count. */
 static int vcpupins(const char *xml, int *host, int max)
 {
@@ -359,8 +383,8 @@ TEST_F(plain, the_guides_8_15_splits_every_core)
 	EXPECT_NE(NULL, strstr(out, "configured vm-cpus: 8-15\n  ! host-cpu0: "));
 	EXPECT_NE(NULL, strstr(out, "  ! split-core: shares 8 cores with the host"));
 	/* a rule-abiding plan spread over both CCX is still flagged */
-	EXPECT_STREQ("spans-l3", check_rules(_metadata, &self->r, "vm-cpus 3-4,11-12\n", rules,
-					     sizeof(rules)));
+	EXPECT_STREQ("spans-l3",
+		     check_rules(_metadata, &self->r, "vm-cpus 3-4,11-12\n", rules, sizeof(rules)));
 }
 
 TEST_F(plain, hybrid_e_cores_while_p_cores_are_free)
@@ -408,8 +432,8 @@ TEST_F(plain, hybrid_e_core_clusters_on_request_never_shared)
 	EXPECT_STREQ("CoreType", field(get(j, "hybrid"), "kinds_from"));
 	json_object_put(j);
 	/* and that plan is one check accepts but for the E-cores it holds */
-	EXPECT_STREQ("", check_rules(_metadata, &self->r, "vm-cpus 2-15,20-23\n", names,
-				     sizeof(names)));
+	EXPECT_STREQ(
+	    "", check_rules(_metadata, &self->r, "vm-cpus 2-15,20-23\n", names, sizeof(names)));
 }
 
 TEST_F(plain, x3d_the_smaller_ccd_is_flagged)
@@ -427,9 +451,9 @@ TEST_F(plain, numa_far_from_the_gpu_and_spanning_nodes)
 	char rules[512];
 
 	ASSERT_EQ(0, vroot_make(&self->r, "cpu-tr-2950x"));
-	EXPECT_STREQ("gpu-node", check_rules(_metadata, &self->r,
-					     "bind 0b:00.0 1002:73bf\nvm-cpus 4-7,20-23\n", rules,
-					     sizeof(rules)));
+	EXPECT_STREQ("gpu-node",
+		     check_rules(_metadata, &self->r, "bind 0b:00.0 1002:73bf\nvm-cpus 4-7,20-23\n",
+				 rules, sizeof(rules)));
 	EXPECT_NE(NULL, strstr(out, "the GPU 0000:0b:00.0 is on node 1; vm-cpus has no CPU there"))
 	TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "suggested: vm-cpus 8-11,24-27, hugepages 1G 8@1"));
@@ -443,8 +467,8 @@ TEST_F(plain, offline_cpus_are_named)
 	char rules[512];
 
 	ASSERT_EQ(0, vroot_make(&self->r, "cpu-r7-3700x-nosmt"));
-	EXPECT_STREQ("offline-cpus", check_rules(_metadata, &self->r, "vm-cpus 4-7,12-15\n", rules,
-						 sizeof(rules)));
+	EXPECT_STREQ("offline-cpus",
+		     check_rules(_metadata, &self->r, "vm-cpus 4-7,12-15\n", rules, sizeof(rules)));
 	ASSERT_EQ(0, ctl(&self->r, "cpus", NULL));
 	EXPECT_NE(NULL, strstr(out, "offline: CPUs 8-15\n")) TH_LOG("%s", out);
 }
