@@ -21,6 +21,9 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -l
 # hwloc is vfio-earlyctl's alone (CPU plans): the boot helper never links it.
 HWLOC_CFLAGS = $(shell pkg-config --cflags hwloc 2>/dev/null)
 HWLOC_LIBS = $(shell pkg-config --libs hwloc 2>/dev/null || echo -lhwloc)
+# libxml2 reads libvirt's domain XML for import: vfio-earlyctl's alone (the helper never links it).
+XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+XML_LIBS = $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -41,7 +44,7 @@ CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
 CTL_LIB_OBJ := $(CTL_LIB_SRC:%.c=$(O)/obj/%.o)
 HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
 
-UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit test-tuning test-cpuplan
+UNIT_TESTS := test-config test-cmdline test-helper test-ctl test-cmdline-edit test-tuning test-cpuplan test-import
 UNIT_BIN := $(UNIT_TESTS:%=$(O)/tests/%)
 CPU_FIXTURES := $(patsubst tests/rootfs/%.spec,%,$(wildcard tests/rootfs/cpu-*.spec))
 FIXTURES := seed qemu-rig numa2 nocpufreq $(CPU_FIXTURES)
@@ -72,6 +75,9 @@ $(O)/vfio-early: $(HELPER_OBJ) $(CORE_OBJ)
 $(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ) $(CTL_LIB_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(HWLOC_LIBS)
 
+$(O)/obj/cmd/vfio-earlyctl/import.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(O)/vfio-earlyctl: PKG_LIBS += $(XML_LIBS)
+
 # ---- tests ----
 $(KSFT): | deps-test
 	scripts/fetch-kselftest.sh $(CACHE)
@@ -101,11 +107,11 @@ check: unit
 	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,full)
 
 # ---- fuzzing (libFuzzer, clang) ----
-FUZZ_TARGETS := fuzz-config fuzz-cmdline fuzz-grub
+FUZZ_TARGETS := fuzz-config fuzz-cmdline fuzz-grub fuzz-handmade
 FUZZ_BIN := $(FUZZ_TARGETS:%=build/fuzz/%)
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
 FUZZ_CORE := lib/config.c lib/cpulist.c lib/util.c lib/log.c kernel-cmdline/cmdline.c \
-	kernel-cmdline/tokens.c kernel-cmdline/grub.c
+	kernel-cmdline/tokens.c kernel-cmdline/grub.c lib/handmade.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) | deps-test
 	@mkdir -p $(dir $@)

@@ -309,7 +309,9 @@ unsigned int vfe_hm_scan(enum vfe_hm_kind kind, const char *text, size_t len, st
 	while (next_line(text, len, &pos, &lineno, continues(kind), &l)) {
 		struct vfe_hm_line one;
 
-		if (!match(kind, l.text, one.value, one.cpus))
+		/* a NUL byte: not a line of text any of these programs reads as meant */
+		if (memchr(text + l.start, '\0', l.end - l.start) ||
+		    !match(kind, l.text, one.value, one.cpus))
 			continue;
 		if (n < max) {
 			one.line = l.line;
@@ -413,8 +415,11 @@ static bool ids_meet(const char (*ids)[16], unsigned int n_ids, const char *list
 	return false;
 }
 
-/* An options line without the IDS in its ids= into B; nothing when no option is left. */
-static void modprobe_line_edit(struct vfe_sbuf_lite *b, const char *line, size_t n,
+/*
+ * An options line (N bytes, no line end) without the IDS in its ids=, then NL, into B;
+ * nothing when no option is left. Words are split at blanks, as modprobe splits them.
+ */
+static void modprobe_line_edit(struct vfe_sbuf_lite *b, const char *line, size_t n, const char *nl,
 			       const char (*ids)[16], unsigned int n_ids)
 {
 	const char *p = line, *end = line + n;
@@ -429,8 +434,7 @@ static void modprobe_line_edit(struct vfe_sbuf_lite *b, const char *line, size_t
 		while (w < end && (*w == ' ' || *w == '\t'))
 			w++;
 		wl = 0;
-		while (w + wl < end && w[wl] != ' ' && w[wl] != '\t' && w[wl] != '\n' &&
-		       w[wl] != '\r')
+		while (w + wl < end && w[wl] != ' ' && w[wl] != '\t')
 			wl++;
 		if (!wl) {
 			add(&nb, p, (size_t)(end - p));
@@ -469,8 +473,10 @@ static void modprobe_line_edit(struct vfe_sbuf_lite *b, const char *line, size_t
 		p = w + wl;
 	}
 	/* "options vfio-pci" and nothing else: the line goes */
-	if (options > 2)
+	if (options > 2) {
 		add(b, nb.s, nb.len);
+		add(b, nl, strlen(nl));
+	}
 	b->err |= nb.err;
 	free(nb.s);
 }
@@ -489,12 +495,13 @@ int vfe_hm_edit(enum vfe_hm_kind kind, const char *text, size_t len, const char 
 		char value[VFE_HM_TEXT_LEN], cpus[VFE_HM_TEXT_LEN];
 		const char *t = skip_blank(l.text);
 
-		if (match(kind, l.text, value, cpus) &&
+		if (!memchr(text + l.start, '\0', l.end - l.start) &&
+		    match(kind, l.text, value, cpus) &&
 		    (kind != VFE_HM_MODPROBE_IDS || ids_meet(ids, n_ids, value))) {
 			if (kind != VFE_HM_MODPROBE_IDS)
 				continue;
 			{
-				struct vfe_sbuf_lite lb = {0}, joined = {0};
+				struct vfe_sbuf_lite lb = {0};
 				size_t e = l.end;
 				const char *nl =
 				    e > l.start && text[e - 1] == '\n'
@@ -502,12 +509,7 @@ int vfe_hm_edit(enum vfe_hm_kind kind, const char *text, size_t len, const char 
 					: "";
 
 				/* continued lines come back as one */
-				add(&joined, l.text, strlen(l.text));
-				add(&joined, nl, strlen(nl));
-				if (!joined.err)
-					modprobe_line_edit(&lb, joined.s, joined.len, ids, n_ids);
-				b.err |= joined.err;
-				free(joined.s);
+				modprobe_line_edit(&lb, l.text, strlen(l.text), nl, ids, n_ids);
 				b.err |= lb.err;
 				if (lb.len) {
 					add(&b, lb.s, lb.len);

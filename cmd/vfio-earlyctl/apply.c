@@ -352,6 +352,37 @@ static int plan_cmdline_edit(struct plan *p, const char *path, cmdline_editor ed
  * .cfg of /etc/default/grub.d that sets it again after it (a cloud image's, say). Our tokens
  * go where the value is set, and only there.
  */
+/*
+ * GRUB_CMDLINE_LINUX holds none of our tokens, but a guide may have put vfio_pci.ids= there:
+ * the entries the config binds by slot go from it too (E's new text). A value apply cannot
+ * edit is left as it is (check names the entries).
+ */
+static int ids_out_of_cmdline_linux(struct vfe_text_edit *e, struct vfe_kown *own)
+{
+	static struct vfe_kown ids_only;
+	struct vfe_ktokens none;
+	char err[320], *out = NULL;
+	size_t len, i;
+
+	if (!own || !own->n_ids)
+		return 0;
+	memset(&ids_only, 0, sizeof(ids_only));
+	memcpy(ids_only.ids, own->ids, sizeof(own->ids));
+	ids_only.n_ids = own->n_ids;
+	vfe_ktokens_init(&none);
+	none.own = &ids_only;
+	if (vfe_grub_edit(e->new, e->new_len, VFE_GRUB_VAR_ALL, &none, &out, &len, err,
+			  sizeof(err)) < 0)
+		return 0;
+	free(e->new);
+	e->new = out;
+	e->new_len = len;
+	for (i = 0; i < ids_only.n_dropped && own->n_dropped < VFE_KOWN_NOTES; i++)
+		snprintf(own->dropped[own->n_dropped++], VFE_KTOKEN_LEN, "%s",
+			 ids_only.dropped[i]);
+	return 0;
+}
+
 static int plan_grub(struct plan *p, const struct vfe_ktokens *tokens)
 {
 	struct vfe_grub_sources gs;
@@ -372,6 +403,9 @@ static int plan_grub(struct plan *p, const struct vfe_ktokens *tokens)
 	for (i = 0; i < gs.n; i++) {
 		struct change *c;
 
+		r = ids_out_of_cmdline_linux(&gs.src[i].e, tokens->own);
+		if (r < 0)
+			goto out;
 		if (!vfe_text_edit_changed(&gs.src[i].e))
 			continue;
 		c = add_change(p, gs.src[i].path);

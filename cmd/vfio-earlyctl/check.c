@@ -16,11 +16,11 @@
 #include "../../lib/config.h"
 #include "../../kernel-cmdline/cmdline.h"
 #include "../../lib/follow.h"
-#include "../../lib/cpulist.h"
 #include "../../lib/handmade.h"
+#include "../../lib/cpulist.h"
+#include "../../lib/cpuplan.h"
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
-#include "../../lib/cpuplan.h"
 #include "../../lib/run.h"
 #include "../../lib/report.h"
 #include "../../lib/util.h"
@@ -219,8 +219,6 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 	}
 }
 
-static void check_resources(struct findings *f, const char *root, const struct vfe_config *conf)
-{
 /* The finding just made breaks RULE of the CPU plan: its name and the suggestion, in --json. */
 static void finding_rule(struct findings *f, const char *rule, const char *suggested)
 {
@@ -264,6 +262,8 @@ static void check_cpu_plan(struct findings *f, const char *root, const struct vf
 	vfe_machine_free(&m);
 }
 
+static void check_resources(struct findings *f, const char *root, const struct vfe_config *conf)
+{
 	char path[VFE_PATH_MAX], *text = NULL, *p;
 	unsigned long long want_kb = 0, total_kb = 0;
 	struct vfe_cpuset possible;
@@ -301,9 +301,9 @@ static void check_cpu_plan(struct findings *f, const char *root, const struct vf
 		finding(f, false, "vm-cpus", "%s", why);
 	else
 		finding(f, true, "vm-cpus", "vm-cpus fits this machine");
+	check_cpu_plan(f, root, conf);
 }
 
-	check_cpu_plan(f, root, conf);
 /* The initramfs must be newer than the config it carries a copy of. */
 /* Does LIST (one path per line, or ls -l lines ending in the path) hold PATH or usr/PATH? */
 static bool listed(const char *list, const char *path)
@@ -691,8 +691,9 @@ static void hm_cmdline(struct hm_check *c, const char *where, const char *text, 
 			    ids_beyond_targets(c, val, others, sizeof(others), &unbound);
 
 			if (running) {
-				finding(c->f, !extra, "handmade", "this boot has %s=%s%s%s%s",
+				finding(c->f, !extra, "handmade", "this boot has %s=%s%s%s%s%s",
 					param, val, extra ? ", which also took " : "", others,
+					extra ? " (on vfio-pci until a reboot)" : "",
 					c->configured ? ""
 						      : "; it is gone from the configured command "
 							"line: the next boot is without it");

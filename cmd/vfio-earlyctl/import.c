@@ -61,8 +61,12 @@ struct import {
 	char governor[32], governor_src[SRC_LEN], governor_cpus[VFE_HM_TEXT_LEN];
 	unsigned long default_kb; /* the kernel's default hugepage size */
 	struct vfe_kown *adopt;	  /* the command-line tokens apply may replace */
-	struct vfe_sbuf fate;	  /* what apply will do with each hand-made line */
-	bool refused;		  /* a device that cannot be imported as it is */
+	struct {
+		char where[SRC_LEN], word[VFE_KTOKEN_LEN];
+	} tok[MAX_CANDS * 2]; /* tokens of apply's names read, judged once the lines are known */
+	unsigned int n_tok;
+	struct vfe_sbuf fate; /* what apply will do with each hand-made line */
+	bool refused;	      /* a device that cannot be imported as it is */
 };
 
 /* A path under the root as the system names it. */
@@ -298,7 +302,11 @@ static void import_cmdline(struct import *im, const char *where, const char *tex
 				     where);
 			continue;
 		}
-		vfe_kown_add(im->adopt, word);
+		if (im->n_tok < VFE_ARRAY_SIZE(im->tok)) {
+			snprintf(im->tok[im->n_tok].where, SRC_LEN, "%s", where);
+			snprintf(im->tok[im->n_tok].word, VFE_KTOKEN_LEN, "%s", word);
+			im->n_tok++;
+		}
 		printf("  %s: %s\n", where, word);
 		if (val && (vfe_param_eq(param, "hugepagesz") ||
 			    vfe_param_eq(param, "default_hugepagesz"))) {
@@ -332,8 +340,6 @@ static void import_cmdline(struct import *im, const char *where, const char *tex
 		} else if (val && vfe_param_eq(param, "nohz_full")) {
 			add_cpus(im, src, word, val);
 		}
-		fate(im, "%s: %s: apply replaces it with its own tokens (or keeps it: the same)",
-		     where, word);
 	}
 	free(copy);
 }
@@ -720,6 +726,65 @@ static int new_lines(struct import *im, struct vfe_sbuf *b, unsigned int *n)
 	return b->err;
 }
 
+/*
+ * What apply will do with each token of its names that was read, now that the config is
+ * known: the same as one apply wants, it stays and is apply's; with the name of one apply
+ * wants, apply replaces it (import adopts it: apply would stop otherwise); else it stays the
+ * user's, untouched.
+ */
+static int judge_tokens(struct import *im, const char *lines, size_t lines_len)
+{
+	static struct vfe_config merged;
+	struct vfe_ktokens t;
+	struct vfe_sbuf b = {0};
+	char *text = NULL, *old = NULL, err[320];
+	size_t len, old_len = 0;
+	unsigned int i, k;
+	int r;
+
+	if (vfe_slurp(im->g->config, VFE_CONFIG_MAX_BYTES, &old, &old_len) < 0)
+		old_len = 0;
+	vfe_sbuf_add(&b, old ? old : "", old_len);
+	vfe_sbuf_adds(&b, "\n");
+	vfe_sbuf_add(&b, lines, lines_len);
+	free(old);
+	r = vfe_sbuf_finish(&b, &text, &len);
+	if (r < 0)
+		return r;
+	r = vfe_config_parse(&merged, text, len, err, sizeof(err));
+	free(text);
+	if (r == 0)
+		r = ctl_render_tokens(im->g, &merged, &im->inv, &t);
+	if (r < 0)
+		return r;
+	for (i = 0; i < im->n_tok; i++) {
+		const char *w = im->tok[i].word, *same = NULL, *named = NULL;
+		size_t nl = strcspn(w, "=");
+
+		for (k = 0; k < t.n; k++) {
+			if (!strcmp(t.tok[k], w))
+				same = t.tok[k];
+			else if (!named && strcspn(t.tok[k], "=") == nl &&
+				 !strncmp(t.tok[k], w, nl))
+				named = t.tok[k];
+		}
+		if (same || named)
+			vfe_kown_add(im->adopt, w);
+		if (same)
+			fate(im,
+			     "%s: %s: the same as apply's: it stays, and is apply's from now on",
+			     im->tok[i].where, w);
+		else if (named)
+			fate(im,
+			     "%s: %s: apply replaces it with %s (and the tokens that go with it)",
+			     im->tok[i].where, w, named);
+		else
+			fate(im, "%s: %s: stays yours (the config asks for no %.*s)",
+			     im->tok[i].where, w, (int)nl, w);
+	}
+	return 0;
+}
+
 static bool confirm(void)
 {
 	char answer[16];
@@ -898,6 +963,10 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 	}
 	if (new_lines(&im, &b, &n_lines) < 0 || vfe_sbuf_finish(&b, &lines, &lines_len) < 0) {
 		r = -ENOMEM;
+		goto out;
+	}
+	if (judge_tokens(&im, lines, lines_len) < 0) {
+		ERR("the new lines do not give a kernel command line: nothing written");
 		goto out;
 	}
 	if (!n_lines) {

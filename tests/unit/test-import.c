@@ -306,6 +306,26 @@ TEST_F(guide, an_id_on_several_devices_is_listed_never_guessed)
 	TH_LOG("%s", out);
 }
 
+TEST_F(guide, ids_in_grub_cmdline_linux_go_too)
+{
+	vroot_write(&self->r, "etc/default/grub",
+		    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
+		    "GRUB_CMDLINE_LINUX=\"rd.luks=0 vfio-pci.ids=1106:3483\"\n");
+	vroot_write(&self->r, "proc/cmdline",
+		    "BOOT_IMAGE=/vmlinuz rd.luks=0 vfio-pci.ids=1106:3483\n");
+	unlink(vroot_path(&self->r, "etc/libvirt/qemu/win11.xml"));
+	ASSERT_EQ(0, ctl(&self->r, "import", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "/etc/default/grub line 2: vfio-pci.ids=1106:3483\n"
+				    "      -> bind 0000:0f:00.0 1106:3483\n"));
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "  vfio-pci.ids=1106:3483 (kernel command line"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"),
+			       "GRUB_CMDLINE_LINUX=\"rd.luks=0\"\n"))
+	TH_LOG("%s", vroot_read(&self->r, "etc/default/grub"));
+	ctl(&self->r, "check", NULL);
+	EXPECT_EQ(NULL, strstr(out, "FIX   handmade")) TH_LOG("%s", out);
+}
+
 TEST_F(guide, disagreeing_sources_give_no_line)
 {
 	vroot_write(&self->r, "etc/default/irqbalance", "IRQBALANCE_BANNED_CPULIST=4-7,12-15\n");
@@ -318,6 +338,13 @@ TEST_F(guide, disagreeing_sources_give_no_line)
 	EXPECT_EQ(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"), "vm-cpus"));
 	EXPECT_EQ(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"), "hugepages"));
 	EXPECT_EQ(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"), "governor"));
+	/* with no vm-cpus line, the user's isolcpus= is not apply's to remove */
+	EXPECT_NE(NULL,
+		  strstr(out, "isolcpus=8-15: stays yours (the config asks for no isolcpus)"));
+	EXPECT_EQ(NULL,
+		  strstr(vroot_read(&self->r, "var/lib/vfio-early/cmdline-tokens"), "isolcpus"));
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), " isolcpus=8-15 "));
 }
 
 TEST_F(guide, modprobe_options_and_softdeps)
