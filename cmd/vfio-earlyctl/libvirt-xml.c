@@ -31,6 +31,7 @@ static const char usage_text[] =
 struct pinning {
 	unsigned int host_cpu[VFE_MAX_CPUS];
 	unsigned int n, threads; /* threads per guest core */
+	bool mixed;		 /* VM cores with more threads than others (P and E cores) */
 	struct vfe_cpuset used;
 };
 
@@ -44,7 +45,8 @@ static const struct vfe_cpuset *core_of(const struct vfe_machine *m, unsigned in
 
 /*
  * Pair guest threads with host SMT siblings. THREADS is what every VM core offers: 2 when
- * vm-cpus holds both threads of each of its cores, 1 when it holds only one of some.
+ * vm-cpus holds both threads of each of its cores, 1 when it holds only one of some. WANT 0:
+ * every core, THREADS vCPUs each.
  */
 static int pin(const struct vfe_machine *t, const struct vfe_cpuset *vm, unsigned int want,
 	       struct pinning *p)
@@ -60,11 +62,15 @@ static int pin(const struct vfe_machine *t, const struct vfe_cpuset *vm, unsigne
 			continue;
 		for (other = 0; other < nbits; other++)
 			n += vfe_cpuset_test(core, other) && vfe_cpuset_test(vm, other);
+		if (threads && n != threads)
+			p->mixed = true;
 		if (!threads || n < threads)
 			threads = n;
 	}
 	if (!threads)
 		return -ENOENT;
+	if (!want)
+		want = VFE_MAX_CPUS;
 	if (want % threads) {
 		ERR("--vcpus %u: the guest's cores have %u threads; give a multiple of %u", want,
 		    threads, threads);
@@ -90,7 +96,7 @@ static int pin(const struct vfe_machine *t, const struct vfe_cpuset *vm, unsigne
 			if (vfe_cpuset_test(core, other) && vfe_cpuset_test(vm, other))
 				vfe_cpuset_set(&p->used, other);
 	}
-	if (p->n < want) {
+	if (p->n < want && want != VFE_MAX_CPUS) {
 		ERR("--vcpus %u: vm-cpus gives only %u", want, p->n);
 		return -EINVAL;
 	}
@@ -302,9 +308,14 @@ static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
 		if (vfe_cpuset_test(&t.online, cpu) && !vfe_cpuset_test(&vm, cpu))
 			vfe_cpuset_set(&host, cpu);
 	node = vm_node(&t, &conf, &vm, &host);
-	if (pin(&t, &vm, vcpus ? (unsigned int)vcpus : vfe_cpuset_count(&vm), &pins) < 0)
+	if (pin(&t, &vm, (unsigned int)vcpus, &pins) < 0)
 		goto out;
-	if (pins.threads == 1 && t.threads_per_core > 1)
+	if (pins.mixed && t.hybrid)
+		WRN("vm-cpus mixes cores with %u and with more threads (E and P cores): one guest "
+		    "topology cannot show both, so each core gives %u vCPU%s and the other threads "
+		    "stay idle; leave the E-cores out for SMT pairs",
+		    pins.threads, pins.threads, pins.threads == 1 ? "" : "s");
+	else if (pins.threads == 1 && t.threads_per_core > 1)
 		WRN("vm-cpus takes only one thread of some cores: the guest gets cores without SMT "
 		    "and shares those cores with the host ('vfio-earlyctl cpus' suggests better)");
 	if (!conf.n_hugepages)

@@ -431,9 +431,17 @@ TEST_F(plain, hybrid_e_core_clusters_on_request_never_shared)
 	EXPECT_STREQ("16-23", field(get(j, "hybrid"), "efficiency_cpus"));
 	EXPECT_STREQ("CoreType", field(get(j, "hybrid"), "kinds_from"));
 	json_object_put(j);
-	/* and that plan is one check accepts but for the E-cores it holds */
+	/* check accepts that plan: no P-core is free, no E-core cluster is split */
 	EXPECT_STREQ(
 	    "", check_rules(_metadata, &self->r, "vm-cpus 2-15,20-23\n", names, sizeof(names)));
+	/* libvirt-xml cannot show P and E cores in one topology: one vCPU a core, and why */
+	ASSERT_EQ(0, ctl(&self->r, "libvirt-xml", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "<vcpu placement='static' cpuset='2,4,6,8,10,12,14,20-23'>11"));
+	EXPECT_NE(NULL, strstr(out, "<topology sockets='1' dies='1' cores='11' threads='1'/>"));
+	EXPECT_NE(NULL, strstr(out, "vm-cpus mixes cores with 1 and with more threads"));
+	/* an E-core cluster split with the host is flagged */
+	EXPECT_STREQ("e-cluster-split", check_rules(_metadata, &self->r, "vm-cpus 2-15,18-23\n",
+						    names, sizeof(names)));
 }
 
 TEST_F(plain, x3d_the_smaller_ccd_is_flagged)
