@@ -567,7 +567,9 @@ static int pick_l3(const struct vfe_machine *m, const struct vfe_cpuset *region,
 		     "gain most from the bigger cache",
 		     size_name(hi, b, sizeof(b)), size_name(lo, c, sizeof(c)),
 		     size_name(hi, b, sizeof(b)), list(&m->l3[best].cpus, a, sizeof(a)),
-		     vfe_machine_is_amd(m) ? ", the X3D V-Cache CCD" : "");
+		     vfe_machine_is_amd(m)
+			 ? " (an X3D part's V-Cache CCD, or full cores beside compact ones)"
+			 : "");
 	else
 		NOTE(p, "whole-l3",
 		     "%u L3 domains of %s: the VM gets one whole (CPUs %s)%s; a VM spread over "

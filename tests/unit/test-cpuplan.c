@@ -124,6 +124,13 @@ FIXTURE_VARIANT_ADD(machine, r9_7950x3d){
     .plan = "1-7,17-23",
     .rules = "host-cpu0,larger-l3,whole-cores",
 };
+/* Zen 5 + Zen 5c: kinds by maximum frequency only; the larger L3 holds the Zen 5 cores. */
+FIXTURE_VARIANT_ADD(machine, ryzen_ai_hx370){
+    .fixture = "cpu-ryzen-ai-hx370",
+    .gpu = "",
+    .plan = "1-3,13-15",
+    .rules = "host-cpu0,larger-l3,whole-cores",
+};
 /* One CCD, one L3: the upper half of the cores. */
 FIXTURE_VARIANT_ADD(machine, r7_7800x3d){
     .fixture = "cpu-r7-7800x3d",
