@@ -378,8 +378,7 @@ static int ids_out_of_cmdline_linux(struct vfe_text_edit *e, struct vfe_kown *ow
 	e->new = out;
 	e->new_len = len;
 	for (i = 0; i < ids_only.n_dropped && own->n_dropped < VFE_KOWN_NOTES; i++)
-		snprintf(own->dropped[own->n_dropped++], VFE_KTOKEN_LEN, "%s",
-			 ids_only.dropped[i]);
+		snprintf(own->dropped[own->n_dropped++], VFE_KTOKEN_LEN, "%s", ids_only.dropped[i]);
 	return 0;
 }
 
@@ -466,6 +465,27 @@ char *ctl_kown_record_text(const struct vfe_kown *own)
 		vfe_sbuf_adds(&b, "\n");
 	}
 	return vfe_sbuf_finish(&b, &out, NULL) < 0 ? NULL : out;
+}
+
+/*
+ * An apply from before the record of tokens (its slots or its GRUB entry are there, the
+ * record is not) wrote every token of our names there is: they are taken as ours this once.
+ */
+static bool legacy_apply(const char *root)
+{
+	char path[VFE_PATH_MAX];
+
+	vfe_path(path, sizeof(path), root, VFE_KTOKENS_RECORD);
+	if (vfe_exists(path))
+		return false;
+	vfe_path(path, sizeof(path), root, VFE_SLOTS_PATH);
+	if (!vfe_exists(path))
+		vfe_path(path, sizeof(path), root, VFE_GRUB_OFF_ENTRY);
+	if (!vfe_exists(path))
+		return false;
+	printf("no record of the command-line tokens apply wrote (an older vfio-earlyctl "
+	       "applied): every token of its names is taken as its own this once\n");
+	return true;
 }
 
 /* The record of our tokens after this apply: exactly those it wants (they are all in place). */
@@ -717,7 +737,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 		r = ctl_kown_load(g->root, p->no_config ? NULL : &conf, &own);
 	if (r < 0)
 		goto out;
-	own.adopt_all = p->adopt;
+	own.adopt_all = p->adopt || legacy_apply(g->root);
 	tokens.own = &own;
 
 	vfe_path(path, sizeof(path), g->root, VFE_GRUB_DEFAULT);

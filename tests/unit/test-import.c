@@ -280,6 +280,22 @@ TEST_F(guide, apply_stops_on_a_different_value_of_our_name)
 	free(before);
 }
 
+TEST_F(guide, an_apply_from_before_the_record_owns_its_tokens_once)
+{
+	/* an older apply left its GRUB entry and hugepages=8192, and no record */
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\nhugepages 2M 4096\n");
+	ASSERT_EQ(0, mkdir(vroot_path(&self->r, "etc/grub.d"), 0755));
+	vroot_write(&self->r, "etc/grub.d/42_vfio-early", "#!/bin/sh\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "taken as its own this once"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/default/grub"), "hugepages=4096"));
+	EXPECT_NE(NULL, vroot_read(&self->r, "var/lib/vfio-early/cmdline-tokens"));
+	/* from now on the record says what is ours */
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_EQ(NULL, strstr(out, "taken as its own this once"));
+	EXPECT_NE(NULL, strstr(out, "no file changes"));
+}
+
 TEST_F(guide, an_id_on_several_devices_is_listed_never_guessed)
 {
 	vroot_write(&self->r, "etc/default/grub",
