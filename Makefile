@@ -103,7 +103,7 @@ unit: $(O)/vfio-early $(O)/vfio-earlyctl $(UNIT_BIN) $(FIXTURE_DIRS)
 
 # The full run (not SANITIZE) also boots real kernels: it needs every package group.
 check: unit
-	@$(if $(SANITIZE),,scripts/install-deps.sh build test qemu generators module deb)
+	@$(if $(SANITIZE),,scripts/install-deps.sh build test qemu generators module deb kernel-build)
 	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,full)
 
 # ---- fuzzing (libFuzzer, clang) ----

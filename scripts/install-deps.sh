@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages this project needs that are missing here.
-# Usage: scripts/install-deps.sh GROUP...   (build, test, qemu, generators, module, deb)
+# Usage: scripts/install-deps.sh GROUP...   (build, test, qemu, generators, module, deb,
+#   kernel-build)
 # Only asks apt for what dpkg says is absent, so a ready machine pays one dpkg query.
 set -eu
 # The headers of the kernel tests/qemu/fetch-kernel.sh boots: resolved the same way
@@ -16,12 +17,13 @@ kernel_headers_package() {
 
 group_packages() {
 	case $1 in
-	build) echo "gcc libc6-dev make pkg-config libpci-dev libkmod-dev libjson-c-dev libhwloc-dev pci.ids" ;;
+	build) echo "gcc libc6-dev make pkg-config libpci-dev libkmod-dev libjson-c-dev libhwloc-dev libxml2-dev pci.ids" ;;
 	test) echo "clang libclang-rt-14-dev xz-utils shellcheck libvirt-clients libxml2-utils grub-common grub-pc-bin hwloc-nox" ;;
 	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
 	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;
 	module) echo "$(kernel_headers_package) make gcc perl xz-utils" ;;
 	deb) echo "dpkg-dev debhelper dh-dkms dkms fakeroot lintian" ;;
+	kernel-build) echo "gcc make bc bison flex libelf-dev libssl-dev xz-utils kmod cpio" ;;
 	*) echo "install-deps: unknown group $1" >&2 && return 1 ;;
 	esac
 }

@@ -7,7 +7,8 @@
 #   prints VER on stdout.
 # Environment:
 #   RIG_KERNEL_SUITE  the Debian suite whose linux-image-amd64 is booted (default
-#                     bookworm): bullseye, bookworm, trixie, trixie-backports, ...
+#                     bookworm): bullseye, bookworm, trixie, trixie-backports, ...;
+#                     builtin: tests/qemu/build-kernel.sh's (vfio-pci built in)
 #                     Resolved through a private apt configuration under
 #                     CACHE_DIR/apt/<suite> (its own sources and lists, on the mirror the
 #                     host's apt uses); the host's apt sources are never changed.
@@ -20,6 +21,8 @@ PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:?usage: fetch-kernel.sh CACHE_DIR}
 suite=${RIG_KERNEL_SUITE:-bookworm}
+# builtin: no suite but the kernel built from Debian's 6.1 source with vfio-pci built in
+[ "$suite" = builtin ] && exec "$here/build-kernel.sh" "$cache"
 mkdir -p "$cache/deb/$suite" "$cache/kernel"
 cache=$(cd "$cache" && pwd)
 debs=$cache/deb/$suite

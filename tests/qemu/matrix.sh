@@ -5,7 +5,8 @@
 # Usage: tests/qemu/matrix.sh BUILD_DIR
 # Environment:
 #   MATRIX_SUITES     Debian suites whose kernel is booted (default: bullseye trixie
-#                     trixie-backports: 5.10, 6.12, 7.x); see fetch-kernel.sh
+#                     trixie-backports builtin: 5.10, 6.12, 7.x, and 6.1 built with
+#                     vfio-pci built in by build-kernel.sh); see fetch-kernel.sh
 #   MATRIX_SCENARIOS  boots on each (default: bind-all off wrong-id already-bound no-vfio;
 #                     bind-all also runs the VFIO client)
 #   CACHE, JOBS       as for scenarios.sh
@@ -16,7 +17,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: tests/qemu/matrix.sh BUILD_DIR}
-suites=${MATRIX_SUITES:-bullseye trixie trixie-backports}
+suites=${MATRIX_SUITES:-bullseye trixie trixie-backports builtin}
 scen=${MATRIX_SCENARIOS:-bind-all off wrong-id already-bound no-vfio}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -25,7 +26,7 @@ times=""
 
 for suite in $suites; do
 	gens="busybox initramfs-tools"
-	case $suite in bullseye | bookworm) ;; *) gens="$gens dracut" ;; esac
+	case $suite in bullseye | bookworm | builtin) ;; *) gens="$gens dracut" ;; esac
 	t0=$(date +%s)
 	# (the images hold the rig's modules only: the kernel's other drivers add minutes to
 	# each build and boot and nothing to what is checked; bookworm's scenarios take all)
