@@ -86,24 +86,35 @@ usrlib_lines() {
 # take these: the images stay small, and building and booting them takes seconds.
 slim_kernel() {
 	k_src=$1 k_ver=$2 k_mods=$3
-	k_dir=$k_src/../kernel-slim/$(echo "$k_ver $k_mods" | sha256sum | cut -c1-12)
-	k_dir=$(mkdir -p "$k_dir" && cd "$k_dir" && pwd)
-	[ -f "$k_dir/lib/modules/$k_ver/modules.dep" ] && { echo "$k_dir"; return 0; }
-	k_m=$k_dir/lib/modules/$k_ver
-	mkdir -p "$k_m"
-	# shellcheck disable=SC2086 # a list of module names
-	for k_mod in $k_mods; do
-		modprobe -d "$k_src" -S "$k_ver" --show-depends "$k_mod" 2> /dev/null
-	done | sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u | while read -r k_ko; do
-		k_rel=${k_ko#"$k_src/lib/modules/$k_ver/"}
-		mkdir -p "$k_m/$(dirname "$k_rel")"
-		cp "$k_ko" "$k_m/$k_rel"
-	done
-	for k_f in modules.order modules.builtin modules.builtin.modinfo; do
-		[ -f "$k_src/lib/modules/$k_ver/$k_f" ] && cp "$k_src/lib/modules/$k_ver/$k_f" "$k_m/"
-	done
-	ln -sfn "$k_src/boot" "$k_dir/boot"
-	depmod -b "$k_dir" "$k_ver" || return 1
-	echo "mkinitrd: slim module tree for $k_ver: $(find "$k_m" -name '*.ko*' | wc -l) modules" >&2
+	k_top=$k_src/../kernel-slim
+	mkdir -p "$k_top"
+	k_top=$(cd "$k_top" && pwd)
+	k_dir=$k_top/$(echo "$k_ver $k_mods" | sha256sum | cut -c1-12)
+	# Image builds run side by side: one builds the tree (in a scratch directory,
+	# renamed when complete), the others wait for it.
+	(
+		flock 9
+		[ -f "$k_dir/lib/modules/$k_ver/modules.dep" ] && exit 0
+		k_new=$k_dir.new.$$
+		rm -rf "$k_new"
+		k_m=$k_new/lib/modules/$k_ver
+		mkdir -p "$k_m"
+		# shellcheck disable=SC2086 # a list of module names
+		for k_mod in $k_mods; do
+			modprobe -d "$k_src" -S "$k_ver" --show-depends "$k_mod" 2> /dev/null
+		done | sed -n 's/^insmod \([^ ]*\).*/\1/p' | sort -u | while read -r k_ko; do
+			k_rel=${k_ko#"$k_src/lib/modules/$k_ver/"}
+			mkdir -p "$k_m/$(dirname "$k_rel")"
+			cp "$k_ko" "$k_m/$k_rel" || exit 1
+		done || exit 1
+		for k_f in modules.order modules.builtin modules.builtin.modinfo; do
+			[ -f "$k_src/lib/modules/$k_ver/$k_f" ] && cp "$k_src/lib/modules/$k_ver/$k_f" "$k_m/"
+		done
+		ln -sfn "$k_src/boot" "$k_new/boot"
+		depmod -b "$k_new" "$k_ver" || exit 1
+		rm -rf "$k_dir"
+		mv "$k_new" "$k_dir"
+		echo "mkinitrd: slim module tree for $k_ver: $(find "$k_dir" -name '*.ko*' | wc -l) modules" >&2
+	) 9> "$k_dir.lock" || return 1
 	echo "$k_dir"
 }
