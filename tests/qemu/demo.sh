@@ -25,7 +25,7 @@ if ! rig_available "$gen"; then
 fi
 rm -rf "$RIG_WORK"
 mkdir -p "$RIG_WORK"
-rig_say "fetching Debian's kernel (cached after the first run)"
+rig_say "fetching the kernel (cached after the first run)"
 rig_setup
 rig_say "building the $gen image with vfio-early in it (cached; a few minutes the first time)"
 rig_image "$gen"
@@ -88,7 +88,9 @@ roles="00:04.0=the host's own USB, twin of the card's
 
 ok=1
 echo
-echo "vfio-early demo: Debian's kernel $RIG_KVER under QEMU (TCG), the seed's rig, a real $gen image"
+kind="Debian's kernel"
+[ "${RIG_KERNEL_SUITE:-}" = builtin ] && kind="the kernel built from Debian's source with vfio-pci built in,"
+echo "vfio-early demo: $kind $RIG_KVER under QEMU (TCG), the seed's rig, a real $gen image"
 echo "/etc/vfio-early.conf:"
 printf '%s\n' "$RIG_CONF_ALL" | sed '/^#/d; s/^/    /'
 echo
