@@ -60,11 +60,17 @@ ssize_t vfe_read_file(const char *path, char *buf, size_t size)
 
 int vfe_slurp(const char *path, size_t max, char **out, size_t *len)
 {
+	struct stat st;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* a FIFO or device where a file was expected: refused, never waited on */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	r = vfe_slurp_fd(fd, max, out, len);
 	close(fd);
 	return r;

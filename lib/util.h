@@ -15,7 +15,8 @@ int vfe_pathf(char *buf, size_t size, const char *root, const char *fmt, ...)
 
 /* Read at most SIZE-1 bytes of PATH into BUF, trailing newline removed; length or -errno. */
 ssize_t vfe_read_file(const char *path, char *buf, size_t size);
-/* Read a whole file (up to MAX bytes) into a malloc'd NUL-terminated buffer; -errno, -EFBIG. */
+/* Read a whole regular file (up to MAX bytes) into a malloc'd NUL-terminated buffer; -errno,
+ * -EFBIG, -EINVAL for anything but a regular file (a FIFO is refused without waiting). */
 int vfe_slurp(const char *path, size_t max, char **out, size_t *len);
 /* The same from an open descriptor, read to its end (the caller closes it). */
 int vfe_slurp_fd(int fd, size_t max, char **out, size_t *len);

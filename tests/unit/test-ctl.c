@@ -1302,6 +1302,10 @@ TEST_F(seed, a_softdep_that_comes_before_ours_is_named)
 	EXPECT_NE(NULL, strstr(out, "amdgpu: kmod takes the softdep line of ")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "lib/modprobe.d/0-gpu.conf, which comes before"));
 	EXPECT_EQ(NULL, strstr(out, "snd_hda_intel: kmod takes")) TH_LOG("%s", out);
+	/* a FIFO named like a modprobe.d file is not read (kmod skips it), nor waited on */
+	ASSERT_EQ(0, mkfifo(vroot_path(&self->r, "etc/modprobe.d/0-fifo.conf"), 0644));
+	EXPECT_EQ(1, ctl(&self->r, "check", NULL));
+	EXPECT_EQ(NULL, strstr(out, "0-fifo.conf")) TH_LOG("%s", out);
 	/* the same name in /etc hides the packaged file, as kmod does: then ours wins */
 	vroot_write(&self->r, "etc/modprobe.d/0-gpu.conf", "# the admin's: empty\n");
 	EXPECT_EQ(0, ctl(&self->r, "check", NULL)) TH_LOG("%s", out);
