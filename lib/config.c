@@ -454,3 +454,13 @@ int vfe_config_load(struct vfe_config *c, const char *path, char *err, size_t er
 		snprintf(err, errsize, "%s: %s", path, why);
 	return r;
 }
+
+bool vfe_config_binds_slot(const struct vfe_config *c, const char *slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_binds; i++)
+		if (!strcmp(c->binds[i].slot, slot))
+			return true;
+	return false;
+}

@@ -46,6 +46,8 @@ struct vfe_config {
 const char *vfe_bind_rule_parse(struct vfe_bind_rule *rule, const char *slot, const char *id);
 /* Slot alone, as for vfio_early.skip=; the result is normalized ("0000:0b:00.0"). */
 const char *vfe_slot_parse(const char *slot, char out[VFE_SLOT_LEN]);
+/* Whether a bind line of C names SLOT (in the config's full form). */
+bool vfe_config_binds_slot(const struct vfe_config *c, const char *slot);
 /* "2M" / "1G" -> kB; NULL or a static message. */
 const char *vfe_hugepage_size_parse(const char *s, unsigned long *size_kb);
 /* Decimal count; NULL or a static message. */

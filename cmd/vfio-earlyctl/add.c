@@ -34,16 +34,6 @@ static bool picked(const struct pick *p, const struct vfe_dev *d)
 	return false;
 }
 
-static bool in_config(const struct vfe_config *c, const char *slot)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n_binds; i++)
-		if (!strcmp(c->binds[i].slot, slot))
-			return true;
-	return false;
-}
-
 static int pick_add(struct pick *p, const struct vfe_dev *d)
 {
 	if (picked(p, d))
@@ -131,7 +121,7 @@ static bool groups_complete(const struct pick *p, const struct vfe_inventory *in
 			unsigned int u;
 
 			if (m->group != group || group < 0 || vfe_dev_is_bridge(m) ||
-			    picked(p, m) || in_config(conf, m->slot))
+			    picked(p, m) || vfe_config_binds_slot(conf, m->slot))
 				continue;
 			if (ok)
 				ERR("IOMMU group %d would be incomplete; these members are not "
@@ -220,7 +210,7 @@ static int do_add(struct ctl_globals *g, int argc, char *argv[])
 		const struct vfe_dev *d = p.devs[i];
 		char line[256];
 
-		if (in_config(&conf, d->slot))
+		if (vfe_config_binds_slot(&conf, d->slot))
 			continue;
 		snprintf(line, sizeof(line), "bind %s %04x:%04x%s    # %.60s", d->slot, d->vendor,
 			 d->device, d->boot_vga == 1 ? " allow-boot-vga" : "",

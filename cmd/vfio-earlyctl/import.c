@@ -103,16 +103,6 @@ static bool picked(const struct import *im, const struct vfe_dev *d)
 	return false;
 }
 
-static bool in_config(const struct vfe_config *c, const char *slot)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n_binds; i++)
-		if (!strcmp(c->binds[i].slot, slot))
-			return true;
-	return false;
-}
-
 /* D, and for a graphics card every function of its slot, as add takes them. */
 static void pick_device(struct import *im, const struct vfe_dev *d, const char *why)
 {
@@ -613,7 +603,7 @@ static bool groups_complete(const struct import *im)
 			const struct vfe_dev *m = &im->inv.devs[k];
 
 			if (m->group != group || vfe_dev_is_bridge(m) || picked(im, m) ||
-			    in_config(im->conf, m->slot))
+			    vfe_config_binds_slot(im->conf, m->slot))
 				continue;
 			if (ok)
 				printf("IOMMU groups: NOT complete; these members are not passed "
@@ -653,7 +643,7 @@ static int new_lines(struct import *im, struct vfe_sbuf *b, unsigned int *n)
 	for (i = 0; i < im->n_pick; i++) {
 		const struct vfe_dev *d = im->pick[i];
 
-		if (in_config(im->conf, d->slot))
+		if (vfe_config_binds_slot(im->conf, d->slot))
 			continue;
 		snprintf(line, sizeof(line), "bind %s %04x:%04x%s    # %.60s\n", d->slot, d->vendor,
 			 d->device, d->boot_vga == 1 ? " allow-boot-vga" : "",
