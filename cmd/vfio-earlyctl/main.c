@@ -15,9 +15,9 @@
 #endif
 
 static const struct ctl_cmd *const commands[] = {
-    &ctl_cmd_list,  &ctl_cmd_add,      &ctl_cmd_remove, &ctl_cmd_check, &ctl_cmd_regenerate,
-    &ctl_cmd_apply, &ctl_cmd_rollback, &ctl_cmd_status, &ctl_cmd_cpus,	&ctl_cmd_libvirt_xml,
-    &ctl_cmd_import,
+    &ctl_cmd_list,	 &ctl_cmd_add,	       &ctl_cmd_remove,	  &ctl_cmd_check,
+    &ctl_cmd_regenerate, &ctl_cmd_apply,       &ctl_cmd_rollback, &ctl_cmd_status,
+    &ctl_cmd_cpus,	 &ctl_cmd_libvirt_xml, &ctl_cmd_import,
 };
 
 static void usage(FILE *out)

@@ -458,8 +458,7 @@ static int file_exists(const char *path)
 	return !fstatat(out_fd, path, &st, 0);
 }
 
-static void put_path(const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void put_path(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put_path(const char *path, const char *fmt, ...)
 {
 	char buf[16384], dir[PATH_LEN];
@@ -542,8 +541,8 @@ static void finish_cpus(void)
 		put_mask_pair(dir, "thread_siblings", "thread_siblings_list", c->threads, nbits);
 		memset(pkg, 0, sizeof(pkg));
 		for (j = 0; j < MAX_CPUS; j++)
-			pkg[j] = cpus[j].present && !cpus[j].offline &&
-				 cpus[j].package == c->package;
+			pkg[j] =
+			    cpus[j].present && !cpus[j].offline && cpus[j].package == c->package;
 		put_mask_pair(dir, "package_cpus", "package_cpus_list", pkg, nbits);
 		put_mask_pair(dir, "core_siblings", "core_siblings_list", pkg, nbits);
 		put_mask_pair(dir, "die_cpus", "die_cpus_list", c->die[i] ? c->die : pkg, nbits);
@@ -567,7 +566,8 @@ static void finish_cpus(void)
 			for (j = 0; j < MAX_CPUS && !c->cache[k][j]; j++)
 				;
 			fmt_path(list, "%s/id", dir);
-			put_path(list, "%d", k == 3 ? c->package * 1000 + j : j); /* unique per domain */
+			put_path(list, "%d",
+				 k == 3 ? c->package * 1000 + j : j); /* unique per domain */
 			put_mask_pair(dir, "shared_cpu_map", "shared_cpu_list", c->cache[k], nbits);
 		}
 		if (c->max_freq) {
@@ -593,13 +593,13 @@ static void finish_cpus(void)
 			for (j = 0, k = 0; j < MAX_CPUS; j++)
 				k += cpus[j].present && !cpus[j].offline &&
 				     cpus[j].package == cpus[i].package;
-			n += snprintf(text + n, sizeof(text) - n,
-				      "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %s\nmodel\t\t: "
-				      "%s\nmodel name\t: %s\nphysical id\t: %d\nsiblings\t: %d\ncore "
-				      "id\t\t: %d\nflags\t\t: fpu vme de pse tsc msr pae ht %s\n\n",
-				      i, vendor, family, model, name, cpus[i].package, k,
-				      cpus[i].core_id,
-				      strcmp(vendor, "AuthenticAMD") ? "vmx" : "svm topoext");
+			n += snprintf(
+			    text + n, sizeof(text) - n,
+			    "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %s\nmodel\t\t: "
+			    "%s\nmodel name\t: %s\nphysical id\t: %d\nsiblings\t: %d\ncore "
+			    "id\t\t: %d\nflags\t\t: fpu vme de pse tsc msr pae ht %s\n\n",
+			    i, vendor, family, model, name, cpus[i].package, k, cpus[i].core_id,
+			    strcmp(vendor, "AuthenticAMD") ? "vmx" : "svm topoext");
 			if (n >= sizeof(text))
 				die("%s: cpuinfo too long", spec_name);
 		}
@@ -626,8 +626,8 @@ nodes:
 		fmt_path(mask, "%s/distance", dir);
 		put_path(mask, "%s", nodes[i].distance[0] ? nodes[i].distance : "10");
 		fmt_path(mask, "%s/meminfo", dir);
-		put_path(mask, "Node %d MemTotal:       %llu kB\nNode %d MemFree:        %llu kB", i,
-			 nodes[i].mem_kb, i, nodes[i].mem_kb / 2);
+		put_path(mask, "Node %d MemTotal:       %llu kB\nNode %d MemFree:        %llu kB",
+			 i, nodes[i].mem_kb, i, nodes[i].mem_kb / 2);
 	}
 	fmt_list(present, list, sizeof(list));
 	put_path("sys/devices/system/node/online", "%s", list);
