@@ -3,11 +3,14 @@
 # (issue 15 item 6: each under 50 ms). The machine: two EPYC 9554 sockets as Linux numbers them,
 # 2 x 64 cores, CPU N and N+128 share a core, one NUMA node per socket, eight CCDs of eight cores
 # per socket with a 32 MiB L3 each, its GPU on node 1. Built by tests/rootfs/mkroot from a
-# generated spec in $TMPDIR (else /dev/shm, else /tmp); each command runs RUNS times (default 21)
-# after one warm-up, timed from spawn to exit; prints min, median and max wall time and one
-# "BENCH key=value ..." line per command. Then bench/cpuplan-time.c (built here from BUILD's
-# objects) times the plan's own work in one process: hwloc's load of the tree, the suggestion and
-# the judgement of the config's vm-cpus, without process start-up. Never part of pass/fail.
+# generated spec in $TMPDIR (else /dev/shm, else /tmp). bench/cpuplan-time.c (built here from
+# BUILD's objects) times, RUNS rounds (default 21) after a warm-up, interleaved in a rotating
+# order so that load on a shared machine hits every case alike: /bin/true spawned (the floor of a
+# spawn and reap), 'vfio-earlyctl --version' (its start-up: the dynamic loader and its shared
+# libraries), 'cpus', 'check', and the plan's own work in one process (hwloc's load of the tree,
+# the suggestion and the judgement of the config's vm-cpus). Each spawned case is timed from
+# posix_spawn to reap with CLOCK_MONOTONIC, nothing else in between. Prints min, median and max
+# and one "BENCH key=value ..." line per case. Never part of pass/fail.
 set -eu
 build=${1:-build}
 runs=${2:-21}
@@ -40,51 +43,38 @@ mkdir -p "$build/tests" "$build/bench"
 printf 'bind 81:00.0 1002:73bf\nbind 81:00.1 1002:ab28\nvm-cpus 64-71,192-199\n' \
 	>"$dir/root/etc/vfio-early.conf"
 
-now_us() { # microseconds since the epoch (GNU date)
-	echo $(($(date +%s%N) / 1000))
-}
-
-bench() { # name command...
-	name=$1
-	shift
-	"$@" >"$dir/$name.out" 2>&1 || true # warm-up; check exits 1 on findings
-	: >"$dir/$name.times"
-	i=0
-	while [ "$i" -lt "$runs" ]; do
-		t0=$(now_us)
-		"$@" >/dev/null 2>&1 || true
-		t1=$(now_us)
-		echo $((t1 - t0)) >>"$dir/$name.times"
-		i=$((i + 1))
-	done
-	sort -n "$dir/$name.times" | awk -v name="$name" -v runs="$runs" '
-		{ t[NR] = $1 }
-		END {
-			med = t[int((NR + 1) / 2)]
-			printf "%-6s %8.1f %8.1f %8.1f ms   %s\n", name, t[1] / 1000, med / 1000, \
-				t[NR] / 1000, (med <= 50000 ? "under 50 ms" : "OVER 50 ms")
-			printf "BENCH cpus_tree=256 command=%s runs=%d min_ms=%.1f median_ms=%.1f max_ms=%.1f\n", \
-				name, runs, t[1] / 1000, med / 1000, t[NR] / 1000
-		}'
-}
-
-echo "vfio-earlyctl on a 256-CPU tree (2 sockets, 2 NUMA nodes, 16 L3 domains), $runs runs each"
-echo "command     min   median      max"
-bench cpus "$build/vfio-earlyctl" --root "$dir/root" cpus
-bench check "$build/vfio-earlyctl" --root "$dir/root" check
-grep '^suggested' "$dir/cpus.out" || true
-# /bin/true spawned the same way: the floor under both figures
-bench true /bin/true
 o=$build/obj/lib
 # shellcheck disable=SC2046 # pkg-config's words
-if cc -O2 -D_GNU_SOURCE -o "$build/bench/cpuplan-time" "$src/bench/cpuplan-time.c" \
+cc -O2 -D_GNU_SOURCE -o "$build/bench/cpuplan-time" "$src/bench/cpuplan-time.c" \
 	"$o/cpuplan.o" "$o/cpulist.o" "$o/util.o" "$o/config.o" "$o/log.o" \
-	$(pkg-config --libs hwloc libpci 2>/dev/null || echo -lhwloc -lpci); then
-	"$build/bench/cpuplan-time" "$dir/root" "$dir/root/etc/vfio-early.conf" "$runs" |
-		awk -v runs="$runs" '{
-			printf "in-process plan (hwloc load + suggest + judge): %.1f / %.1f / %.1f ms\n", \
-				$1 / 1000, $2 / 1000, $3 / 1000
-			printf "BENCH cpus_tree=256 command=plan-in-process runs=%d min_ms=%.1f median_ms=%.1f max_ms=%.1f\n", \
-				runs, $1 / 1000, $2 / 1000, $3 / 1000
-		}'
-fi
+	$(pkg-config --libs hwloc libpci 2>/dev/null || echo -lhwloc -lpci)
+"$build/vfio-earlyctl" --root "$dir/root" cpus >"$dir/cpus.out" 2>&1 || true
+
+echo "vfio-earlyctl on a 256-CPU tree (2 sockets, 2 NUMA nodes, 16 L3 domains), $runs runs each,"
+echo "interleaved; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$build/bench/cpuplan-time" "$dir/root" "$dir/root/etc/vfio-early.conf" "$runs" \
+	"$build/vfio-earlyctl" >"$dir/times"
+awk -v runs="$runs" '
+	BEGIN {
+		what["true"] = "/bin/true (spawn floor)"
+		what["ctl-exec"] = "vfio-earlyctl --version (start-up)"
+		what["cpus"] = "vfio-earlyctl cpus"
+		what["check"] = "vfio-earlyctl check"
+		what["plan"] = "plan in-process (hwloc load+suggest+judge)"
+		printf "%-44s %8s %8s %8s\n", "case", "min", "median", "max"
+	}
+	{
+		goal = ($1 == "cpus" || $1 == "check") ? ($3 <= 50000 ? "  under 50 ms" : "  OVER 50 ms") : ""
+		printf "%-44s %8.1f %8.1f %8.1f ms%s\n", what[$1], $2 / 1000, $3 / 1000, $4 / 1000, goal
+		med[$1] = $3
+		line[NR] = sprintf("BENCH cpus_tree=256 command=%s runs=%d min_ms=%.1f median_ms=%.1f max_ms=%.1f", \
+			$1, runs, $2 / 1000, $3 / 1000, $4 / 1000)
+	}
+	END {
+		printf "cpus net of vfio-earlyctl start-up: %.1f ms; check: %.1f ms\n", \
+			(med["cpus"] - med["ctl-exec"]) / 1000, (med["check"] - med["ctl-exec"]) / 1000
+		for (i = 1; i <= NR; i++)
+			print line[i]
+	}' "$dir/times"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+grep '^suggested' "$dir/cpus.out" || true
