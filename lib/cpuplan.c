@@ -315,11 +315,21 @@ int vfe_machine_read(const char *root, const struct vfe_config *conf, struct vfe
 	r = hwloc_topology_init(&topo) < 0 ? -ENOMEM : 0;
 	if (r < 0)
 		goto env;
-	hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
-	hwloc_topology_set_io_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
-	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_L1CACHE, HWLOC_TYPE_FILTER_KEEP_NONE);
-	hwloc_topology_set_icache_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
-	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_MISC, HWLOC_TYPE_FILTER_KEEP_NONE);
+	/*
+	 * Only what the plan reads: packages, cores, L2 and L3 (PUs and NUMA nodes are always
+	 * kept), NUMA distances and CPU kinds. No I/O (the GPU's node comes from its sysfs
+	 * numa_node), no memory attributes. Groups keep their default: a NUMA node that matches
+	 * no package (one die of a Threadripper) hangs below a group, and without it hwloc gives
+	 * the node its parent's CPUs.
+	 */
+	hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED |
+					   HWLOC_TOPOLOGY_FLAG_NO_MEMATTRS);
+	hwloc_topology_set_all_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
+	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_PACKAGE, HWLOC_TYPE_FILTER_KEEP_ALL);
+	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_CORE, HWLOC_TYPE_FILTER_KEEP_ALL);
+	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_L2CACHE, HWLOC_TYPE_FILTER_KEEP_ALL);
+	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_L3CACHE, HWLOC_TYPE_FILTER_KEEP_ALL);
+	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_GROUP, HWLOC_TYPE_FILTER_KEEP_STRUCTURE);
 	if (hwloc_topology_load(topo) < 0) {
 		r = -errno ? -errno : -EIO;
 		goto out;

@@ -335,6 +335,12 @@ TEST_F(machine, libvirt_xml_keeps_siblings_together_and_validates)
 						? "<emulatorpin cpuset='0-3,8-11'/>"
 						: "<emulatorpin cpuset='12-15,28-31'/>"))
 		TH_LOG("%s", out);
+		/* the I/O thread beside the emulator */
+		EXPECT_NE(NULL,
+			  strstr(out, !strcmp(variant->fixture, "numa2")
+					  ? "<iothreadpin iothread='1' cpuset='0-3,8-11'/>"
+					  : "<iothreadpin iothread='1' cpuset='12-15,28-31'/>"))
+		TH_LOG("%s", out);
 	} else {
 		EXPECT_EQ(NULL, strstr(out, "<numatune>"));
 	}
@@ -446,6 +452,12 @@ TEST_F(plain, hybrid_e_core_clusters_on_request_never_shared)
 	EXPECT_NE(NULL, strstr(out, "<vcpu placement='static' cpuset='2,4,6,8,10,12,14,20-23'>11"));
 	EXPECT_NE(NULL, strstr(out, "<topology sockets='1' dies='1' cores='11' threads='1'/>"));
 	EXPECT_NE(NULL, strstr(out, "vm-cpus mixes cores with 1 and with more threads"));
+	if (!system("command -v virt-xml-validate >/dev/null 2>&1")) {
+		char msg[4096];
+
+		EXPECT_EQ(0, validate(&self->r, strstr(out, "<vcpu"), msg, sizeof(msg)))
+		TH_LOG("%s", msg);
+	}
 	/* an E-core cluster split with the host is flagged */
 	EXPECT_STREQ("e-cluster-split", check_rules(_metadata, &self->r, "vm-cpus 2-15,18-23\n",
 						    names, sizeof(names)));
@@ -515,6 +527,29 @@ TEST_F(plain, machine_read_sees_kinds_clusters_and_caches)
 	EXPECT_STREQ("FrequencyBaseMHz", m.kinds_from);
 	vfe_cpulist_format(&m.perf, buf, sizeof(buf));
 	EXPECT_STREQ("0-11", buf);
+	vfe_machine_free(&m);
+}
+
+/*
+ * NUMA nodes that are dies of one package keep their own CPUs: hwloc hangs them below groups,
+ * which the topology filters must keep (without them each node got the package's CPUs).
+ */
+TEST_F(plain, machine_read_numa_nodes_inside_one_package)
+{
+	struct vfe_machine m;
+	char buf[256];
+
+	ASSERT_EQ(0, vroot_make(&self->r, "cpu-tr-2950x"));
+	ASSERT_EQ(0, vfe_machine_read(self->r.dir, NULL, &m));
+	EXPECT_EQ(1, m.n_packages);
+	ASSERT_EQ(2, m.n_nodes);
+	vfe_cpulist_format(&m.nodes[0].cpus, buf, sizeof(buf));
+	EXPECT_STREQ("0-7,16-23", buf);
+	vfe_cpulist_format(&m.nodes[1].cpus, buf, sizeof(buf));
+	EXPECT_STREQ("8-15,24-31", buf);
+	EXPECT_EQ(4, m.n_l3);
+	ASSERT_NE(NULL, m.distances);
+	EXPECT_EQ(16, m.distances[1]);
 	vfe_machine_free(&m);
 }
 
