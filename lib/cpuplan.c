@@ -145,8 +145,9 @@ static int collect(hwloc_topology_t topo, hwloc_obj_type_t type, struct vfe_cpu_
 }
 
 /*
- * The hybrid PMUs' CPU lists (cpu_core, cpu_atom) as CoreType kinds: hwloc 2.9 reads them only
- * through CPUID on the running machine, never under an fsroot; later hwloc reads these files.
+ * The hybrid PMUs' CPU lists (cpu_core, cpu_atom) as CoreType kinds: hwloc 2.9 has core types
+ * only from CPUID, in its x86 backend, which vfe_machine_read leaves out (it would rebind this
+ * process to every CPU); later hwloc reads these files itself.
  */
 static void register_pmu_kinds(hwloc_topology_t topo, const char *root)
 {
@@ -305,8 +306,7 @@ int vfe_machine_read(const char *root, const struct vfe_config *conf, struct vfe
 	m->gpu_node = -1;
 	/*
 	 * hwloc 2 takes another root from the environment only (lstopo --input DIR does the
-	 * same): its Linux backend alone, reading ROOT's /sys and /proc. The running machine
-	 * keeps hwloc's own discovery (CPUID for the CPU kinds, too).
+	 * same): its Linux backend alone, reading ROOT's /sys and /proc.
 	 */
 	other_root = root && *root && strcmp(root, "/");
 	if (other_root && (setenv("HWLOC_FSROOT", root, 1) < 0 ||
@@ -320,10 +320,14 @@ int vfe_machine_read(const char *root, const struct vfe_config *conf, struct vfe
 	 * kept), NUMA distances and CPU kinds. No I/O (the GPU's node comes from its sysfs
 	 * numa_node), no memory attributes. Groups keep their default: a NUMA node that matches
 	 * no package (one die of a Threadripper) hangs below a group, and without it hwloc gives
-	 * the node its parent's CPUs.
+	 * the node its parent's CPUs. Never a change of binding: hwloc's x86 backend would move
+	 * this process onto every CPU in turn for CPUID, the VM's isolated ones too (a guest
+	 * running there pays), once per CPU; so the running machine is read as a captured tree
+	 * is, by the Linux backend (CPU kinds from the PMU lists and cpufreq, see above).
 	 */
 	hwloc_topology_set_flags(topo, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED |
-					   HWLOC_TOPOLOGY_FLAG_NO_MEMATTRS);
+					   HWLOC_TOPOLOGY_FLAG_NO_MEMATTRS |
+					   HWLOC_TOPOLOGY_FLAG_DONT_CHANGE_BINDING);
 	hwloc_topology_set_all_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_NONE);
 	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_PACKAGE, HWLOC_TYPE_FILTER_KEEP_ALL);
 	hwloc_topology_set_type_filter(topo, HWLOC_OBJ_CORE, HWLOC_TYPE_FILTER_KEEP_ALL);

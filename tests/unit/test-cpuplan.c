@@ -6,6 +6,7 @@
  * 'libvirt-xml' must keep SMT siblings together, pin the emulator near the VM and validate.
  */
 #include <json-c/json.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -551,6 +552,55 @@ TEST_F(plain, machine_read_numa_nodes_inside_one_package)
 	ASSERT_NE(NULL, m.distances);
 	EXPECT_EQ(16, m.distances[1]);
 	vfe_machine_free(&m);
+}
+
+/* The scheduler's count of this thread's moves between CPUs; -1 when the kernel has none. */
+static long nr_migrations(void)
+{
+	char line[256];
+	long n = -1;
+	FILE *f = fopen("/proc/thread-self/sched", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "se.nr_migrations", 16))
+			n = atol(strchr(line, ':') + 1);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * Reading the running machine never moves this process to another CPU (hwloc's x86 backend
+ * would, to each in turn, the VM's isolated ones too): pinned to one CPU, it stays there.
+ */
+TEST(running_machine_read_keeps_the_binding)
+{
+	cpu_set_t all, one;
+	struct vfe_machine m;
+	long before, after;
+	int cpu;
+
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	if (CPU_COUNT(&all) < 2)
+		SKIP(return, "a single CPU: nothing to move to");
+	for (cpu = 0; !CPU_ISSET(cpu, &all); cpu++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	before = nr_migrations();
+	if (before < 0) {
+		sched_setaffinity(0, sizeof(all), &all);
+		SKIP(return, "no /proc/thread-self/sched (CONFIG_SCHED_DEBUG)");
+	}
+	ASSERT_EQ(0, vfe_machine_read("/", NULL, &m));
+	after = nr_migrations();
+	EXPECT_LT(0, m.n_cores);
+	vfe_machine_free(&m);
+	EXPECT_EQ(0, sched_getaffinity(0, sizeof(one), &one));
+	EXPECT_EQ(1, CPU_COUNT(&one));
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	EXPECT_EQ(before, after);
 }
 
 /* Favoured cores (a higher maximum frequency only) are one core type, not P and E. */
