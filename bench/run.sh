@@ -5,7 +5,8 @@
 # Then bench/hugepages.sh BUILD: N 2 MiB hugepages reserved early (the helper at the pre-udev
 # point) vs the same request late, on quiet and on fragmented memory, in QEMU guests (TCG) of
 # the busybox rig: pages obtained and the kernel's time for each (HP_RUNS=0 leaves it out;
-# its other knobs are in its header). The status is 1 when either part failed.
+# its other knobs are in its header). Then the boot cost (tests/qemu/scenarios.sh's boot-cost
+# boots: the rig with and without the helper, per generator). The status is 1 when a part failed.
 # Usage: bench/run.sh [BUILD [-k RUNS] [-n N,N,...] [-d TMPDIR] [--keep] [--no-fake-kernel]]
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,4 +32,10 @@ echo
 "$src/bench/cpus.sh" "$build" || st=1 # issue 15 item 6: cpus and check on 256 CPUs
 echo
 "$src/bench/hugepages.sh" "$build" || st=1
+echo
+# What the helper adds to a real boot: the rig booted with and without it on each generator's
+# image, as a host builds it (every driver of the kernel), under -icount (BOOT_COST_RUNS=0: none).
+if [ "${BOOT_COST_RUNS:-1}" -gt 0 ]; then
+	SCENARIOS=none COST_RUNS=${BOOT_COST_RUNS:-1} "$src/tests/qemu/scenarios.sh" "$build" || st=1
+fi
 exit "$st"

@@ -439,6 +439,24 @@ static bool vfe_id_matches(const struct vfe_rule *r, struct pci_dev *pdev)
 	       (r->class < 0 || (pdev->class >> 8) == r->class);
 }
 
+#if defined(VFE_HAVE_DEVICE_SET_DRIVER_OVERRIDE)
+/* The driver core keeps the override under a lock of its own. */
+static int vfe_set_override(struct pci_dev *pdev)
+{
+	return device_set_driver_override(&pdev->dev, VFE_DRIVER);
+}
+
+static bool vfe_overridden(struct pci_dev *pdev)
+{
+	bool match;
+
+	spin_lock(&pdev->dev.driver_override.lock);
+	match = pdev->dev.driver_override.name &&
+		!strcmp(pdev->dev.driver_override.name, VFE_DRIVER);
+	spin_unlock(&pdev->dev.driver_override.lock);
+	return match;
+}
+#else
 #ifdef VFE_HAVE_DRIVER_SET_OVERRIDE
 static int vfe_set_override(struct pci_dev *pdev)
 {
@@ -460,6 +478,14 @@ static int vfe_set_override(struct pci_dev *pdev)
 	device_unlock(&pdev->dev);
 	kfree(old);
 	return 0;
+}
+#endif
+
+/* The PCI core's override, which the device lock guards: the caller holds it. */
+static bool vfe_overridden(struct pci_dev *pdev)
+{
+	return pdev->driver_override &&
+	       !strcmp(pdev->driver_override, VFE_DRIVER);
 }
 #endif
 
@@ -488,8 +514,7 @@ static enum vfe_action vfe_decide(struct vfe_rule *r, struct pci_dev *pdev,
 	device_lock(&pdev->dev);
 	if (pdev->dev.driver)
 		strscpy(drv, pdev->dev.driver->name, size);
-	overridden = pdev->driver_override &&
-		     !strcmp(pdev->driver_override, VFE_DRIVER);
+	overridden = vfe_overridden(pdev);
 	device_unlock(&pdev->dev);
 
 	/* A driver binding right after this only means the override waits. */
@@ -593,8 +618,7 @@ static bool vfe_still_waiting(struct pci_dev *pdev)
 	bool waiting;
 
 	device_lock(&pdev->dev);
-	waiting = !pdev->dev.driver && pdev->driver_override &&
-		  !strcmp(pdev->driver_override, VFE_DRIVER);
+	waiting = !pdev->dev.driver && vfe_overridden(pdev);
 	device_unlock(&pdev->dev);
 	return waiting;
 }
@@ -810,7 +834,9 @@ module_exit(vfe_exit);
 
 MODULE_DESCRIPTION("Hand configured PCI functions to vfio-pci as they appear");
 MODULE_LICENSE("GPL");
-#ifdef VFE_HAVE_DRIVER_SET_OVERRIDE
+#if defined(VFE_HAVE_DEVICE_SET_DRIVER_OVERRIDE)
+MODULE_INFO(override_api, "device_set_driver_override");
+#elif defined(VFE_HAVE_DRIVER_SET_OVERRIDE)
 MODULE_INFO(override_api, "driver_set_override");
 #else
 MODULE_INFO(override_api, "kstrdup");

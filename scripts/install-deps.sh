@@ -21,7 +21,7 @@ group_packages() {
 	test) echo "clang libclang-rt-14-dev xz-utils shellcheck libvirt-clients libxml2-utils grub-common grub-pc-bin hwloc-nox" ;;
 	qemu) echo "qemu-system-x86 busybox-static cpio zstd kmod xz-utils" ;;
 	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;
-	module) echo "$(kernel_headers_package) make gcc perl xz-utils" ;;
+	module) echo "$(kernel_headers_package) make gcc perl xz-utils mmdebstrap" ;;
 	deb) echo "dpkg-dev debhelper dh-dkms dkms fakeroot lintian" ;;
 	kernel-build) echo "gcc make bc bison flex libelf-dev libssl-dev xz-utils kmod cpio" ;;
 	*) echo "install-deps: unknown group $1" >&2 && return 1 ;;

@@ -21,7 +21,7 @@ PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:?usage: fetch-kernel.sh CACHE_DIR}
 suite=${RIG_KERNEL_SUITE:-bookworm}
-# builtin: no suite but the kernel built from Debian's 6.1 source with vfio-pci built in
+# builtin: no suite but the kernel built from Debian 13's 6.12 source with vfio-pci built in
 [ "$suite" = builtin ] && exec "$here/build-kernel.sh" "$cache"
 mkdir -p "$cache/deb/$suite" "$cache/kernel"
 cache=$(cd "$cache" && pwd)

@@ -8,7 +8,12 @@
 #                     trixie-backports builtin: 5.10, 6.12, 7.x, and 6.1 built with
 #                     vfio-pci built in by build-kernel.sh); see fetch-kernel.sh
 #   MATRIX_SCENARIOS  boots on each (default: bind-all off wrong-id already-bound no-vfio;
-#                     bind-all also runs the VFIO client)
+#                     bind-all also runs the VFIO client, by group and by device cdev)
+#   MATRIX_MODULE     yes (default): also the module tests (tests/qemu/module-tests.sh) on
+#                     each suite but builtin, built with that release's compiler and headers
+#   MATRIX_KBUILD     PREFIX: the builtin kernel is being built in the background (tests/run.sh):
+#                     wait for PREFIX.status (its exit status) before booting it; PREFIX.log
+#                     is its output
 #   CACHE, JOBS       as for scenarios.sh
 # Images: busybox and the real initramfs-tools image on every suite, dracut's on trixie
 # and newer.
@@ -27,6 +32,17 @@ times=""
 for suite in $suites; do
 	gens="busybox initramfs-tools"
 	case $suite in bullseye | bookworm | builtin) ;; *) gens="$gens dracut" ;; esac
+	if [ "$suite" = builtin ] && [ -n "${MATRIX_KBUILD:-}" ]; then
+		t0=$(date +%s)
+		while [ ! -s "$MATRIX_KBUILD.status" ]; do sleep 5; done
+		times="${times}builtin build waited for $(($(date +%s) - t0))s,
+"
+		if [ "$(cat "$MATRIX_KBUILD.status")" != 0 ]; then
+			echo "FAIL: builtin: the kernel build failed: $(tail -n 5 "$MATRIX_KBUILD.log" | tr '\n' ' ')"
+			failed=1
+			continue
+		fi
+	fi
 	t0=$(date +%s)
 	# (the images hold the rig's modules only: the kernel's other drivers add minutes to
 	# each build and boot and nothing to what is checked; bookworm's scenarios take all)
@@ -45,10 +61,22 @@ for suite in $suites; do
 	fi
 	grep -q '^FAIL: ' "$out/$suite.log" && failed=1
 	[ "$status" -eq 0 ] || failed=1
+	# vfio_early.ko against this kernel's headers (a built kernel has none packaged)
+	[ "${MATRIX_MODULE:-yes}" = yes ] && [ "$suite" != builtin ] || continue
+	t0=$(date +%s)
+	RIG_KERNEL_SUITE=$suite "$here/module-tests.sh" "$build" > "$out/$suite.module" 2>&1
+	status=$?
+	times="$times$suite module $(($(date +%s) - t0))s,
+"
+	sed -n "s/^\(PASS\|FAIL\): module: /\1: $suite: module: /p" "$out/$suite.module"
+	if [ "$status" -ne 0 ] && ! grep -q '^FAIL: ' "$out/$suite.module"; then
+		echo "FAIL: $suite: module-tests.sh exited $status without a failed check: $(tail -n 3 "$out/$suite.module" | tr '\n' ' ')"
+	fi
+	[ "$status" -eq 0 ] || failed=1
 done
 
 # The table: one row per suite and image, one column per check.
-cols="order check-image $scen vfio-client"
+cols="order check-image $scen vfio-client vfio-cdev"
 echo
 printf '%-34s %-16s' kernel image
 for c in $cols; do printf ' %-13s' "$c"; done
@@ -58,11 +86,20 @@ for suite in $suites; do
 		grep -q "^[A-Z]*: $gen: " "$out/$suite.log" || continue
 		printf '%-34s %-16s' "$suite $(cat "$out/$suite.kver")" "$gen"
 		for c in $cols; do
-			r=$(sed -n "s/^\(PASS\|FAIL\): $gen: $c\(:.*\)\{0,1\}$/\1/p" "$out/$suite.log" | head -n 1)
+			r=$(sed -n "s/^\(PASS\|FAIL\|SKIP\): $gen: $c\(:.*\)\{0,1\}$/\1/p" "$out/$suite.log" | head -n 1)
 			printf ' %-13s' "${r:--}"
 		done
 		echo
 	done
+done
+echo
+for suite in $suites; do
+	[ -f "$out/$suite.module" ] || continue
+	p=$(grep -c '^PASS: ' "$out/$suite.module")
+	f=$(grep -c '^FAIL: ' "$out/$suite.module")
+	api=$(sed -n 's/^PASS: module: build against .* (probe: \(.*\))$/\1/p' "$out/$suite.module")
+	printf 'module  %-34s %s passed, %s failed (override: %s)\n' "$suite $(cat "$out/$suite.kver")" \
+		"$p" "$f" "${api:-?}"
 done
 echo
 printf 'matrix time: %s\n' "$(echo "$times" | sed '/^$/d' | tr '\n' ' ')"

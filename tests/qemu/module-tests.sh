@@ -7,6 +7,10 @@
 # Usage: tests/qemu/module-tests.sh BUILD_DIR
 # Environment:
 #   CACHE        download and image cache (default: .cache of the work tree)
+#   RIG_KERNEL_SUITE  the kernel booted (fetch-kernel.sh; default bookworm). Another suite's
+#                module is built in a root of that release (tests/qemu/suite-root.sh: its
+#                headers, its compiler and kbuild), as DKMS builds it on such a machine; the
+#                DKMS-tree and checkpatch checks run on bookworm only
 #   KDIR         kernel build tree (default /usr/src/linux-headers-VER, VER the rig's kernel)
 #   RIG_TIMEOUT  seconds before a hung guest is killed (default 90)
 # Output: "PASS: module: <scenario>" or "FAIL: module: <scenario>: <why>" per check,
@@ -30,7 +34,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: module-tests.sh BUILD_DIR}
 case $build in /*) ;; *) build=$top/$build ;; esac
 cache=${CACHE:-$top/.cache}
+suite=${RIG_KERNEL_SUITE:-bookworm}
 work=$cache/rig/module
+[ "$suite" = bookworm ] || work=$work-$suite
 mkdir -p "$work" "$build/tests"
 failed=0
 
@@ -46,23 +52,60 @@ kver=$("$top/tests/qemu/fetch-kernel.sh" "$cache") || {
 	fail "setup" "no rig kernel (tests/qemu/fetch-kernel.sh)"
 	exit 1
 }
-kdir=${KDIR:-/usr/src/linux-headers-$kver}
 ko=$top/build/module/module/vfio_early.ko   # where `make module` builds it
+root=""
+if [ "$suite" != bookworm ] && [ -z "${KDIR:-}" ]; then
+	root=$("$top/tests/qemu/suite-root.sh" "$cache" "$suite" "$kver" 2> "$work/root.log") ||
+		{ fail "build against linux-headers-$kver" "no $suite build root: $(tail -n 3 "$work/root.log" | tr '\n' ' ')"; exit 1; }
+	kdir=$root/usr/src/linux-headers-$kver
+	ko=$root/src/module/vfio_early.ko
+else
+	kdir=${KDIR:-/usr/src/linux-headers-$kver}
+fi
 
-# ---- build: the probe finds driver_set_override() in 6.1; the fallback builds too ----
+# The override interface the headers offer, read here independently of Kbuild's probe:
+# the driver core's own (device_set_driver_override, 6.12.y and 7.x), driver_set_override()
+# on the PCI core's const field (5.19 on), else the module's kstrdup fallback (5.10).
+inc=$kdir/include
+if [ ! -f "$inc/linux/device.h" ]; then # Debian's split headers: the common half
+	common=$(sed -n 's/^include \(.*\)\/Makefile$/\1/p' "$kdir/Makefile" 2> /dev/null)
+	inc=$root$common/include
+fi
+if grep -q 'device_set_driver_override(struct device' "$inc/linux/device.h" 2> /dev/null; then
+	want=device_set_driver_override
+elif grep -q 'int driver_set_override(' "$inc/linux/device/driver.h" "$inc/linux/device.h" 2> /dev/null &&
+	grep -Eq '^[[:space:]]*const char[[:space:]]+\*driver_override;' "$inc/linux/pci.h"; then
+	want=driver_set_override
+else
+	want=kstrdup
+fi
+
+# build_module: make module on this host, or in the suite's root from a copy of the source
+build_module() {
+	if [ -z "$root" ]; then
+		make -s -C "$top" module KDIR="$kdir"
+		return
+	fi
+	rm -rf "$root/src" && mkdir -p "$root/src/module/conftest" || return 1
+	for f in Kbuild module/vfio_early.c module/vfio_early_limits.h module/conftest/*.c; do
+		cp -p "$top/$f" "$root/src/$f" || return 1
+	done
+	"$top/tests/qemu/suite-root.sh" run "$root" make -C "/usr/src/linux-headers-$kver" M=/src modules
+}
+
+# ---- build: the probes pick what the headers offer; the fallback builds too ----
 t0=$(now)
 if [ ! -d "$kdir" ]; then
 	fail "build against linux-headers-$kver" "no $kdir (scripts/install-deps.sh module)"
-elif make -s -C "$top" module KDIR="$kdir" > "$work/build.log" 2>&1 &&
-	[ -f "$ko" ]; then
+elif build_module > "$work/build.log" 2>&1 && [ -f "$ko" ]; then
 	magic=$(modinfo -F vermagic "$ko")
 	api=$(modinfo -F override_api "$ko")
 	if grep -q 'warning:' "$work/build.log"; then
 		fail "build against linux-headers-$kver" "$(grep -m1 'warning:' "$work/build.log")"
-	elif [ "${magic%% *}" != "$kver" ] || [ "$api" != driver_set_override ]; then
-		fail "build against linux-headers-$kver" "vermagic '$magic', override_api '$api'"
+	elif [ "${magic%% *}" != "$kver" ] || [ "$api" != "$want" ]; then
+		fail "build against linux-headers-$kver" "vermagic '$magic', override_api '$api' (the headers offer $want)"
 	else
-		pass "build against linux-headers-$kver (probe: $api)"
+		pass "build against linux-headers-$kver${root:+ in a $suite root} (probe: $api)"
 	fi
 else
 	fail "build against linux-headers-$kver" "$(tail -n 5 "$work/build.log" | tr '\n' ' ')"
@@ -70,38 +113,40 @@ fi
 
 # The DKMS source tree as module-install lays it out, built the way dkms.conf
 # says, with the probe switched off: the kstrdup fallback of older kernels.
-dkms_root=$work/dkms-root
-rm -rf "$dkms_root"
-version=$(sed -n 's/^VERSION := //p' "$top/Makefile")
-dsrc=$dkms_root/usr/src/vfio-early-$version
-if make -s -C "$top" module-install DESTDIR="$dkms_root" > "$work/dkms.log" 2>&1 &&
-	grep -q "^PACKAGE_VERSION=\"$version\"" "$dsrc/dkms.conf" &&
-	make -C "$kdir" M="$dsrc" VFE_CONFTEST=no modules >> "$work/dkms.log" 2>&1; then
-	loc=$(sed -n 's/^BUILT_MODULE_LOCATION\[0\]="\(.*\)"/\1/p' "$dsrc/dkms.conf")
-	name=$(sed -n 's/^BUILT_MODULE_NAME\[0\]="\(.*\)"/\1/p' "$dsrc/dkms.conf")
-	api=$(modinfo -F override_api "$dsrc/$loc/$name.ko" 2>/dev/null)
-	if [ "$api" = kstrdup ] && ! grep -q 'warning:' "$work/dkms.log"; then
-		pass "module-install tree builds as dkms.conf says, fallback override path"
+if [ "$suite" = bookworm ]; then
+	dkms_root=$work/dkms-root
+	rm -rf "$dkms_root"
+	version=$(sed -n 's/^VERSION := //p' "$top/Makefile")
+	dsrc=$dkms_root/usr/src/vfio-early-$version
+	if make -s -C "$top" module-install DESTDIR="$dkms_root" > "$work/dkms.log" 2>&1 &&
+		grep -q "^PACKAGE_VERSION=\"$version\"" "$dsrc/dkms.conf" &&
+		make -C "$kdir" M="$dsrc" VFE_CONFTEST=no modules >> "$work/dkms.log" 2>&1; then
+		loc=$(sed -n 's/^BUILT_MODULE_LOCATION\[0\]="\(.*\)"/\1/p' "$dsrc/dkms.conf")
+		name=$(sed -n 's/^BUILT_MODULE_NAME\[0\]="\(.*\)"/\1/p' "$dsrc/dkms.conf")
+		api=$(modinfo -F override_api "$dsrc/$loc/$name.ko" 2>/dev/null)
+		if [ "$api" = kstrdup ] && ! grep -q 'warning:' "$work/dkms.log"; then
+			pass "module-install tree builds as dkms.conf says, fallback override path"
+		else
+			fail "module-install tree builds as dkms.conf says" "override_api '$api' (see $work/dkms.log)"
+		fi
 	else
-		fail "module-install tree builds as dkms.conf says" "override_api '$api' (see $work/dkms.log)"
+		fail "module-install tree builds as dkms.conf says" "$(tail -n 3 "$work/dkms.log" | tr '\n' ' ')"
 	fi
-else
-	fail "module-install tree builds as dkms.conf says" "$(tail -n 3 "$work/dkms.log" | tr '\n' ' ')"
-fi
-note "builds: $(($(now) - t0)) s"
+	note "builds: $(($(now) - t0)) s"
 
-# ---- checkpatch.pl of linux-source-6.1 ----
-if "$top/scripts/fetch-checkpatch.sh" "$cache" > "$work/checkpatch.log" 2>&1; then
-	(cd "$top" && "$cache/checkpatch/checkpatch.pl" --no-tree --strict -f \
-		module/vfio_early.c module/vfio_early_limits.h module/conftest/*.c) >> "$work/checkpatch.log" 2>&1
-	if grep -q '^total: ' "$work/checkpatch.log" &&
-		! grep '^total: ' "$work/checkpatch.log" | grep -qv '^total: 0 errors, 0 warnings, 0 checks'; then
-		pass "checkpatch --strict clean"
+	# ---- checkpatch.pl of linux-source-6.1 ----
+	if "$top/scripts/fetch-checkpatch.sh" "$cache" > "$work/checkpatch.log" 2>&1; then
+		(cd "$top" && "$cache/checkpatch/checkpatch.pl" --no-tree --strict -f \
+			module/vfio_early.c module/vfio_early_limits.h module/conftest/*.c) >> "$work/checkpatch.log" 2>&1
+		if grep -q '^total: ' "$work/checkpatch.log" &&
+			! grep '^total: ' "$work/checkpatch.log" | grep -qv '^total: 0 errors, 0 warnings, 0 checks'; then
+			pass "checkpatch --strict clean"
+		else
+			fail "checkpatch --strict clean" "$(grep -m1 -E '^(ERROR|WARNING|CHECK)' "$work/checkpatch.log")"
+		fi
 	else
-		fail "checkpatch --strict clean" "$(grep -m1 -E '^(ERROR|WARNING|CHECK)' "$work/checkpatch.log")"
+		fail "checkpatch --strict clean" "cannot extract checkpatch.pl (see $work/checkpatch.log)"
 	fi
-else
-	fail "checkpatch --strict clean" "cannot extract checkpatch.pl (see $work/checkpatch.log)"
 fi
 
 [ -f "$ko" ] || { note "no module: no boots"; exit 1; }
@@ -118,7 +163,10 @@ img=$work/module.cpio.gz
 # kmod's modprobe, not busybox's: only kmod passes valueless switches (vfio_early.off).
 kmod=$(command -v kmod) || { fail "rig image" "no kmod (scripts/install-deps.sh qemu)"; exit 1; }
 # vfio-pci is in the image but not loaded by /init: the module has to ask for it.
-if ! LOAD="xhci_pci snd_hda_intel bochs" "$top/tests/qemu/mkinitrd-busybox.sh" "$cache" "$img" \
+# The rig's display driver is bochs-drm before 5.14 (by this kernel's modules, not its version).
+bochs=bochs
+grep -q '/bochs-drm\.ko' "$cache/kernel/lib/modules/$kver/modules.dep" && bochs='bochs-drm'
+if ! KVER=$kver MODULES="vfio-pci vfio_iommu_type1 xhci_pci snd_hda_intel $bochs" LOAD="xhci_pci snd_hda_intel $bochs" "$top/tests/qemu/mkinitrd-busybox.sh" "$cache" "$img" \
 	"$ko:/lib/modules/$kver/extra/vfio_early.ko" \
 	"$kmod:/kmod/modprobe" "$kmod:/kmod/depmod" \
 	"$top/tests/qemu/guest/module-early.sh:/early.sh" \

@@ -28,7 +28,9 @@
 # Boots (each on every generator):
 #   bind-all       the four targets on vfio-pci, 00:04.0 on xhci_hcd, no host driver
 #                  ever probed a target; also "vfio-client": the VFIO client reads
-#                  04:00.0 (group 7) and 03:00.0 (group 6, with its bridge) through VFIO
+#                  04:00.0 (group 7) and 03:00.0 (group 6, with its bridge) through VFIO;
+#                  and "vfio-cdev": where the kernel has VFIO_DEVICE_CDEV, it reads them
+#                  again through /dev/vfio/devices/vfioN and iommufd (SKIP elsewhere)
 #   off            vfio_early.off: everything on its host driver
 #   skip           vfio_early.skip=0000:04:00.0: that slot on xhci_hcd, the rest bound
 #   wrong-id       04:00.0 configured as 1106:3483: left to xhci_hcd, the rest bound
@@ -647,6 +649,20 @@ check() { # check GEN NAME: prints PASS / FAIL lines for one boot
 				why="$why$(sed -n "s/^RIG-CLIENT ${want%% *} //p" "$log" | head -n 2 | tr '\n' ' ')(expected: ${want#* 0 }); "
 		done
 		if [ -z "$why" ]; then pass "$gen" vfio-client; else fail "$gen" vfio-client "${why%; }"; fi
+		# The device cdev with iommufd (6.6 on), where this kernel's configuration has it;
+		# elsewhere the client must say that there is none.
+		why=""
+		if grep -qx 'CONFIG_VFIO_DEVICE_CDEV=y' "$RIG_CACHE/kernel/boot/config-$RIG_KVER"; then
+			for want in '0000:04:00.0 0 vfio-client: 0000:04:00.0 vendor=1b36 device=000d (cdev vfio' \
+				'0000:03:00.0 0 vfio-client: 0000:03:00.0 vendor=1234 device=1111 (cdev vfio'; do
+				grep -qF "RIG-CLIENT $want" "$log" || why="${why}no \"${want#* 0 }\"; "
+			done
+			if [ -z "$why" ]; then pass "$gen" vfio-cdev; else fail "$gen" vfio-cdev "${why%; }"; fi
+		elif [ "$(grep -c '^RIG-CLIENT [^ ]* 0 vfio-client: [^ ]* no device cdev' "$log")" = 2 ]; then
+			echo "SKIP: $gen: vfio-cdev: $RIG_KVER has no VFIO_DEVICE_CDEV (the client said so)"
+		else
+			fail "$gen" vfio-cdev "the kernel has no VFIO_DEVICE_CDEV, but the client did not say so"
+		fi
 	fi
 }
 

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * A minimal VFIO user, doing what QEMU does before it can pass a device through:
- * container, group, IOMMU model, device fd, config region. Then it reads the
- * vendor and device id from config space through VFIO, which only works when
- * the device really is on vfio-pci and its IOMMU group is viable.
+ * A minimal VFIO user, doing what QEMU does before it can pass a device through,
+ * both ways QEMU knows:
+ *   group: container, group, IOMMU model, device fd from the group;
+ *   cdev:  (kernels with VFIO_DEVICE_CDEV, 6.6 on) the device's own character device
+ *          /dev/vfio/devices/vfioN, bound to an iommufd (/dev/iommu) and attached to
+ *          an I/O address space allocated there.
+ * Each way it reads the vendor and device id from config space through VFIO, which
+ * only works when the device really is on vfio-pci and its IOMMU group is viable.
+ * The cdev way is taken when the kernel made one for the device (its sysfs
+ * directory has vfio-dev/), after the group way has closed the device again.
  *
  * Usage: vfio-client SLOT          e.g. vfio-client 0000:04:00.0
- * Prints: vfio-client: 0000:04:00.0 vendor=1b36 device=000d
+ * Prints: vfio-client: 0000:04:00.0 vendor=1b36 device=000d (group 7)
+ *         vfio-client: 0000:04:00.0 vendor=1b36 device=000d (cdev vfio3, iommufd)
+ *      or vfio-client: 0000:04:00.0 no device cdev (the kernel has no VFIO_DEVICE_CDEV)
  * Exit: 0 done, 1 any step failed (said on stderr, prefixed the same way).
  *
  * Built static (cc -static) so it runs in the busybox test image.
@@ -19,10 +27,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
+
+/*
+ * The cdev interface (Linux 6.6 uapi) where the build host's headers predate it:
+ * the kernel's ABI, as include/uapi/linux/vfio.h and iommufd.h define it.
+ */
+#ifndef VFIO_DEVICE_BIND_IOMMUFD
+struct vfio_device_bind_iommufd {
+	__u32 argsz;
+	__u32 flags;
+	__s32 iommufd;
+	__u32 out_devid;
+};
+#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+struct vfio_device_attach_iommufd_pt {
+	__u32 argsz;
+	__u32 flags;
+	__u32 pt_id;
+};
+#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+#endif
+#ifndef IOMMU_IOAS_ALLOC
+struct iommu_ioas_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_ioas_id;
+};
+#define IOMMU_IOAS_ALLOC _IO(';', 0x81)
+#endif
 
 static const char *slot;
 
@@ -61,10 +98,94 @@ static int group_of(const char *dev, char *out, size_t outsize)
 	return 0;
 }
 
+/* Reads the vendor and device id through the config region of an open VFIO device. */
+static int read_ids(int dev, uint16_t ids[2])
+{
+	struct vfio_region_info region = {.argsz = sizeof(region)};
+	ssize_t want = 2 * sizeof(ids[0]);
+
+	region.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &region) < 0)
+		return fail("VFIO_DEVICE_GET_REGION_INFO config");
+	if (!(region.flags & VFIO_REGION_INFO_FLAG_READ) || region.size < 4) {
+		errno = 0;
+		return fail("config region not readable (flags 0x%x, size %llu)", region.flags,
+			    (unsigned long long)region.size);
+	}
+	/* Offset 0: vendor id, offset 2: device id, both little endian (x86 guest). */
+	if (pread(dev, ids, want, (off_t)region.offset) != want)
+		return fail("pread config space");
+	return 0;
+}
+
+/* The name of the device's cdev (vfioN) from SLOT/vfio-dev/: 0, 1 when it has none. */
+static int cdev_of(const char *dev, char *out, size_t outsize)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int found = 1;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", dev);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 1 : -1;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "vfio", 4) && strlen(e->d_name) < outsize) {
+			memcpy(out, e->d_name, strlen(e->d_name) + 1);
+			found = 0;
+			break;
+		}
+	closedir(d);
+	return found;
+}
+
+/* The cdev way: /dev/vfio/devices/vfioN bound to an iommufd, attached to a new IOAS. */
+static int through_cdev(void)
+{
+	struct vfio_device_bind_iommufd bind = {.argsz = sizeof(bind)};
+	struct vfio_device_attach_iommufd_pt attach = {.argsz = sizeof(attach)};
+	struct iommu_ioas_alloc ioas = {.size = sizeof(ioas)};
+	char name[64], path[96];
+	uint16_t ids[2];
+	int r, dev, iommufd;
+
+	errno = 0;
+	r = cdev_of(slot, name, sizeof(name));
+	if (r < 0)
+		return fail("cannot read the device's vfio-dev directory");
+	if (r > 0) {
+		printf("vfio-client: %s no device cdev (the kernel has no VFIO_DEVICE_CDEV)\n",
+		       slot);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
+	dev = open(path, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return fail("open %s", path);
+	iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (iommufd < 0)
+		return fail("open /dev/iommu (IOMMUFD)");
+	bind.iommufd = iommufd;
+	if (ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
+		return fail("VFIO_DEVICE_BIND_IOMMUFD (%s)", name);
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &ioas) < 0)
+		return fail("IOMMU_IOAS_ALLOC");
+	attach.pt_id = ioas.out_ioas_id;
+	if (ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0)
+		return fail("VFIO_DEVICE_ATTACH_IOMMUFD_PT (%s, IOAS %u)", name, ioas.out_ioas_id);
+	if (read_ids(dev, ids))
+		return 1;
+	printf("vfio-client: %s vendor=%04x device=%04x (cdev %s, iommufd)\n", slot, ids[0], ids[1],
+	       name);
+	close(dev);
+	close(iommufd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vfio_group_status status = {.argsz = sizeof(status)};
-	struct vfio_region_info region = {.argsz = sizeof(region)};
 	char group[32], path[64];
 	int container, grp, dev, api;
 	uint16_t ids[2];
@@ -107,21 +228,12 @@ int main(int argc, char **argv)
 	if (dev < 0)
 		return fail("VFIO_GROUP_GET_DEVICE_FD (group %s)", group);
 
-	region.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &region) < 0)
-		return fail("VFIO_DEVICE_GET_REGION_INFO config");
-	if (!(region.flags & VFIO_REGION_INFO_FLAG_READ) || region.size < 4) {
-		errno = 0;
-		return fail("config region not readable (flags 0x%x, size %llu)", region.flags,
-			    (unsigned long long)region.size);
-	}
-	/* Offset 0: vendor id, offset 2: device id, both little endian (x86 guest). */
-	if (pread(dev, ids, sizeof(ids), (off_t)region.offset) != (ssize_t)sizeof(ids))
-		return fail("pread config space");
+	if (read_ids(dev, ids))
+		return 1;
 
 	printf("vfio-client: %s vendor=%04x device=%04x (group %s)\n", slot, ids[0], ids[1], group);
 	close(dev);
 	close(grp);
 	close(container);
-	return 0;
+	return through_cdev();
 }
