@@ -44,7 +44,7 @@ _vfio_earlyctl()
 		if [[ $prev == --domain ]]; then
 			_filedir xml
 		else
-			COMPREPLY=($(compgen -W "--dry-run --yes --domain --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--dry-run --yes --json --domain --help" -- "$cur"))
 		fi
 		;;
 	add)

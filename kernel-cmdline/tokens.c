@@ -250,6 +250,32 @@ bool vfe_kown_has(const struct vfe_kown *own, const char *token, size_t len)
 	return same;
 }
 
+/* A and B parsed, compared by SAME_VALUE or by name only; false on ENOMEM. */
+static bool tokens_compare(const char *a, const char *b, bool same_value)
+{
+	struct word x, y;
+	bool r = false;
+
+	if (word_parse(&x, a, strlen(a)) < 0)
+		return false;
+	if (word_parse(&y, b, strlen(b)) == 0) {
+		r = same_value ? word_same(&x, &y) : vfe_param_eq(x.param, y.param);
+		free(y.copy);
+	}
+	free(x.copy);
+	return r;
+}
+
+bool vfe_ktoken_same(const char *a, const char *b)
+{
+	return tokens_compare(a, b, true);
+}
+
+bool vfe_ktoken_same_name(const char *a, const char *b)
+{
+	return tokens_compare(a, b, false);
+}
+
 int vfe_kown_add(struct vfe_kown *own, const char *token)
 {
 	if (vfe_kown_has(own, token, strlen(token)))

@@ -92,6 +92,13 @@ void vfe_ktokens_init(struct vfe_ktokens *t);
 int vfe_kown_add(struct vfe_kown *own, const char *token);
 /* Is TOKEN one of OWN's (compared as the kernel reads it: '-' and '_' alike in the name)? */
 bool vfe_kown_has(const struct vfe_kown *own, const char *token, size_t len);
+/*
+ * Two command-line words as the kernel reads them: the same parameter ('-' and '_' alike in
+ * the name, quotes taken off) with the same value (SAME), or only the same parameter
+ * (vfe_ktoken_same_name).
+ */
+bool vfe_ktoken_same(const char *a, const char *b);
+bool vfe_ktoken_same_name(const char *a, const char *b);
 /* Forget what earlier edits found (adopted, conflicts, dropped). */
 void vfe_kown_reset_notes(struct vfe_kown *own);
 /* Append one token; -EINVAL when it is not one we own or not plain, -E2BIG when full. */

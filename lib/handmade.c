@@ -197,9 +197,19 @@ static bool udev_governor(const char *t, char *value, char *cpus)
 	return true;
 }
 
+bool vfe_hm_module_eq(const char *a, size_t n, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < n && b[i]; i++)
+		if ((a[i] == '-' ? '_' : a[i]) != (b[i] == '-' ? '_' : b[i]))
+			return false;
+	return i == n && !b[i];
+}
+
 static bool is_vfio_pci(const char *w, size_t n)
 {
-	return n == 8 && (!strncmp(w, "vfio-pci", 8) || !strncmp(w, "vfio_pci", 8));
+	return vfe_hm_module_eq(w, n, "vfio_pci");
 }
 
 /* Words of a modprobe.d line: [start, len) pairs. */
@@ -521,6 +531,61 @@ int vfe_hm_edit(enum vfe_hm_kind kind, const char *text, size_t len, const char 
 		}
 		add(&b, text + l.start, l.end - l.start);
 		content |= *t && *t != '#' && *t != ';';
+	}
+	if (b.err) {
+		free(b.s);
+		return -ENOMEM;
+	}
+	*out = b.s;
+	if (outlen)
+		*outlen = b.len;
+	if (empty)
+		*empty = !content;
+	return 0;
+}
+
+bool vfe_hm_softdep_replaced(const char *driver, const char *ours)
+{
+	const char *line = ours;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n'), *w[3];
+		char one[256];
+		size_t wl[3], n = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (n < sizeof(one)) {
+			memcpy(one, line, n);
+			one[n] = '\0';
+			if (words(one, w, wl, 3) == 3 && wl[0] == 7 &&
+			    !strncmp(w[0], "softdep", 7) && vfe_hm_module_eq(w[1], wl[1], driver))
+				return true;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
+int vfe_hm_edit_softdeps(const char *text, size_t len, const char *ours, char **out, size_t *outlen,
+			 bool *empty)
+{
+	static struct lline l;
+	struct vfe_sbuf_lite b = {0};
+	unsigned int lineno = 0;
+	size_t pos = 0;
+	bool content = false;
+
+	add(&b, "", 0);
+	while (next_line(text, len, &pos, &lineno, true, &l)) {
+		char value[VFE_HM_TEXT_LEN], cpus[VFE_HM_TEXT_LEN];
+		const char *t = skip_blank(l.text);
+
+		/* ours gives this driver its softdep line (with this one's other modules) */
+		if (!memchr(text + l.start, '\0', l.end - l.start) &&
+		    match(VFE_HM_MODPROBE_SOFTDEP, l.text, value, cpus) &&
+		    vfe_hm_softdep_replaced(value, ours))
+			continue;
+		add(&b, text + l.start, l.end - l.start);
+		content |= *t && *t != '#';
 	}
 	if (b.err) {
 		free(b.s);

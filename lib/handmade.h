@@ -56,6 +56,27 @@ int vfe_hm_edit(enum vfe_hm_kind kind, const char *text, size_t len, const char 
 		unsigned int n_ids, char **out, size_t *outlen, bool *empty);
 
 /*
+ * Module names as kmod compares them: '-' and '_' alike (N bytes of A against the string
+ * B).
+ */
+bool vfe_hm_module_eq(const char *a, size_t n, const char *b);
+
+/*
+ * Does OURS (the text of the modprobe.d file apply writes) give DRIVER a softdep line? Then
+ * that line replaces another file's softdep for DRIVER: kmod takes only the first one, and
+ * ours carries its other modules.
+ */
+bool vfe_hm_softdep_replaced(const char *driver, const char *ours);
+
+/*
+ * TEXT without its softdep lines (pre: vfio-pci, VFE_HM_MODPROBE_SOFTDEP) whose driver OURS
+ * replaces; every other byte stays. *OUT malloc'd; *EMPTY (may be NULL) when nothing but
+ * comments and blanks is left. 0 or -ENOMEM.
+ */
+int vfe_hm_edit_softdeps(const char *text, size_t len, const char *ours, char **out, size_t *outlen,
+			 bool *empty);
+
+/*
  * Parse a vfio-pci ids list ("1002:73bf,1002:ab28:...": vendor:device[:subvendor:subdevice
  * [:class:mask]]) into IDS ("vvvv:dddd", lower case, each once); returns how many, or -EINVAL
  * for an entry that is not one.

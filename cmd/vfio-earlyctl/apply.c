@@ -538,12 +538,39 @@ static void say_handmade(struct plan *p, const char *path, const struct vfe_hm_l
 		printf("  %s (%s)\n", l->text, why);
 }
 
+/* The change of PATH already in the plan (a file edited for two reasons), or NULL. */
+static struct change *planned(struct plan *p, const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->c[i].path, path))
+			return &p->c[i];
+	return NULL;
+}
+
+/* Does the hand-made line L of KIND go (the config replaces it)? */
+static bool handmade_goes(enum vfe_hm_kind kind, const struct vfe_hm_line *l,
+			  const struct vfe_kown *own, const char *ours)
+{
+	switch (kind) {
+	case VFE_HM_MODPROBE_IDS:
+		return ids_meet(l->value, own->ids, own->n_ids);
+	case VFE_HM_MODPROBE_SOFTDEP:
+		return ours && vfe_hm_softdep_replaced(l->value, ours);
+	default:
+		return true;
+	}
+}
+
 /*
  * The hand-made lines of KIND that the config replaces go from every file of that kind: the
  * file is edited (a udev rules file left with nothing but comments goes), named, backed up.
+ * OURS: the softdeps apply writes (for VFE_HM_MODPROBE_SOFTDEP). A file edited already (its
+ * vfio-pci ids, then its softdeps) is edited further; lines are named as the file has them.
  */
 static int plan_handmade(struct plan *p, enum vfe_hm_kind kind, const struct vfe_kown *own,
-			 const char *why)
+			 const char *ours, const char *why)
 {
 	static struct vfe_hm_line found[VFE_HM_MAX];
 	char(*paths)[VFE_PATH_MAX] = calloc(HM_FILES_MAX, VFE_PATH_MAX);
@@ -554,35 +581,66 @@ static int plan_handmade(struct plan *p, enum vfe_hm_kind kind, const struct vfe
 		return -ENOMEM;
 	n = vfe_hm_files(p->root, kind, paths, HM_FILES_MAX);
 	for (i = 0; i < n && r == 0; i++) {
-		struct change *c = add_change(p, paths[i]);
-		bool empty = false;
+		struct change *c = planned(p, paths[i]);
+		bool empty = false, earlier = c != NULL, goes = false;
+		char *edited = NULL;
+		size_t edited_len = 0;
 
-		r = read_target(p, paths[i], &c->e);
-		if (r < 0) {
-			p->n--;
-			if (r != -ENOENT)
-				ERR("cannot read %s: %s", paths[i], strerror(-r));
-			r = r == -ENOENT ? 0 : r;
-			continue;
+		if (!c) {
+			c = add_change(p, paths[i]);
+			r = read_target(p, paths[i], &c->e);
+			if (r < 0) {
+				p->n--;
+				if (r != -ENOENT)
+					ERR("cannot read %s: %s", paths[i], strerror(-r));
+				r = r == -ENOENT ? 0 : r;
+				continue;
+			}
+			c->existed = true;
 		}
-		c->existed = true;
 		m = vfe_hm_scan(kind, c->e.old, c->e.old_len, found, VFE_HM_MAX);
-		r = m ? vfe_hm_edit(kind, c->e.old, c->e.old_len, own->ids, own->n_ids, &c->e.new,
-				    &c->e.new_len, &empty)
-		      : 0;
-		if (r < 0 || !m) {
-			vfe_text_edit_free(&c->e);
-			p->n--;
+		for (k = 0; k < m && k < VFE_HM_MAX; k++)
+			goes |= handmade_goes(kind, &found[k], own, ours);
+		if (goes) {
+			const char *base = earlier ? c->e.new : c->e.old;
+			size_t base_len = earlier ? c->e.new_len : c->e.old_len;
+
+			if (kind == VFE_HM_MODPROBE_SOFTDEP)
+				r = vfe_hm_edit_softdeps(base, base_len, ours, &edited, &edited_len,
+							 &empty);
+			else
+				r = vfe_hm_edit(kind, base, base_len, own->ids, own->n_ids, &edited,
+						&edited_len, &empty);
+		}
+		if (r < 0 || !goes) {
+			if (!earlier) {
+				vfe_text_edit_free(&c->e);
+				p->n--;
+			}
 			continue;
 		}
+		free(c->e.new);
+		c->e.new = edited;
+		c->e.new_len = edited_len;
 		c->remove = kind == VFE_HM_UDEV_GOVERNOR && empty;
-		drop_if_unchanged(p);
-		if (p->n == 0 || strcmp(p->c[p->n - 1].path, paths[i]))
-			continue;
-		for (k = 0; k < m && k < VFE_HM_MAX; k++)
-			if (kind != VFE_HM_MODPROBE_IDS ||
-			    ids_meet(found[k].value, own->ids, own->n_ids))
-				say_handmade(p, paths[i], &found[k], why);
+		if (!earlier) {
+			drop_if_unchanged(p);
+			if (p->n == 0 || strcmp(p->c[p->n - 1].path, paths[i]))
+				continue;
+		}
+		for (k = 0; k < m && k < VFE_HM_MAX; k++) {
+			char one[VFE_PATH_MAX + 160];
+
+			if (!handmade_goes(kind, &found[k], own, ours))
+				continue;
+			if (kind == VFE_HM_MODPROBE_SOFTDEP)
+				snprintf(one, sizeof(one),
+					 "%s gives %s its softdep line, with any other module this "
+					 "one names",
+					 VFE_MODPROBE_CONF, found[k].value);
+			say_handmade(p, paths[i], &found[k],
+				     kind == VFE_HM_MODPROBE_SOFTDEP ? one : why);
+		}
 	}
 	free(paths);
 	return r;
@@ -616,22 +674,28 @@ static int token_findings(struct plan *p, const struct vfe_kown *own)
 	return -EEXIST;
 }
 
-/* Every hand-made line the config replaces, and the record of our tokens. */
+/*
+ * Every hand-made line the config replaces, and the record of our tokens. SOFTDEPS: the
+ * text of the modprobe.d file apply writes (NULL: none).
+ */
 static int plan_replacements(struct plan *p, const struct vfe_config *conf,
-			     const struct vfe_ktokens *tokens)
+			     const struct vfe_ktokens *tokens, const char *softdeps)
 {
 	int r;
 
 	r = token_findings(p, tokens->own);
 	if (r == 0 && conf->n_hugepages)
-		r = plan_handmade(p, VFE_HM_SYSCTL_HUGEPAGES, tokens->own,
+		r = plan_handmade(p, VFE_HM_SYSCTL_HUGEPAGES, tokens->own, NULL,
 				  "the config's hugepages reserve them at boot");
 	if (r == 0 && conf->has_vm_cpus && strcmp(conf->governor, "keep"))
-		r = plan_handmade(p, VFE_HM_UDEV_GOVERNOR, tokens->own,
+		r = plan_handmade(p, VFE_HM_UDEV_GOVERNOR, tokens->own, NULL,
 				  "the helper sets the VM CPUs' governor");
 	if (r == 0 && conf->n_binds)
-		r = plan_handmade(p, VFE_HM_MODPROBE_IDS, tokens->own,
+		r = plan_handmade(p, VFE_HM_MODPROBE_IDS, tokens->own, NULL,
 				  "the config binds these ids by slot");
+	/* kmod takes a driver's first softdep line: ours, which carries the others' modules */
+	if (r == 0 && softdeps)
+		r = plan_handmade(p, VFE_HM_MODPROBE_SOFTDEP, tokens->own, softdeps, NULL);
 	if (r == 0)
 		r = plan_token_record(p, tokens);
 	return r;
@@ -652,8 +716,32 @@ static int plan_off_entry(struct plan *p)
 }
 
 /*
+ * Does FILE (a full path) give DRIVER a hand-made "pre: vfio-pci" softdep that apply takes
+ * out (a file of ROOT's /etc/modprobe.d)?
+ */
+static bool softdep_goes(const char *root, const char *file, const char *driver)
+{
+	static struct vfe_hm_line found[VFE_HM_MAX];
+	char dir[VFE_PATH_MAX], *text = NULL;
+	unsigned int n, i;
+	bool goes = false;
+	size_t len;
+
+	vfe_path(dir, sizeof(dir), root, "/etc/modprobe.d/");
+	if (strncmp(file, dir, strlen(dir)) || strstr(file + strlen(dir), "vfio-early") ||
+	    vfe_slurp(file, 1 << 20, &text, &len) < 0)
+		return false;
+	n = vfe_hm_scan(VFE_HM_MODPROBE_SOFTDEP, text, len, found, VFE_HM_MAX);
+	for (i = 0; i < n && i < VFE_HM_MAX; i++)
+		goes |= vfe_hm_module_eq(found[i].value, strlen(found[i].value), driver);
+	free(text);
+	return goes;
+}
+
+/*
  * kmod takes the first softdep line of a module, in the order of the files' names: a file
- * that sorts before ours and gives one of our drivers a softdep wins, and ours is ignored.
+ * that sorts before ours and gives one of our drivers a softdep wins, and ours is ignored
+ * (unless that line is a hand-made one apply takes out).
  */
 static void warn_shadowed_softdeps(const char *root, const char *softdeps, const char *ours)
 {
@@ -666,7 +754,7 @@ static void warn_shadowed_softdeps(const char *root, const char *softdeps, const
 		if (sscanf(line, "softdep %63s pre:", driver) != 1)
 			continue;
 		if (vfe_softdep_first_file(root, driver, ours, first, sizeof(first)) == 0 &&
-		    first[0] && strcmp(first, ours))
+		    first[0] && strcmp(first, ours) && !softdep_goes(root, first, driver))
 			WRN("%s: the softdep line in %s comes first, and kmod ignores ours in "
 			    "%s; rename or remove that line",
 			    driver, first, ours);
@@ -794,7 +882,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 		r = plan_irqbalance(p, path, NULL);
 	}
 	if (r == 0)
-		r = plan_replacements(p, &conf, &tokens);
+		r = plan_replacements(p, &conf, &tokens, softdeps);
 	if (r < 0 || !p->record)
 		goto out;
 	/* What was on the bus when the config was applied, for regenerate (lib/follow.h): in

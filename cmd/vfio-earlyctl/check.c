@@ -618,6 +618,7 @@ struct hm_check {
 	const char *root;
 	const struct vfe_config *conf; /* NULL: none */
 	const struct vfe_inventory *inv;
+	char *softdeps; /* the modprobe.d file apply writes for the config, NULL: none */
 	bool amd;
 	unsigned int configured; /* vfio_pci.ids= found in the configured command lines */
 };
@@ -714,7 +715,8 @@ static void hm_cmdline(struct hm_check *c, const char *where, const char *text, 
 				      "then 'vfio-earlyctl apply' takes it out"
 				    : "the config binds them by slot: 'vfio-earlyctl apply' takes "
 				      "it out");
-		} else if (!running && val && !strcmp(param, "amd_iommu") && !strcmp(val, "on")) {
+		} else if (!running && val && vfe_param_eq(param, "amd_iommu") &&
+			   !strcmp(val, "on")) {
 			finding(
 			    c->f, false, "handmade",
 			    "%s: amd_iommu=on is not a value the kernel knows (the AMD IOMMU is "
@@ -777,13 +779,29 @@ static void hm_files(struct hm_check *c, enum vfe_hm_kind kind)
 					  "slot, then 'vfio-earlyctl apply' takes it out"
 					: "the config binds them by slot: 'vfio-earlyctl apply' "
 					  "takes it out");
+			} else if (kind == VFE_HM_MODPROBE_SOFTDEP && c->softdeps &&
+				   vfe_hm_softdep_replaced(l[k].value, c->softdeps)) {
+				finding(c->f, false, "handmade",
+					"%s line %u: %s is hand-made, and %s gives %s its softdep "
+					"line (kmod takes only a driver's first): 'vfio-earlyctl "
+					"apply' takes it out",
+					paths[i], l[k].line, l[k].text, VFE_MODPROBE_CONF,
+					l[k].value);
+			} else if (kind == VFE_HM_MODPROBE_SOFTDEP && c->conf && c->softdeps) {
+				finding(
+				    c->f, false, "handmade",
+				    "%s line %u: %s is hand-made, and the config binds no device "
+				    "%s drives: it only serves an id-based binding "
+				    "(vfio_pci.ids=, options vfio-pci ids=); remove it once "
+				    "nothing needs it",
+				    paths[i], l[k].line, l[k].text, l[k].value);
 			} else if (kind == VFE_HM_MODPROBE_SOFTDEP) {
 				finding(
 				    c->f, false, "handmade",
-				    "%s line %u: %s is hand-made: apply writes the softdeps of the "
-				    "targets' drivers itself (%s), and kmod takes only a driver's "
-				    "first softdep line; remove it",
-				    paths[i], l[k].line, l[k].text, VFE_MODPROBE_CONF);
+				    "%s line %u: %s is hand-made: 'vfio-earlyctl import', then "
+				    "'vfio-earlyctl apply' replaces it with a softdep line of its "
+				    "own for each target's driver",
+				    paths[i], l[k].line, l[k].text);
 			} else if (kind == VFE_HM_SYSCTL_HUGEPAGES && c->conf &&
 				   c->conf->n_hugepages) {
 				finding(
@@ -803,6 +821,40 @@ static void hm_files(struct hm_check *c, enum vfe_hm_kind kind)
 		free(text);
 	}
 	free(paths);
+}
+
+/*
+ * libkmod opens every .conf of the modprobe.d directories and waits on a FIFO: the softdeps
+ * apply would write are only rendered here when none is one.
+ */
+static bool modprobe_d_readable(const char *root)
+{
+	static const char *const dirs[] = {"/etc/modprobe.d", "/run/modprobe.d",
+					   "/usr/local/lib/modprobe.d", "/lib/modprobe.d"};
+	char dir[VFE_PATH_MAX], path[VFE_PATH_MAX];
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < VFE_ARRAY_SIZE(dirs) && ok; i++) {
+		struct dirent *e;
+		DIR *d;
+
+		if (vfe_path(dir, sizeof(dir), root, dirs[i]) < 0 || !(d = opendir(dir)))
+			continue;
+		while (ok && (e = readdir(d))) {
+			size_t n = strlen(e->d_name);
+			struct stat st;
+
+			if (n < 5 || strcmp(e->d_name + n - 5, ".conf") ||
+			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+				(int)sizeof(path) ||
+			    stat(path, &st) < 0)
+				continue;
+			ok = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);
+		}
+		closedir(d);
+	}
+	return ok;
 }
 
 /* What a hand-made setup (a guide followed by hand) left, each with what to do (issue 16). */
@@ -830,7 +882,12 @@ static void check_handmade(struct findings *f, struct ctl_globals *g, const stru
 		hm_cmdline(&c, "/proc/cmdline", text, len, true);
 	free(text);
 	hm_files(&c, VFE_HM_MODPROBE_IDS);
+	/* a softdep line of someone else's: does the file apply writes replace it? */
+	if (conf && conf->n_binds && modprobe_d_readable(g->root) &&
+	    vfe_modprobe_conf_render(g->root, conf->binds, conf->n_binds, false, &c.softdeps) < 0)
+		c.softdeps = NULL;
 	hm_files(&c, VFE_HM_MODPROBE_SOFTDEP);
+	free(c.softdeps);
 	hm_files(&c, VFE_HM_SYSCTL_HUGEPAGES);
 	hm_files(&c, VFE_HM_UDEV_GOVERNOR);
 }

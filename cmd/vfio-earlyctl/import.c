@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@
 #include "../../lib/inventory.h"
 #include "../../lib/log.h"
 #include "../../lib/util.h"
+#include "../../modules-load/softdep.h"
 #include "apply.h"
 #include "ctl.h"
 
@@ -63,10 +65,28 @@ struct import {
 	struct vfe_kown *adopt;	  /* the command-line tokens apply may replace */
 	struct {
 		char where[SRC_LEN], word[VFE_KTOKEN_LEN];
+		json_object *src; /* its entry of "sources" (--json) */
 	} tok[MAX_CANDS * 2]; /* tokens of apply's names read, judged once the lines are known */
 	unsigned int n_tok;
+	struct {
+		char where[SRC_LEN], text[VFE_HM_TEXT_LEN], driver[VFE_HM_TEXT_LEN];
+		json_object *src;
+	} sd[MAX_CANDS]; /* softdep lines of others read, judged once the lines are known */
+	unsigned int n_sd;
 	struct vfe_sbuf fate; /* what apply will do with each hand-made line */
 	bool refused;	      /* a device that cannot be imported as it is */
+	/* --json: the same facts as data, printed once at the end instead of the text */
+	json_object *j;	  /* the whole answer; NULL: text */
+	json_object *cur; /* the entry of "sources" being read */
+};
+
+/* What each kind of hand-made line is, in --json's "kind". */
+static const char *const hm_kind_name[VFE_HM_KINDS] = {
+    [VFE_HM_SYSCTL_HUGEPAGES] = "sysctl-hugepages",
+    [VFE_HM_UDEV_GOVERNOR] = "udev-governor",
+    [VFE_HM_MODPROBE_IDS] = "modprobe-ids",
+    [VFE_HM_MODPROBE_SOFTDEP] = "modprobe-softdep",
+    [VFE_HM_IRQBALANCE] = "irqbalance",
 };
 
 /* A path under the root as the system names it. */
@@ -79,8 +99,71 @@ static const char *sys_path(const struct import *im, const char *path)
 	return path;
 }
 
-static void fate(struct import *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fate(struct import *im, const char *fmt, ...)
+static json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* The array KEY of O, made on first use. */
+static json_object *jarray(json_object *o, const char *key)
+{
+	json_object *a;
+
+	if (json_object_object_get_ex(o, key, &a) && a)
+		return a;
+	a = json_object_new_array();
+	json_object_object_add(o, key, a);
+	return a;
+}
+
+/* A source line read: printed, or a new entry of "sources" that what follows fills in. */
+static void source(struct import *im, const char *where, const char *kind, const char *text)
+{
+	json_object *o;
+
+	if (!im->j) {
+		printf("  %s: %s\n", where, text);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "source", jstr(where));
+	json_object_object_add(o, "kind", jstr(kind));
+	json_object_object_add(o, "text", jstr(text));
+	json_object_object_add(o, "became", json_object_new_array());
+	json_object_object_add(o, "notes", json_object_new_array());
+	json_object_object_add(o, "apply", NULL);
+	json_object_array_add(jarray(im->j, "sources"), o);
+	im->cur = o;
+}
+
+/*
+ * A config line the source line gives (WHAT: its fields, with "directive"; taken): printed
+ * as "-> LINE (WHY)", or added to the source's "became".
+ */
+static void became(struct import *im, const char *line, const char *why, json_object *what)
+{
+	if (!im->j || !im->cur) {
+		printf("      -> %s%s%s%s\n", line, why ? " (" : "", why ? why : "",
+		       why ? ")" : "");
+		json_object_put(what);
+		return;
+	}
+	json_object_object_add(what, "line", jstr(line));
+	json_object_object_add(what, "why", jstr(why));
+	json_object_array_add(jarray(im->cur, "became"), what);
+}
+
+static json_object *directive(const char *name)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "directive", jstr(name));
+	return o;
+}
+
+/* Something said about the source line being read (left out, and why). */
+static void note(struct import *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct import *im, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -88,8 +171,57 @@ static void fate(struct import *im, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (!im->j || !im->cur)
+		printf("      %s\n", line);
+	else
+		json_object_array_add(jarray(im->cur, "notes"), jstr(line));
+}
+
+/* Something said about the import as a whole. */
+static void say(struct import *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct import *im, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!im->j)
+		printf("%s\n", line);
+	else
+		json_object_array_add(jarray(im->j, "notes"), jstr(line));
+}
+
+/*
+ * What apply will do with the hand-made line TEXT (may be NULL) of WHERE: listed after the
+ * new lines, or the "apply" of SRC (NULL: the source line being read).
+ */
+static void fate(struct import *im, json_object *src, const char *where, const char *text,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void fate(struct import *im, json_object *src, const char *where, const char *text,
+		 const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (im->j) {
+		src = src ? src : im->cur;
+		if (src)
+			json_object_object_add(src, "apply", jstr(what));
+		return;
+	}
 	vfe_sbuf_adds(&im->fate, "  ");
-	vfe_sbuf_adds(&im->fate, line);
+	vfe_sbuf_adds(&im->fate, where);
+	vfe_sbuf_adds(&im->fate, ": ");
+	if (text) {
+		vfe_sbuf_adds(&im->fate, text);
+		vfe_sbuf_adds(&im->fate, ": ");
+	}
+	vfe_sbuf_adds(&im->fate, what);
 	vfe_sbuf_adds(&im->fate, "\n");
 }
 
@@ -103,14 +235,26 @@ static bool picked(const struct import *im, const struct vfe_dev *d)
 	return false;
 }
 
+/* "bind SLOT ID" of D, as a source line's result. */
+static void became_bind(struct import *im, const struct vfe_dev *d, const char *why)
+{
+	json_object *o = directive("bind");
+	char line[64], id[16];
+
+	snprintf(id, sizeof(id), "%04x:%04x", d->vendor, d->device);
+	snprintf(line, sizeof(line), "bind %s %s", d->slot, id);
+	json_object_object_add(o, "slot", jstr(d->slot));
+	json_object_object_add(o, "id", jstr(id));
+	became(im, line, why, o);
+}
+
 /* D, and for a graphics card every function of its slot, as add takes them. */
 static void pick_device(struct import *im, const struct vfe_dev *d, const char *why)
 {
 	unsigned int i;
 
 	if (picked(im, d)) {
-		printf("      -> bind %s %04x:%04x (already above)\n", d->slot, d->vendor,
-		       d->device);
+		became_bind(im, d, "already above");
 		return;
 	}
 	for (i = 0; i < im->inv.n; i++) {
@@ -119,23 +263,60 @@ static void pick_device(struct import *im, const struct vfe_dev *d, const char *
 		if (m != d && (!vfe_dev_is_display(d) || strncmp(m->slot, d->slot, 10)))
 			continue;
 		if (vfe_dev_is_bridge(m)) {
-			printf("      %s is a PCI bridge: never passed through, left out\n",
-			       m->slot);
+			note(im, "%s is a PCI bridge: never passed through, left out", m->slot);
 			im->refused = true;
 			continue;
 		}
 		if (picked(im, m))
 			continue;
 		if (im->n_pick == MAX_PICK) {
-			printf("      %s: too many devices, left out\n", m->slot);
+			note(im, "%s: too many devices, left out", m->slot);
 			continue;
 		}
 		im->pick[im->n_pick++] = m;
-		if (m != d)
-			printf("      -> bind %s %04x:%04x (%s)\n", m->slot, m->vendor, m->device,
-			       why);
-		else
-			printf("      -> bind %s %04x:%04x\n", m->slot, m->vendor, m->device);
+		became_bind(im, m, m != d ? why : NULL);
+	}
+}
+
+/*
+ * An id several devices have: listed with each (text), or an entry of "ambiguous" naming its
+ * source and every slot (--json). Never guessed.
+ */
+static void ambiguous(struct import *im, const char *id, unsigned int v, unsigned int dv,
+		      unsigned int n)
+{
+	json_object *a = NULL, *devs = NULL, *src;
+	unsigned int i;
+
+	note(im,
+	     "%s is on %u devices; choose the VM's with 'vfio-earlyctl add <slot>' (vfio_pci.ids= "
+	     "took them all):",
+	     id, n);
+	if (im->j) {
+		a = json_object_new_object();
+		devs = json_object_new_array();
+		json_object_object_add(a, "id", jstr(id));
+		if (im->cur && json_object_object_get_ex(im->cur, "source", &src))
+			json_object_object_add(a, "source", json_object_get(src));
+		json_object_object_add(a, "devices", devs);
+		json_object_array_add(jarray(im->j, "ambiguous"), a);
+	}
+	for (i = 0; i < im->inv.n; i++) {
+		const struct vfe_dev *d = &im->inv.devs[i];
+		json_object *o;
+
+		if (d->vendor != v || d->device != dv)
+			continue;
+		if (!im->j) {
+			printf("        %s  %s (%s)\n", d->slot, d->device_name,
+			       d->driver[0] ? d->driver : "no driver");
+			continue;
+		}
+		o = json_object_new_object();
+		json_object_object_add(o, "slot", jstr(d->slot));
+		json_object_object_add(o, "name", jstr(d->device_name));
+		json_object_object_add(o, "driver", d->driver[0] ? jstr(d->driver) : NULL);
+		json_object_array_add(devs, o);
 	}
 }
 
@@ -153,19 +334,11 @@ static void import_id(struct import *im, const char *id)
 			n++;
 		}
 	if (n == 0) {
-		printf("      %s: no such device on this machine, left out\n", id);
+		note(im, "%s: no such device on this machine, left out", id);
 		return;
 	}
 	if (n > 1) {
-		printf("      %s is on %u devices; choose the VM's with 'vfio-earlyctl add <slot>' "
-		       "(vfio_pci.ids= took them all):\n",
-		       id, n);
-		for (i = 0; i < im->inv.n; i++)
-			if (im->inv.devs[i].vendor == v && im->inv.devs[i].device == dv)
-				printf("        %s  %s (%s)\n", im->inv.devs[i].slot,
-				       im->inv.devs[i].device_name,
-				       im->inv.devs[i].driver[0] ? im->inv.devs[i].driver
-								 : "no driver");
+		ambiguous(im, id, v, dv, n);
 		return;
 	}
 	pick_device(im, found, "same card");
@@ -177,7 +350,7 @@ static void import_id_list(struct import *im, const char *list)
 	int n = vfe_hm_ids_parse(list, ids, VFE_KOWN_MAX), i;
 
 	if (n < 0) {
-		printf("      not a list of vendor:device ids, left out\n");
+		note(im, "not a list of vendor:device ids, left out");
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -187,24 +360,42 @@ static void import_id_list(struct import *im, const char *list)
 static void add_cpus(struct import *im, const char *src, const char *text, const char *list)
 {
 	struct cpu_cand *c;
+	json_object *o;
+	char line[VFE_HM_TEXT_LEN + 16];
 
 	if (im->n_cpus == MAX_CANDS)
 		return;
 	c = &im->cpus[im->n_cpus];
 	if (vfe_cpulist_parse(list, &c->set)) {
-		printf("      '%s' is not a CPU list, left out\n", list);
+		note(im, "'%s' is not a CPU list, left out", list);
 		return;
 	}
 	snprintf(c->src, sizeof(c->src), "%s", src);
 	snprintf(c->text, sizeof(c->text), "%s", text);
 	im->n_cpus++;
-	printf("      -> vm-cpus %s\n", list);
+	o = directive("vm-cpus");
+	json_object_object_add(o, "cpus", jstr(list));
+	snprintf(line, sizeof(line), "vm-cpus %s", list);
+	became(im, line, NULL, o);
+}
+
+/* The config's words for a hugepage size and count: "hugepages 2M 8192[@node]". */
+static void hugepages_line(char *line, size_t size, unsigned long size_kb, unsigned long count,
+			   int node)
+{
+	if (node >= 0)
+		snprintf(line, size, "hugepages %s %lu@%d", size_kb == 2048 ? "2M" : "1G", count,
+			 node);
+	else
+		snprintf(line, size, "hugepages %s %lu", size_kb == 2048 ? "2M" : "1G", count);
 }
 
 static void add_hugepages(struct import *im, const char *src, const char *text,
 			  unsigned long size_kb, unsigned long count, int node)
 {
 	struct hp_cand *h;
+	json_object *o;
+	char line[96];
 
 	if (im->n_hp == MAX_CANDS)
 		return;
@@ -214,11 +405,12 @@ static void add_hugepages(struct import *im, const char *src, const char *text,
 	h->size_kb = size_kb;
 	h->count = count;
 	h->node = node;
-	if (node >= 0)
-		printf("      -> hugepages %s %lu@%d\n", size_kb == 2048 ? "2M" : "1G", count,
-		       node);
-	else
-		printf("      -> hugepages %s %lu\n", size_kb == 2048 ? "2M" : "1G", count);
+	o = directive("hugepages");
+	json_object_object_add(o, "size", jstr(size_kb == 2048 ? "2M" : "1G"));
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)count));
+	json_object_object_add(o, "node", node >= 0 ? json_object_new_int(node) : NULL);
+	hugepages_line(line, sizeof(line), size_kb, count, node);
+	became(im, line, NULL, o);
 }
 
 /* "2M", "1G", "2048K", "1024M": kB, or 0 for a size the config cannot hold. */
@@ -276,36 +468,38 @@ static void import_cmdline(struct import *im, const char *where, const char *tex
 			break;
 		snprintf(word, sizeof(word), "%s%s%s", param, val ? "=" : "", val ? val : "");
 		snprintf(src, sizeof(src), "%s", where);
-		if (val &&
-		    (vfe_param_eq(param, "vfio_pci.ids") || vfe_param_eq(param, "vfio-pci.ids"))) {
-			printf("  %s: %s\n", where, word);
+		/* the kernel reads '-' and '_' alike in a parameter's name: vfio-pci.ids too */
+		if (val && vfe_param_eq(param, "vfio_pci.ids")) {
+			source(im, where, "cmdline", word);
 			import_id_list(im, val);
-			fate(im, "%s: %s: apply takes out the ids the config binds by slot", where,
-			     word);
+			fate(im, NULL, where, word,
+			     "apply takes out the ids the config binds by slot");
 			continue;
 		}
 		if (!vfe_ktoken_is_owned(word, strlen(word))) {
-			if (!strcmp(param, "amd_iommu") && val && !strcmp(val, "on"))
-				fate(im,
-				     "%s: amd_iommu=on: not a value the kernel knows (the AMD "
-				     "IOMMU is on by default); take it out by hand",
-				     where);
+			if (vfe_param_eq(param, "amd_iommu") && val && !strcmp(val, "on")) {
+				source(im, where, "cmdline", word);
+				note(im, "nothing: not a value the kernel knows");
+				fate(im, NULL, where, word,
+				     "not a value the kernel knows (the AMD IOMMU is on by "
+				     "default); take it out by hand");
+			}
 			continue;
 		}
+		source(im, where, "cmdline", word);
 		if (im->n_tok < VFE_ARRAY_SIZE(im->tok)) {
 			snprintf(im->tok[im->n_tok].where, SRC_LEN, "%s", where);
 			snprintf(im->tok[im->n_tok].word, VFE_KTOKEN_LEN, "%s", word);
+			im->tok[im->n_tok].src = im->cur;
 			im->n_tok++;
 		}
-		printf("  %s: %s\n", where, word);
 		if (val && (vfe_param_eq(param, "hugepagesz") ||
 			    vfe_param_eq(param, "default_hugepagesz"))) {
 			size_kb = size_kb_of(val);
 			if (vfe_param_eq(param, "default_hugepagesz") && size_kb)
 				im->default_kb = size_kb;
 			if (!size_kb)
-				printf(
-				    "      a size the config cannot hold (2M or 1G), left out\n");
+				note(im, "a size the config cannot hold (2M or 1G), left out");
 		} else if (val && vfe_param_eq(param, "hugepages")) {
 			unsigned long kb = size_kb ? size_kb : im->default_kb, count, node;
 			char *p = val, *end;
@@ -313,7 +507,7 @@ static void import_cmdline(struct import *im, const char *where, const char *tex
 			if (!strchr(val, ':')) {
 				count = strtoul(val, &end, 10);
 				if (*end || end == val)
-					printf("      not a count, left out\n");
+					note(im, "not a count, left out");
 				else
 					add_hugepages(im, src, word, kb, count, -1);
 			}
@@ -396,47 +590,59 @@ static void import_files(struct import *im, enum vfe_hm_kind kind)
 			unsigned long count;
 
 			snprintf(src, sizeof(src), "%s line %u", p, l->line);
-			printf("  %s: %s\n", src, l->text);
+			source(im, src, hm_kind_name[kind], l->text);
 			switch (kind) {
 			case VFE_HM_SYSCTL_HUGEPAGES:
 				count = strtoul(l->value, &end, 10);
 				if (*end || end == l->value) {
-					printf("      not a count, left out\n");
+					note(im, "not a count, left out");
 					break;
 				}
 				add_hugepages(im, src, l->text, im->default_kb, count, -1);
-				fate(im, "%s: %s: apply takes it out (the helper reserves them)",
-				     src, l->text);
+				fate(im, NULL, src, l->text,
+				     "apply takes it out (the helper reserves them)");
 				break;
-			case VFE_HM_UDEV_GOVERNOR:
+			case VFE_HM_UDEV_GOVERNOR: {
+				json_object *o = directive("governor");
+				char line[64], why[VFE_HM_TEXT_LEN + 8];
+
 				snprintf(im->governor, sizeof(im->governor), "%s", l->value);
 				snprintf(im->governor_src, sizeof(im->governor_src), "%s", src);
 				snprintf(im->governor_cpus, sizeof(im->governor_cpus), "%s",
 					 l->cpus);
-				printf("      -> governor %s (CPUs %s)\n", l->value,
-				       l->cpus[0] ? l->cpus : "all");
-				fate(im,
-				     "%s: the governor rule: apply takes it out (the helper sets "
-				     "the VM CPUs' governor; a file left empty goes)",
-				     src);
+				json_object_object_add(o, "governor", jstr(l->value));
+				json_object_object_add(o, "cpus",
+						       l->cpus[0] ? jstr(l->cpus) : NULL);
+				snprintf(line, sizeof(line), "governor %s", im->governor);
+				snprintf(why, sizeof(why), "CPUs %s", l->cpus[0] ? l->cpus : "all");
+				became(im, line, why, o);
+				fate(im, NULL, src, "the governor rule",
+				     "apply takes it out (the helper sets the VM CPUs' governor; a "
+				     "file left empty goes)");
 				break;
+			}
 			case VFE_HM_MODPROBE_IDS:
 				import_id_list(im, l->value);
-				fate(im, "%s: %s: apply takes out the ids the config binds by slot",
-				     src, l->text);
+				fate(im, NULL, src, l->text,
+				     "apply takes out the ids the config binds by slot");
 				break;
 			case VFE_HM_MODPROBE_SOFTDEP:
-				printf(
-				    "      -> nothing: apply writes the softdeps of the targets' "
-				    "drivers itself\n");
-				fate(im,
-				     "%s: %s: left alone ('vfio-earlyctl check' says whether it "
-				     "gets in the way)",
-				     src, l->text);
+				note(im,
+				     "nothing: apply writes the softdeps of the targets' drivers "
+				     "itself");
+				if (im->n_sd < VFE_ARRAY_SIZE(im->sd)) {
+					snprintf(im->sd[im->n_sd].where, SRC_LEN, "%s", src);
+					snprintf(im->sd[im->n_sd].text, VFE_HM_TEXT_LEN, "%s",
+						 l->text);
+					snprintf(im->sd[im->n_sd].driver, VFE_HM_TEXT_LEN, "%s",
+						 l->value);
+					im->sd[im->n_sd].src = im->cur;
+					im->n_sd++;
+				}
 				break;
 			case VFE_HM_IRQBALANCE:
 				add_cpus(im, src, l->text, l->value);
-				fate(im, "%s: %s: apply keeps it at vm-cpus", src, l->text);
+				fate(im, NULL, src, l->text, "apply keeps it at vm-cpus");
 				break;
 			default:
 				break;
@@ -483,11 +689,13 @@ static void import_domain(struct import *im, const char *path)
 	xmlXPathObjectPtr o;
 	struct vfe_cpuset pins;
 	const char *p = sys_path(im, path);
-	char src[SRC_LEN], list[VFE_HM_TEXT_LEN];
+	char src[SRC_LEN], list[VFE_HM_TEXT_LEN], what[VFE_HM_TEXT_LEN + 32];
+	size_t first = im->j ? json_object_array_length(jarray(im->j, "sources")) : 0, k;
 	int i;
 
 	if (!ctx) {
-		printf("  %s: not an XML file libxml2 can read, left out\n", p);
+		source(im, p, "libvirt-domain", "<domain>");
+		note(im, "not an XML file libxml2 can read, left out");
 		goto out;
 	}
 	o = xpath(ctx, "/domain/devices/hostdev[@mode='subsystem'][@type='pci']/source/address");
@@ -500,14 +708,15 @@ static void import_domain(struct import *im, const char *path)
 
 		snprintf(text, sizeof(text), "%04lx:%02lx:%02lx.%lx", dom < 0 ? 0 : dom, bus, slot,
 			 fn);
-		printf("  %s: <hostdev> %s\n", p, text);
+		snprintf(what, sizeof(what), "<hostdev> %s", text);
+		source(im, p, "libvirt-hostdev", what);
 		if (bus < 0 || slot < 0 || fn < 0 || vfe_slot_parse(text, s)) {
-			printf("      not a PCI address, left out\n");
+			note(im, "not a PCI address, left out");
 			continue;
 		}
 		d = vfe_inventory_find(&im->inv, s);
 		if (!d) {
-			printf("      nothing at %s on this machine, left out\n", s);
+			note(im, "nothing at %s on this machine, left out", s);
 			continue;
 		}
 		pick_device(im, d, "another function of the graphics card");
@@ -531,18 +740,24 @@ static void import_domain(struct import *im, const char *path)
 	if (o) {
 		vfe_cpulist_format(&pins, list, sizeof(list));
 		snprintf(src, sizeof(src), "%s", p);
-		printf("  %s: %s %s\n", p,
-		       strcmp((const char *)o->nodesetval->nodeTab[0]->name, "vcpupin")
-			   ? "<vcpu cpuset>"
-			   : "<vcpupin> cpusets",
-		       list);
+		snprintf(what, sizeof(what), "%s %s",
+			 strcmp((const char *)o->nodesetval->nodeTab[0]->name, "vcpupin")
+			     ? "<vcpu cpuset>"
+			     : "<vcpupin> cpusets",
+			 list);
+		source(im, p, "libvirt-pinning", what);
 		add_cpus(im, src, "vCPU pinning", list);
 	}
 	xmlXPathFreeObject(o);
-	fate(im,
-	     "%s: left alone ('vfio-earlyctl libvirt-xml --update NAME' keeps it in line with "
-	     "the config)",
-	     p);
+	/* the domain is left as it is: every line read from it says so */
+	for (k = first; im->j && k < json_object_array_length(jarray(im->j, "sources")); k++)
+		fate(im, json_object_array_get_idx(jarray(im->j, "sources"), k), p, NULL,
+		     "left alone ('vfio-earlyctl libvirt-xml --update NAME' keeps it in line with "
+		     "the config)");
+	if (!im->j)
+		fate(im, NULL, p, NULL,
+		     "left alone ('vfio-earlyctl libvirt-xml --update NAME' keeps it in line with "
+		     "the config)");
 out:
 	xmlXPathFreeContext(ctx);
 	xmlFreeDoc(doc);
@@ -590,30 +805,57 @@ static unsigned long default_hugepage_kb(const char *root)
 /* Every touched IOMMU group complete (bridges aside), as add checks it. */
 static bool groups_complete(const struct import *im)
 {
+	json_object *j = NULL, *missing = NULL, *groups = NULL;
 	bool ok = true;
 	unsigned int i, k;
 
+	if (im->j) {
+		j = json_object_new_object();
+		missing = json_object_new_array();
+		groups = json_object_new_array();
+		json_object_object_add(j, "groups", groups);
+		json_object_object_add(j, "missing", missing);
+		json_object_object_add(im->j, "iommu_groups", j);
+	}
 	for (i = 0; i < im->n_pick; i++) {
 		int group = im->pick[i]->group;
 		bool seen = false;
 
 		for (k = 0; k < i; k++)
 			seen |= im->pick[k]->group == group;
+		if (!seen && j)
+			json_object_array_add(groups, json_object_new_int(group));
 		for (k = 0; k < im->inv.n && !seen && group >= 0; k++) {
 			const struct vfe_dev *m = &im->inv.devs[k];
+			json_object *o;
+			char id[16];
 
 			if (m->group != group || vfe_dev_is_bridge(m) || picked(im, m) ||
 			    vfe_config_binds_slot(im->conf, m->slot))
 				continue;
-			if (ok)
+			if (ok && !j)
 				printf("IOMMU groups: NOT complete; these members are not passed "
 				       "through:\n");
 			ok = false;
-			printf("  group %d: %s [%04x:%04x] %s (%s)\n", group, m->slot, m->vendor,
-			       m->device, m->device_name, m->driver[0] ? m->driver : "no driver");
+			if (!j) {
+				printf("  group %d: %s [%04x:%04x] %s (%s)\n", group, m->slot,
+				       m->vendor, m->device, m->device_name,
+				       m->driver[0] ? m->driver : "no driver");
+				continue;
+			}
+			snprintf(id, sizeof(id), "%04x:%04x", m->vendor, m->device);
+			o = json_object_new_object();
+			json_object_object_add(o, "group", json_object_new_int(group));
+			json_object_object_add(o, "slot", jstr(m->slot));
+			json_object_object_add(o, "id", jstr(id));
+			json_object_object_add(o, "name", jstr(m->device_name));
+			json_object_object_add(o, "driver", m->driver[0] ? jstr(m->driver) : NULL);
+			json_object_array_add(missing, o);
 		}
 	}
-	if (ok && im->n_pick) {
+	if (j)
+		json_object_object_add(j, "complete", json_object_new_boolean(ok));
+	if (!j && ok && im->n_pick) {
 		printf("IOMMU groups: complete (");
 		for (i = 0; i < im->n_pick; i++) {
 			bool seen = false;
@@ -633,10 +875,40 @@ static bool same_set(const struct vfe_cpuset *a, const struct vfe_cpuset *b)
 	return !memcmp(a, b, sizeof(*a));
 }
 
+/*
+ * One directive the sources cannot give as they are (they disagree, or the config has its
+ * own line): said, or an entry of "conflicts" whose sources conflict_source adds.
+ */
+static json_object *conflict(struct import *im, const char *name, const char *what)
+{
+	json_object *c;
+
+	if (!im->j) {
+		printf("%s: %s\n", name, what);
+		return NULL;
+	}
+	c = directive(name);
+	json_object_object_add(c, "resolution", jstr(what));
+	json_object_object_add(c, "sources", json_object_new_array());
+	json_object_array_add(jarray(im->j, "conflicts"), c);
+	return c;
+}
+
+static void conflict_source(json_object *c, const char *src, const char *text, const char *line)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "source", jstr(src));
+	json_object_object_add(o, "text", jstr(text));
+	json_object_object_add(o, "line", jstr(line));
+	json_object_array_add(jarray(c, "sources"), o);
+}
+
 /* The lines to add: binds by slot, then hugepages, vm-cpus, governor where all agree. */
 static int new_lines(struct import *im, struct vfe_sbuf *b, unsigned int *n)
 {
 	char line[512], list[VFE_HM_TEXT_LEN];
+	json_object *c;
 	unsigned int i, k;
 
 	*n = 0;
@@ -649,9 +921,10 @@ static int new_lines(struct import *im, struct vfe_sbuf *b, unsigned int *n)
 			 d->device, d->boot_vga == 1 ? " allow-boot-vga" : "",
 			 d->device_name[0] ? d->device_name : d->class_name);
 		if (d->boot_vga == 1)
-			printf("%s is the boot VGA: the line says allow-boot-vga, as the hand-made "
-			       "setup gave it away too\n",
-			       d->slot);
+			say(im,
+			    "%s is the boot VGA: the line says allow-boot-vga, as the hand-made "
+			    "setup gave it away too",
+			    d->slot);
 		vfe_sbuf_adds(b, line);
 		(*n)++;
 	}
@@ -660,37 +933,53 @@ static int new_lines(struct import *im, struct vfe_sbuf *b, unsigned int *n)
 		    im->hp[i].node != im->hp[0].node)
 			break;
 	if (im->n_hp && i < im->n_hp) {
-		printf(
-		    "hugepages: the sources disagree, none imported; write the line you mean:\n");
-		for (k = 0; k < im->n_hp; k++)
-			printf("  %s: %s\n", im->hp[k].src, im->hp[k].text);
+		c = conflict(im, "hugepages",
+			     "the sources disagree, none imported; write the line you mean:");
+		for (k = 0; k < im->n_hp; k++) {
+			hugepages_line(line, sizeof(line), im->hp[k].size_kb, im->hp[k].count,
+				       im->hp[k].node);
+			if (c)
+				conflict_source(c, im->hp[k].src, im->hp[k].text, line);
+			else
+				printf("  %s: %s\n", im->hp[k].src, im->hp[k].text);
+		}
 	} else if (im->n_hp && im->conf->n_hugepages) {
-		printf("hugepages: the config has its own line already; it stays\n");
+		hugepages_line(line, sizeof(line), im->hp[0].size_kb, im->hp[0].count,
+			       im->hp[0].node);
+		c = conflict(im, "hugepages", "the config has its own line already; it stays");
+		for (k = 0; c && k < im->n_hp; k++)
+			conflict_source(c, im->hp[k].src, im->hp[k].text, line);
 	} else if (im->n_hp) {
-		if (im->hp[0].node >= 0)
-			snprintf(line, sizeof(line), "hugepages %s %lu@%d\n",
-				 im->hp[0].size_kb == 2048 ? "2M" : "1G", im->hp[0].count,
-				 im->hp[0].node);
-		else
-			snprintf(line, sizeof(line), "hugepages %s %lu\n",
-				 im->hp[0].size_kb == 2048 ? "2M" : "1G", im->hp[0].count);
+		hugepages_line(line, sizeof(line), im->hp[0].size_kb, im->hp[0].count,
+			       im->hp[0].node);
 		vfe_sbuf_adds(b, line);
+		vfe_sbuf_adds(b, "\n");
 		(*n)++;
 	}
 	for (i = 1; i < im->n_cpus; i++)
 		if (!same_set(&im->cpus[i].set, &im->cpus[0].set))
 			break;
 	if (im->n_cpus && i < im->n_cpus) {
-		printf("vm-cpus: the sources disagree, none imported ('vfio-earlyctl cpus' "
-		       "suggests one):\n");
+		c = conflict(im, "vm-cpus",
+			     "the sources disagree, none imported ('vfio-earlyctl cpus' suggests "
+			     "one):");
 		for (k = 0; k < im->n_cpus; k++) {
 			vfe_cpulist_format(&im->cpus[k].set, list, sizeof(list));
-			printf("  %s: %s (%s)\n", im->cpus[k].src, list, im->cpus[k].text);
+			snprintf(line, sizeof(line), "vm-cpus %s", list);
+			if (c)
+				conflict_source(c, im->cpus[k].src, im->cpus[k].text, line);
+			else
+				printf("  %s: %s (%s)\n", im->cpus[k].src, list, im->cpus[k].text);
 		}
 		return 0;
 	}
 	if (im->n_cpus && im->conf->has_vm_cpus) {
-		printf("vm-cpus: the config has its own line already; it stays\n");
+		c = conflict(im, "vm-cpus", "the config has its own line already; it stays");
+		for (k = 0; c && k < im->n_cpus; k++) {
+			vfe_cpulist_format(&im->cpus[k].set, list, sizeof(list));
+			snprintf(line, sizeof(line), "vm-cpus %s", list);
+			conflict_source(c, im->cpus[k].src, im->cpus[k].text, line);
+		}
 	} else if (im->n_cpus) {
 		vfe_cpulist_format(&im->cpus[0].set, list, sizeof(list));
 		snprintf(line, sizeof(line), "vm-cpus %s\n", list);
@@ -703,15 +992,16 @@ static int new_lines(struct import *im, struct vfe_sbuf *b, unsigned int *n)
 
 			if (!vfe_cpulist_parse(im->governor_cpus, &g) &&
 			    !same_set(&g, &im->cpus[0].set))
-				printf("governor: %s sets CPUs %s, vm-cpus is another set: the "
-				       "helper sets the vm-cpus' governor\n",
-				       im->governor_src, im->governor_cpus);
+				say(im,
+				    "governor: %s sets CPUs %s, vm-cpus is another set: the "
+				    "helper sets the vm-cpus' governor",
+				    im->governor_src, im->governor_cpus);
 		}
 		snprintf(line, sizeof(line), "governor %s\n", im->governor);
 		vfe_sbuf_adds(b, line);
 		(*n)++;
 	} else if (im->governor[0] && !im->conf->governor[0]) {
-		printf("governor: no vm-cpus, so no governor line\n");
+		say(im, "governor: no vm-cpus, so no governor line");
 	}
 	return b->err;
 }
@@ -720,16 +1010,75 @@ static int new_lines(struct import *im, struct vfe_sbuf *b, unsigned int *n)
  * What apply will do with each token of its names that was read, now that the config is
  * known: the same as one apply wants, it stays and is apply's; with the name of one apply
  * wants, apply replaces it (import adopts it: apply would stop otherwise); else it stays the
- * user's, untouched.
+ * user's, untouched. Names compare as the kernel reads them ('-' and '_' alike).
  */
-static int judge_tokens(struct import *im, const char *lines, size_t lines_len)
+static void judge_tokens(struct import *im, const struct vfe_ktokens *t)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < im->n_tok; i++) {
+		const char *w = im->tok[i].word, *same = NULL, *named = NULL;
+		size_t nl = strcspn(w, "=");
+
+		for (k = 0; k < t->n; k++) {
+			if (vfe_ktoken_same(t->tok[k], w))
+				same = t->tok[k];
+			else if (!named && vfe_ktoken_same_name(t->tok[k], w))
+				named = t->tok[k];
+		}
+		if (same || named)
+			vfe_kown_add(im->adopt, w);
+		if (same)
+			fate(im, im->tok[i].src, im->tok[i].where, w,
+			     "the same as apply's: it stays, and is apply's from now on");
+		else if (named)
+			fate(im, im->tok[i].src, im->tok[i].where, w,
+			     "apply replaces it with %s (and the tokens that go with it)", named);
+		else
+			fate(im, im->tok[i].src, im->tok[i].where, w,
+			     "stays yours (the config asks for no %.*s)", (int)nl, w);
+	}
+}
+
+/*
+ * The softdep lines of others that were read: apply's own file gives the driver a softdep
+ * line (with the other modules of this one), and apply takes this one out; for a driver of
+ * no target it stays.
+ */
+static int judge_softdeps(struct import *im, const struct vfe_config *merged)
+{
+	char *ours = NULL;
+	unsigned int i;
+	int r;
+
+	if (!im->n_sd)
+		return 0;
+	r = vfe_modprobe_conf_render(im->g->root, merged->binds, merged->n_binds, false, &ours);
+	if (r < 0)
+		return r;
+	for (i = 0; i < im->n_sd; i++)
+		if (vfe_hm_softdep_replaced(im->sd[i].driver, ours))
+			fate(im, im->sd[i].src, im->sd[i].where, im->sd[i].text,
+			     "apply takes it out: its own softdep line for %s replaces it (with "
+			     "any other module this line names)",
+			     im->sd[i].driver);
+		else
+			fate(im, im->sd[i].src, im->sd[i].where, im->sd[i].text,
+			     "left alone: the config binds no device %s drives ('vfio-earlyctl "
+			     "check' says what to do)",
+			     im->sd[i].driver);
+	free(ours);
+	return 0;
+}
+
+/* The config as it will be (its lines and the new ones), and what apply will do then. */
+static int judge(struct import *im, const char *lines, size_t lines_len)
 {
 	static struct vfe_config merged;
 	struct vfe_ktokens t;
 	struct vfe_sbuf b = {0};
 	char *text = NULL, *old = NULL, err[320];
 	size_t len, old_len = 0;
-	unsigned int i, k;
 	int r;
 
 	if (vfe_slurp(im->g->config, VFE_CONFIG_MAX_BYTES, &old, &old_len) < 0)
@@ -747,32 +1096,8 @@ static int judge_tokens(struct import *im, const char *lines, size_t lines_len)
 		r = ctl_render_tokens(im->g, &merged, &im->inv, &t);
 	if (r < 0)
 		return r;
-	for (i = 0; i < im->n_tok; i++) {
-		const char *w = im->tok[i].word, *same = NULL, *named = NULL;
-		size_t nl = strcspn(w, "=");
-
-		for (k = 0; k < t.n; k++) {
-			if (!strcmp(t.tok[k], w))
-				same = t.tok[k];
-			else if (!named && strcspn(t.tok[k], "=") == nl &&
-				 !strncmp(t.tok[k], w, nl))
-				named = t.tok[k];
-		}
-		if (same || named)
-			vfe_kown_add(im->adopt, w);
-		if (same)
-			fate(im,
-			     "%s: %s: the same as apply's: it stays, and is apply's from now on",
-			     im->tok[i].where, w);
-		else if (named)
-			fate(im,
-			     "%s: %s: apply replaces it with %s (and the tokens that go with it)",
-			     im->tok[i].where, w, named);
-		else
-			fate(im, "%s: %s: stays yours (the config asks for no %.*s)",
-			     im->tok[i].where, w, (int)nl, w);
-	}
-	return 0;
+	judge_tokens(im, &t);
+	return judge_softdeps(im, &merged);
 }
 
 static bool confirm(void)
@@ -847,9 +1172,14 @@ static int write_import(struct import *im, const char *lines, size_t lines_len)
 		r = vfe_backup_write(&bk, record, rec_text, strlen(rec_text), 0644);
 	if (r == 0) {
 		vfe_backup_end(&bk);
-		printf("wrote %s%s%s (backup %s%s; 'vfio-earlyctl rollback' undoes it)\n",
-		       im->g->config, mine.n ? " and " : "", mine.n ? record : "",
-		       strcmp(im->g->root, "/") ? im->g->root : "", vfe_backup_name(&bk));
+		if (im->j) {
+			json_object_object_add(im->j, "written", json_object_new_boolean(true));
+			json_object_object_add(im->j, "backup", jstr(vfe_backup_name(&bk)));
+		} else {
+			printf("wrote %s%s%s (backup %s%s; 'vfio-earlyctl rollback' undoes it)\n",
+			       im->g->config, mine.n ? " and " : "", mine.n ? record : "",
+			       strcmp(im->g->root, "/") ? im->g->root : "", vfe_backup_name(&bk));
+		}
 		goto out;
 	}
 	ERR("cannot write the config: %s", strerror(-r));
@@ -865,14 +1195,27 @@ out:
 	return r;
 }
 
+/* The new lines, one string each, for --json. */
+static json_object *lines_json(const char *lines)
+{
+	json_object *a = json_object_new_array();
+	const char *p;
+
+	for (p = lines; p && *p;) {
+		size_t l = strcspn(p, "\n");
+
+		json_object_array_add(a, json_object_new_string_len(p, (int)l));
+		p += l + (p[l] == '\n');
+	}
+	return a;
+}
+
 static int do_import(struct ctl_globals *g, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"yes", no_argument, NULL, 'y'},
-	    {"domain", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"dry-run", no_argument, NULL, 'n'},      {"yes", no_argument, NULL, 'y'},
+	    {"domain", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	static struct vfe_config conf;
 	static struct vfe_kown adopt;
@@ -885,7 +1228,7 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 	int c, r, status = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+nyd:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+nyd:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			dry_run = true;
@@ -901,16 +1244,27 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 			}
 			domains[n_domains++] = optarg;
 			break;
+		case 'j':
+			g->json = true;
+			break;
 		case 'h':
 			printf(
-			    "Usage: vfio-earlyctl import [--dry-run] [--yes] [--domain FILE]...\n"
+			    "Usage: vfio-earlyctl import [--dry-run] [--yes] [--json] [--domain "
+			    "FILE]...\n"
 			    "\n%s\n\n"
 			    "  -n, --dry-run      show what would be imported, write nothing\n"
 			    "  -y, --yes          write without asking\n"
+			    "  -j, --json         the same as data: each source line and what it\n"
+			    "                     became, the ids on several devices with their "
+			    "slots,\n"
+			    "                     the group check, the conflicts, the new lines; "
+			    "writes\n"
+			    "                     only with --yes (it never asks)\n"
 			    "  -d, --domain FILE  a libvirt domain XML to read (default: every\n"
 			    "                     /etc/libvirt/qemu/*.xml)\n"
 			    "\nThen 'vfio-earlyctl apply' replaces the hand-made lines, each named "
-			    "and backed up.\n",
+			    "and backed up.\n"
+			    "See vfio-earlyctl(8).\n",
 			    ctl_cmd_import.help);
 			return 0;
 		default:
@@ -923,6 +1277,9 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 		fprintf(stderr, "vfio-earlyctl import: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
+	/* --json never asks: without --yes it is a dry run */
+	if (g->json && !yes)
+		dry_run = true;
 	if (!dry_run && ctl_lock(g) < 0)
 		return 1;
 	r = vfe_config_load(&conf, g->config, err, sizeof(err));
@@ -937,8 +1294,22 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 		ERR("cannot read the PCI bus: %s", strerror(-r));
 		return 1;
 	}
+	if (g->json) {
+		im.j = json_object_new_object();
+		json_object_object_add(im.j, "config", jstr(g->config));
+		json_object_object_add(im.j, "config_exists",
+				       json_object_new_boolean(vfe_exists(g->config)));
+		json_object_object_add(im.j, "dry_run", json_object_new_boolean(dry_run));
+		json_object_object_add(im.j, "written", json_object_new_boolean(false));
+		json_object_object_add(im.j, "backup", NULL);
+		jarray(im.j, "sources");
+		jarray(im.j, "ambiguous");
+		jarray(im.j, "conflicts");
+		jarray(im.j, "notes");
+	}
 	im.default_kb = default_hugepage_kb(g->root);
-	printf("the hand-made setup, line by line, and what it becomes:\n");
+	if (!im.j)
+		printf("the hand-made setup, line by line, and what it becomes:\n");
 	import_cmdlines(&im);
 	import_files(&im, VFE_HM_MODPROBE_IDS);
 	import_files(&im, VFE_HM_MODPROBE_SOFTDEP);
@@ -946,6 +1317,7 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 	import_files(&im, VFE_HM_UDEV_GOVERNOR);
 	import_files(&im, VFE_HM_IRQBALANCE);
 	import_domains(&im, domains, n_domains);
+	im.cur = NULL;
 	if (!groups_complete(&im)) {
 		ERR("nothing written: pass the whole groups to the VM (or none of them), then "
 		    "import again");
@@ -955,11 +1327,13 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 		r = -ENOMEM;
 		goto out;
 	}
-	if (judge_tokens(&im, lines, lines_len) < 0) {
+	if (judge(&im, lines, lines_len) < 0) {
 		ERR("the new lines do not give a kernel command line: nothing written");
 		goto out;
 	}
-	if (!n_lines) {
+	if (im.j) {
+		json_object_object_add(im.j, "lines", lines_json(lines));
+	} else if (!n_lines) {
 		printf("nothing new for %s\n", g->config);
 	} else {
 		printf("new lines for %s%s:\n", g->config,
@@ -982,9 +1356,16 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 		goto out;
 	if (write_import(&im, lines, lines_len) < 0)
 		goto out;
-	printf("next: 'vfio-earlyctl check', then 'vfio-earlyctl apply'\n");
+	if (!im.j)
+		printf("next: 'vfio-earlyctl check', then 'vfio-earlyctl apply'\n");
 	status = im.refused;
 out:
+	if (im.j) {
+		json_object_object_add(im.j, "refused", json_object_new_boolean(im.refused));
+		printf("%s\n", json_object_to_json_string_ext(
+				   im.j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(im.j);
+	}
 	free(lines);
 	free(b.s);
 	free(im.fate.s);

@@ -5,6 +5,7 @@
  * first byte picks the kind; the rest is the file. Whatever the bytes, nothing crashes, and:
  *   - an edit succeeds, and editing its result again changes nothing;
  *   - after an edit of sysctl or udev lines, none of that kind is left;
+ *   - after the softdep edit, no softdep line for a driver of ours is left;
  *   - the command-line editor keeps every token that is not ours byte for byte in order.
  */
 #include <stddef.h>
@@ -19,6 +20,30 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char ids[3][16] = {"1002:73bf", "1106:3483", "1b36:000d"};
+static const char ours[] = "# Written by vfio-earlyctl apply\nsoftdep amdgpu pre: vfio-pci\n"
+			   "softdep snd_hda_intel pre: vfio-pci foo post: bar\n";
+
+static void softdeps(const char *text, size_t len)
+{
+	static struct vfe_hm_line l[8];
+	char *once = NULL, *twice = NULL;
+	unsigned int n, i;
+	size_t n1, n2;
+	bool empty;
+
+	if (vfe_hm_edit_softdeps(text, len, ours, &once, &n1, &empty) < 0)
+		abort();
+	if (vfe_hm_edit_softdeps(once, n1, ours, &twice, &n2, &empty) < 0)
+		abort();
+	if (n1 != n2 || memcmp(once, twice, n1))
+		abort();
+	n = vfe_hm_scan(VFE_HM_MODPROBE_SOFTDEP, once, n1, l, 8);
+	for (i = 0; i < n && i < 8; i++)
+		if (vfe_hm_softdep_replaced(l[i].value, ours))
+			abort();
+	free(once);
+	free(twice);
+}
 
 static void hm(enum vfe_hm_kind kind, const char *text, size_t len)
 {
@@ -39,6 +64,8 @@ static void hm(enum vfe_hm_kind kind, const char *text, size_t len)
 		abort();
 	free(once);
 	free(twice);
+	if (kind == VFE_HM_MODPROBE_SOFTDEP)
+		softdeps(text, len);
 	list = strndup(text, len);
 	if (list) {
 		char parsed[8][16];

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "kselftest_harness.h"
 #include "testutil.h"
 #include "../../kernel-cmdline/tokens.h"
@@ -379,18 +381,284 @@ TEST_F(guide, modprobe_options_and_softdeps)
 	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"),
 			       "bind 0000:0c:00.0 1002:67df allow-boot-vga"));
 	EXPECT_NE(NULL, strstr(out, "is the boot VGA: the line says allow-boot-vga"));
+	/* before apply: the softdep is one apply's own file replaces */
+	ctl(&self->r, "check", NULL);
+	EXPECT_NE(NULL,
+		  strstr(out, "vfio.conf line 3: softdep xhci_pci pre: vfio-pci is "
+			      "hand-made, and /etc/modprobe.d/00-vfio-early.conf gives xhci_pci "
+			      "its softdep line"))
+	TH_LOG("%s", out);
 	ASSERT_EQ(0, ctl(&self->r, "remove", "0c:00.0", "0c:00.1", NULL)) TH_LOG("%s", out);
 	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
-	/* only the id the config binds goes; the other option stays */
-	EXPECT_STREQ("# by hand\noptions vfio-pci ids=1002:67df disable_vga=1\n"
-		     "softdep xhci_pci pre: vfio-pci\n",
+	EXPECT_NE(NULL,
+		  strstr(out, "vfio.conf line 3: softdep xhci_pci pre: vfio-pci "
+			      "(/etc/modprobe.d/00-vfio-early.conf gives xhci_pci its softdep "
+			      "line"));
+	/* only the id the config binds goes, and the softdep ours replaces; the rest stays */
+	EXPECT_STREQ("# by hand\noptions vfio-pci ids=1002:67df disable_vga=1\n",
 		     vroot_read(&self->r, "etc/modprobe.d/vfio.conf"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"),
+			       "\nsoftdep xhci_pci pre: vfio-pci\n"));
 	ctl(&self->r, "check", NULL);
-	EXPECT_NE(NULL, strstr(out, "vfio.conf line 3: softdep xhci_pci pre: vfio-pci is "
-				    "hand-made"))
+	EXPECT_EQ(NULL, strstr(out, "softdep xhci_pci pre: vfio-pci is hand-made"))
 	TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "vfio.conf line 2: options vfio-pci ids=1002:67df "
 				    "disable_vga=1 gives vfio-pci these ids whatever the slot"));
+	/* rollback: the file byte for byte */
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_STREQ(vfio, vroot_read(&self->r, "etc/modprobe.d/vfio.conf"));
+}
+
+/*
+ * Someone else's softdep lines (issue 16 items 2, 4): those for a target's driver go, the
+ * whole line, whatever its spelling ('-' and '_' alike) and wherever it sorts (the warning
+ * that one comes before ours is for lines that stay); ours carries their other modules. A
+ * softdep for a driver of no target stays, and check says why.
+ */
+TEST_F(guide, softdeps_of_others_replaced_with_consent)
+{
+	static const char early[] =
+	    "# sorts before 00-vfio-early.conf\n"
+	    "softdep snd-hda-intel pre: vfio_pci post: snd_hda_codec_hdmi\n";
+	static const char late[] = "softdep amdgpu pre: vfio vfio-pci\n"
+				   "softdep nouveau pre: vfio-pci\n"
+				   "options vfio-pci disable_vga=1\n";
+	char *before;
+	const char *ours;
+
+	vroot_write(&self->r, "etc/vfio-early.conf",
+		    "bind 0b:00.0 1002:73bf\nbind 0b:00.1 1002:ab28\nbind 0b:00.2 1002:73a6\n"
+		    "bind 0b:00.3 1002:73a4\n");
+	vroot_write(&self->r, "etc/modprobe.d/0-vfio.conf", early);
+	vroot_write(&self->r, "etc/modprobe.d/vfio.conf", late);
+	/* libkmod names a softdep's modules only when it finds them: no .ko here, aliases */
+	vroot_write(&self->r, "etc/modprobe.d/aliases.conf",
+		    "alias pci:v00001002d000073BF* amdgpu\n"
+		    "alias pci:v00001002d0000AB28* snd_hda_intel\n"
+		    "alias pci:v*d*sv*sd*bc0Csc03i30* xhci_pci\n"
+		    "alias vfio vfio\nalias snd_hda_codec_hdmi snd_hda_codec_hdmi\n");
+	before = etc_snapshot(&self->r);
+	/* without consent nothing is written */
+	EXPECT_EQ(1, ctl(&self->r, "apply", NULL));
+	{
+		char *after = etc_snapshot(&self->r);
+
+		EXPECT_STREQ(before, after);
+		free(after);
+	}
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "0-vfio.conf line 2: softdep snd-hda-intel pre: vfio_pci post: "
+				    "snd_hda_codec_hdmi (/etc/modprobe.d/00-vfio-early.conf gives "
+				    "snd-hda-intel its softdep line"))
+	TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "vfio.conf line 1: softdep amdgpu pre: vfio vfio-pci ("));
+	EXPECT_EQ(NULL, strstr(out, "softdep nouveau pre: vfio-pci ("));
+	EXPECT_EQ(NULL, strstr(out, "comes first")) TH_LOG("%s", out);
+	EXPECT_STREQ("# sorts before 00-vfio-early.conf\n",
+		     vroot_read(&self->r, "etc/modprobe.d/0-vfio.conf"));
+	EXPECT_STREQ("softdep nouveau pre: vfio-pci\noptions vfio-pci disable_vga=1\n",
+		     vroot_read(&self->r, "etc/modprobe.d/vfio.conf"));
+	ours = vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf");
+	ASSERT_NE(NULL, ours);
+	EXPECT_NE(NULL,
+		  strstr(ours, "softdep snd_hda_intel pre: vfio-pci post: snd_hda_codec_hdmi\n"))
+	TH_LOG("%s", ours);
+	EXPECT_NE(NULL, strstr(ours, "softdep amdgpu pre: vfio-pci vfio\n")) TH_LOG("%s", ours);
+	/* the next apply finds nothing to do */
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL));
+	EXPECT_NE(NULL, strstr(out, "no file changes")) TH_LOG("%s", out);
+	ctl(&self->r, "check", NULL);
+	EXPECT_NE(NULL, strstr(out, "vfio.conf line 1: softdep nouveau pre: vfio-pci is hand-made, "
+				    "and the config binds no device nouveau drives"))
+	TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "amdgpu pre: vfio vfio-pci is hand-made"));
+	/* rollback: both files byte for byte */
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	{
+		char *after = etc_snapshot(&self->r);
+
+		EXPECT_STREQ(before, after);
+		free(after);
+	}
+	free(before);
+}
+
+/* KEY of O (NULL when absent). */
+static json_object *jget(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *jstring(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/* The JSON document in the output of a command. */
+static json_object *parse_out(void)
+{
+	const char *brace = strchr(out, '{');
+
+	return brace ? json_tokener_parse(brace) : NULL;
+}
+
+/* The entry of "sources" for TEXT read at SOURCE. */
+static json_object *source_of(json_object *j, const char *source, const char *text)
+{
+	json_object *a = jget(j, "sources");
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+
+		if (!strcmp(jstring(o, "source"), source) && !strcmp(jstring(o, "text"), text))
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * import --json (issue 16): each source line and what it became, the id on several devices
+ * with every slot (never guessed), the sources that disagree, the new lines; writes only
+ * with --yes.
+ */
+TEST_F(guide, import_json)
+{
+	json_object *j, *o, *a, *b;
+	char *before = etc_snapshot(&self->r), *after;
+	size_t i;
+	bool found = false;
+
+	vroot_write(&self->r, "etc/default/grub",
+		    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet vfio-pci.ids=1022:149c,1106:3483 "
+		    "hugepages=8192\"\n");
+	vroot_write(&self->r, "etc/default/irqbalance", "IRQBALANCE_BANNED_CPULIST=4-7,12-15\n");
+	unlink(vroot_path(&self->r, "etc/libvirt/qemu/win11.xml"));
+	before = etc_snapshot(&self->r);
+	ASSERT_EQ(0, ctl(&self->r, "import", "--json", NULL)) TH_LOG("%s", out);
+	j = parse_out();
+	ASSERT_NE(NULL, j) TH_LOG("%s", out);
+	EXPECT_FALSE(json_object_get_boolean(jget(j, "written")));
+	EXPECT_TRUE(json_object_get_boolean(jget(j, "dry_run")));
+	EXPECT_EQ(NULL, jget(j, "backup"));
+	after = etc_snapshot(&self->r);
+	EXPECT_STREQ(before, after);
+	free(after);
+
+	o = source_of(j, "/etc/default/grub line 1", "vfio-pci.ids=1022:149c,1106:3483");
+	ASSERT_NE(NULL, o) TH_LOG("%s", out);
+	EXPECT_STREQ("cmdline", jstring(o, "kind"));
+	EXPECT_STREQ("apply takes out the ids the config binds by slot", jstring(o, "apply"));
+	a = jget(o, "became");
+	ASSERT_EQ(1, json_object_array_length(a)) TH_LOG("%s", out);
+	b = json_object_array_get_idx(a, 0);
+	EXPECT_STREQ("bind", jstring(b, "directive"));
+	EXPECT_STREQ("0000:0f:00.0", jstring(b, "slot"));
+	EXPECT_STREQ("1106:3483", jstring(b, "id"));
+	EXPECT_STREQ("bind 0000:0f:00.0 1106:3483", jstring(b, "line"));
+	/* the id of three controllers: each slot, and nothing chosen */
+	a = jget(j, "ambiguous");
+	ASSERT_EQ(1, json_object_array_length(a)) TH_LOG("%s", out);
+	o = json_object_array_get_idx(a, 0);
+	EXPECT_STREQ("1022:149c", jstring(o, "id"));
+	EXPECT_STREQ("/etc/default/grub line 1", jstring(o, "source"));
+	a = jget(o, "devices");
+	ASSERT_EQ(3, json_object_array_length(a));
+	for (i = 0; i < 3; i++)
+		found |= !strcmp(jstring(json_object_array_get_idx(a, i), "slot"), "0000:06:00.1");
+	EXPECT_TRUE(found);
+	/* hugepages= and vm.nr_hugepages agree; isolcpus... none here, irqbalance is alone */
+	o = source_of(j, "/etc/sysctl.conf line 10", "vm.nr_hugepages = 8192");
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("hugepages 2M 8192",
+		     jstring(json_object_array_get_idx(jget(o, "became"), 0), "line"));
+	a = jget(j, "lines");
+	ASSERT_NE(NULL, a);
+	found = false;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		const char *l = json_object_get_string(json_object_array_get_idx(a, i));
+
+		found |= !strncmp(l, "bind 0000:0f:00.0 1106:3483", 27);
+		EXPECT_EQ(NULL, strstr(l, "1022:149c")) TH_LOG("%s", l);
+	}
+	EXPECT_TRUE(found);
+	EXPECT_TRUE(json_object_get_boolean(jget(jget(j, "iommu_groups"), "complete")));
+	EXPECT_EQ(0, json_object_array_length(jget(j, "conflicts")));
+	json_object_put(j);
+
+	/* vm-cpus from two sources that disagree: a conflict naming both, no line */
+	vroot_write(&self->r, "etc/default/grub",
+		    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet nohz_full=8-15\"\n");
+	ASSERT_EQ(0, ctl(&self->r, "import", "--json", NULL)) TH_LOG("%s", out);
+	j = parse_out();
+	ASSERT_NE(NULL, j);
+	a = jget(j, "conflicts");
+	ASSERT_EQ(1, json_object_array_length(a)) TH_LOG("%s", out);
+	o = json_object_array_get_idx(a, 0);
+	EXPECT_STREQ("vm-cpus", jstring(o, "directive"));
+	a = jget(o, "sources");
+	ASSERT_EQ(2, json_object_array_length(a));
+	EXPECT_STREQ("vm-cpus 8-15", jstring(json_object_array_get_idx(a, 0), "line"));
+	EXPECT_STREQ("/etc/default/irqbalance line 1",
+		     jstring(json_object_array_get_idx(a, 1), "source"));
+	EXPECT_STREQ("vm-cpus 4-7,12-15", jstring(json_object_array_get_idx(a, 1), "line"));
+	json_object_put(j);
+
+	/* --yes writes, and says where the backup is */
+	ASSERT_EQ(0, ctl(&self->r, "import", "--json", "--yes", NULL)) TH_LOG("%s", out);
+	j = parse_out();
+	ASSERT_NE(NULL, j);
+	EXPECT_TRUE(json_object_get_boolean(jget(j, "written")));
+	EXPECT_NE(NULL, jstring(j, "backup"));
+	EXPECT_NE(NULL, strstr(vroot_read(&self->r, "etc/vfio-early.conf"), "hugepages 2M 8192"));
+	json_object_put(j);
+	free(before);
+}
+
+/*
+ * The kernel reads '-' and '_' alike in a parameter's name (issue 16): nohz-full=8-15 and
+ * kvm.ignore-msrs=1 are the same as apply's nohz_full=8-15 and kvm.ignore_msrs=1: import
+ * says so and records them, apply keeps them where they stand (never twice), check is clean.
+ */
+TEST_F(guide, dash_and_underscore_are_one_name)
+{
+	const char *grub, *rec;
+
+	vroot_write(&self->r, "etc/default/grub",
+		    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet vfio-pci.ids=1106:3483 nohz-full=8-15 "
+		    "kvm.ignore-msrs=1 default-hugepagesz=2M hugepages=8192\"\n");
+	vroot_write(&self->r, "proc/cmdline", "BOOT_IMAGE=/vmlinuz quiet\n");
+	unlink(vroot_path(&self->r, "etc/libvirt/qemu/win11.xml"));
+	vroot_write(&self->r, "etc/modprobe.d/vfio.conf", "softdep xhci-pci pre: vfio_pci\n");
+	ASSERT_EQ(0, ctl(&self->r, "import", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "nohz-full=8-15: the same as apply's")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "kvm.ignore-msrs=1: the same as apply's"));
+	EXPECT_NE(NULL, strstr(out, "default-hugepagesz=2M: the same as apply's"));
+	EXPECT_NE(NULL, strstr(out, "softdep xhci-pci pre: vfio_pci: apply takes it out"));
+	rec = vroot_read(&self->r, "var/lib/vfio-early/cmdline-tokens");
+	ASSERT_NE(NULL, rec);
+	EXPECT_NE(NULL, strstr(rec, "\nnohz-full=8-15\n"));
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "adopted:")) TH_LOG("%s", out);
+	grub = vroot_read(&self->r, "etc/default/grub");
+	/* (the hugepages group is rewritten whole: one more token than the user's two) */
+	EXPECT_NE(NULL, strstr(grub, "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet nohz-full=8-15 "
+				     "kvm.ignore-msrs=1 default_hugepagesz=2M hugepagesz=2M "
+				     "hugepages=8192 iommu=pt isolcpus=managed_irq,domain,8-15 "
+				     "rcu_nocbs=8-15 irqaffinity=0-7\"\n"))
+	TH_LOG("%s", grub);
+	EXPECT_EQ(1, count_of(grub, "default"));
+	EXPECT_EQ(1, count_of(grub, "nohz"));
+	EXPECT_EQ(1, count_of(grub, "ignore"));
+	EXPECT_EQ(NULL, strstr(grub, "vfio"));
+	EXPECT_STREQ("", vroot_read(&self->r, "etc/modprobe.d/vfio.conf"));
+	ctl(&self->r, "check", NULL);
+	EXPECT_EQ(NULL, strstr(out, "FIX   handmade")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "FIX   cmdline")) TH_LOG("%s", out);
 }
 
 TEST_F(guide, check_names_iommu_switches_that_do_nothing_here)
