@@ -603,6 +603,56 @@ TEST(running_machine_read_keeps_the_binding)
 	EXPECT_EQ(before, after);
 }
 
+static const char *plan_text(const struct vfe_cpuplan *p, char *buf, size_t size)
+{
+	size_t i, n;
+
+	vfe_cpulist_format(&p->vm, buf, (unsigned int)size);
+	n = strlen(buf);
+	for (i = 0; i < p->n_notes && n < size; i++)
+		n += snprintf(buf + n, size - n, " %s", p->notes[i].rule);
+	return buf;
+}
+
+/*
+ * capture-cpus.sh on the machine running the tests (real sysfs, not a fixture) gives a tree
+ * that hwloc reads as it reads the machine itself, and the same plan.
+ */
+TEST(capture_of_this_machine_gives_its_plan)
+{
+	static struct vfe_cpuplan live_plan, cap_plan;
+	char dir[] = "/tmp/vfe-capture.XXXXXX", root[64], cmd[512], a[512], b[512];
+	struct vfe_machine live, cap;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "sh tests/rootfs/capture-cpus.sh >'%s/spec' && build/tests/mkroot '%s/spec' '%s' "
+		 ">/dev/null",
+		 dir, dir, root);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, vfe_machine_read("/", NULL, &live));
+	ASSERT_EQ(0, vfe_machine_read(root, NULL, &cap));
+	vfe_cpulist_format(&live.online, a, sizeof(a));
+	vfe_cpulist_format(&cap.online, b, sizeof(b));
+	EXPECT_STREQ(a, b);
+	EXPECT_EQ(live.n_cores, cap.n_cores);
+	EXPECT_EQ(live.threads_per_core, cap.threads_per_core);
+	EXPECT_EQ(live.n_l2, cap.n_l2);
+	EXPECT_EQ(live.n_l3, cap.n_l3);
+	EXPECT_EQ(live.n_nodes, cap.n_nodes);
+	EXPECT_EQ(live.n_packages, cap.n_packages);
+	EXPECT_EQ(live.hybrid, cap.hybrid);
+	EXPECT_STREQ(live.vendor, cap.vendor);
+	vfe_cpuplan_suggest(&live, NULL, &live_plan);
+	vfe_cpuplan_suggest(&cap, NULL, &cap_plan);
+	EXPECT_STREQ(plan_text(&live_plan, a, sizeof(a)), plan_text(&cap_plan, b, sizeof(b)));
+	vfe_machine_free(&live);
+	vfe_machine_free(&cap);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	EXPECT_EQ(0, system(cmd));
+}
+
 /* Favoured cores (a higher maximum frequency only) are one core type, not P and E. */
 TEST_F(plain, favoured_cores_are_not_a_hybrid)
 {
