@@ -105,6 +105,7 @@ if [ "${2:-}" = full ]; then
 	# dracut (systemd, shell, without dracut-systemd, --no-hostonly) and initramfs-tools
 	# images the way a host gets them: module options, no config, ordering, a hung helper.
 	run_lines "boot-path integration" tests/qemu/integration-tests.sh "$build"
+	run_lines "hand-made migration" tests/qemu/handmade-boot.sh "$build"
 	# The core scenarios and the module on the other kernels our users boot (5.10, 6.12,
 	# 7.x); the built kernel comes last, its build still running meanwhile.
 	run_lines "kernel matrix" env ${kbuild_pid:+MATRIX_KBUILD=$build/kernel-builtin} tests/qemu/matrix.sh "$build"
