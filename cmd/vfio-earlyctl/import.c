@@ -142,7 +142,7 @@ static void source(struct import *im, const char *where, const char *kind, const
  */
 static void became(struct import *im, const char *line, const char *why, json_object *what)
 {
-	if (!im->j || !im->cur) {
+	if (!im->j) {
 		printf("      -> %s%s%s%s\n", line, why ? " (" : "", why ? why : "",
 		       why ? ")" : "");
 		json_object_put(what);
@@ -150,7 +150,7 @@ static void became(struct import *im, const char *line, const char *why, json_ob
 	}
 	json_object_object_add(what, "line", jstr(line));
 	json_object_object_add(what, "why", jstr(why));
-	json_object_array_add(jarray(im->cur, "became"), what);
+	json_object_array_add(jarray(im->cur ? im->cur : im->j, "became"), what);
 }
 
 static json_object *directive(const char *name)
@@ -171,10 +171,10 @@ static void note(struct import *im, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (!im->j || !im->cur)
+	if (!im->j)
 		printf("      %s\n", line);
 	else
-		json_object_array_add(jarray(im->cur, "notes"), jstr(line));
+		json_object_array_add(jarray(im->cur ? im->cur : im->j, "notes"), jstr(line));
 }
 
 /* Something said about the import as a whole. */
