@@ -9,7 +9,7 @@
  * Each way it reads the vendor and device id from config space through VFIO, which
  * only works when the device really is on vfio-pci and its IOMMU group is viable.
  * The cdev way is taken when the kernel made one for the device (its sysfs
- * directory has vfio-dev/), after the group way has closed the device again.
+ * vfio-dev/vfioN has a device number), after the group way has closed the device again.
  *
  * Usage: vfio-client SLOT          e.g. vfio-client 0000:04:00.0
  * Prints: vfio-client: 0000:04:00.0 vendor=1b36 device=000d (group 7)
@@ -118,10 +118,13 @@ static int read_ids(int dev, uint16_t ids[2])
 	return 0;
 }
 
-/* The name of the device's cdev (vfioN) from SLOT/vfio-dev/: 0, 1 when it has none. */
+/*
+ * The name of the device's cdev (vfioN): 0, or 1 when it has none. SLOT/vfio-dev/vfioN is
+ * there from 6.1 on, but only a kernel with the cdev gives it a device number (its "dev").
+ */
 static int cdev_of(const char *dev, char *out, size_t outsize)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], num[PATH_MAX + 300];
 	struct dirent *e;
 	DIR *d;
 	int found = 1;
@@ -130,12 +133,16 @@ static int cdev_of(const char *dev, char *out, size_t outsize)
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 1 : -1;
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "vfio", 4) && strlen(e->d_name) < outsize) {
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "vfio", 4) || strlen(e->d_name) >= outsize)
+			continue;
+		snprintf(num, sizeof(num), "%s/%s/dev", dir, e->d_name);
+		if (access(num, F_OK) == 0) {
 			memcpy(out, e->d_name, strlen(e->d_name) + 1);
 			found = 0;
 			break;
 		}
+	}
 	closedir(d);
 	return found;
 }
