@@ -491,6 +491,21 @@ static void modprobe_line_edit(struct vfe_sbuf_lite *b, const char *line, size_t
 	free(nb.s);
 }
 
+/* Hands an edit's text over (OUT, OUTLEN) and says whether anything but comments is left. */
+static int edited(struct vfe_sbuf_lite *b, bool content, char **out, size_t *outlen, bool *empty)
+{
+	if (b->err) {
+		free(b->s);
+		return -ENOMEM;
+	}
+	*out = b->s;
+	if (outlen)
+		*outlen = b->len;
+	if (empty)
+		*empty = !content;
+	return 0;
+}
+
 int vfe_hm_edit(enum vfe_hm_kind kind, const char *text, size_t len, const char (*ids)[16],
 		unsigned int n_ids, char **out, size_t *outlen, bool *empty)
 {
@@ -532,16 +547,7 @@ int vfe_hm_edit(enum vfe_hm_kind kind, const char *text, size_t len, const char 
 		add(&b, text + l.start, l.end - l.start);
 		content |= *t && *t != '#' && *t != ';';
 	}
-	if (b.err) {
-		free(b.s);
-		return -ENOMEM;
-	}
-	*out = b.s;
-	if (outlen)
-		*outlen = b.len;
-	if (empty)
-		*empty = !content;
-	return 0;
+	return edited(&b, content, out, outlen, empty);
 }
 
 bool vfe_hm_softdep_replaced(const char *driver, const char *ours)
@@ -587,14 +593,5 @@ int vfe_hm_edit_softdeps(const char *text, size_t len, const char *ours, char **
 		add(&b, text + l.start, l.end - l.start);
 		content |= *t && *t != '#';
 	}
-	if (b.err) {
-		free(b.s);
-		return -ENOMEM;
-	}
-	*out = b.s;
-	if (outlen)
-		*outlen = b.len;
-	if (empty)
-		*empty = !content;
-	return 0;
+	return edited(&b, content, out, outlen, empty);
 }

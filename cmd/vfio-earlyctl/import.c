@@ -161,36 +161,39 @@ static json_object *directive(const char *name)
 	return o;
 }
 
+/* A note, as text (INDENT before it) or into the "notes" of ONTO in --json. */
+static void vnote(struct import *im, json_object *onto, const char *indent, const char *fmt,
+		  va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (!im->j)
+		printf("%s%s\n", indent, line);
+	else
+		json_object_array_add(jarray(onto, "notes"), jstr(line));
+}
+
 /* Something said about the source line being read (left out, and why). */
 static void note(struct import *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct import *im, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vnote(im, im->cur ? im->cur : im->j, "      ", fmt, ap);
 	va_end(ap);
-	if (!im->j)
-		printf("      %s\n", line);
-	else
-		json_object_array_add(jarray(im->cur ? im->cur : im->j, "notes"), jstr(line));
 }
 
 /* Something said about the import as a whole. */
 static void say(struct import *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct import *im, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vnote(im, im->j, "", fmt, ap);
 	va_end(ap);
-	if (!im->j)
-		printf("%s\n", line);
-	else
-		json_object_array_add(jarray(im->j, "notes"), jstr(line));
 }
 
 /*
