@@ -14,7 +14,9 @@
 #   RIG_PRINT=1  print the QEMU command line on stderr before running it
 # The guest's serial console (ttyS0) goes to SERIAL_LOG; QEMU's own messages to
 # SERIAL_LOG.qemu; the QEMU command line (shell-quoted) to SERIAL_LOG.cmd. The guest
-# powers off at the end (-no-reboot turns a panic's reboot into an exit too). Exit status: QEMU's, 124 on timeout, 3 on a guest kernel panic.
+# powers off at the end (-no-reboot turns a panic's reboot into an exit too). Exit status:
+# QEMU's (the guest is booted once more when QEMU itself crashed), 124 on timeout, 3 on a
+# guest kernel panic.
 #
 # PCI topology (as the guest sees it):
 #   00:04.0  qemu-xhci 1b36:000d            the host's own xHCI
@@ -82,6 +84,18 @@ echo >> "$log.cmd"
 : > "$log"
 status=0
 timeout -k 5 "${RIG_TIMEOUT:-120}" "$@" > "$log.qemu" 2>&1 < /dev/null || status=$?
+# QEMU itself crashing (7.2's TCG has, rarely, with -numa and the IOMMU: SIGSEGV once in
+# some hundred boots) says nothing about the guest: keep that boot's logs and boot once
+# more, saying so. A timeout (124, 137) or any other status is the guest's and stands.
+case $status in
+132 | 134 | 135 | 136 | 139)
+	echo "rig: qemu crashed (signal $((status - 128))); its logs are $log.crashed*; booting once more" >&2
+	mv "$log" "$log.crashed" && mv "$log.qemu" "$log.crashed.qemu"
+	: > "$log"
+	status=0
+	timeout -k 5 "${RIG_TIMEOUT:-120}" "$@" > "$log.qemu" 2>&1 < /dev/null || status=$?
+	;;
+esac
 [ "$status" -eq 0 ] || { echo "rig: qemu exited with $status (see $log, $log.qemu)" >&2; cat "$log.qemu" >&2; }
 # A panic also ends in a clean exit (panic=-1 with -no-reboot): tell it apart.
 if [ "$status" -eq 0 ] && grep -aq 'Kernel panic - not syncing' "$log"; then
