@@ -21,15 +21,11 @@ count() { # name status
 # The kernel with vfio-pci built in (the matrix's "builtin") takes minutes to build when
 # it is not cached: it builds in the background, at low priority, while the other tests
 # leave a core idle (QEMU without KVM runs a guest on one); the matrix waits for it.
-kbuild_pid=""
+# make check has started it already; this starts it when run.sh runs alone.
+kbuild=""
 if [ "${2:-}" = full ] && case " ${MATRIX_SUITES:-builtin} " in *" builtin "*) true ;; *) false ;; esac; then
-	mkdir -p "$build"
-	rm -f "$build/kernel-builtin.status"
-	(
-		nice -n 15 tests/qemu/build-kernel.sh "${CACHE:-.cache}" > "$build/kernel-builtin.log" 2>&1
-		echo $? > "$build/kernel-builtin.status"
-	) &
-	kbuild_pid=$!
+	tests/qemu/build-kernel.sh --background "${CACHE:-.cache}" "$build/kernel-builtin"
+	kbuild=$build/kernel-builtin
 fi
 
 # kselftest harness binaries: take their own totals line.
@@ -61,54 +57,93 @@ shellcheck -S warning $files \
 	shellcheck -S warning -s bash initramfs/mkinitcpio/install/vfio-early
 count "shellcheck" $?
 
-# A script that prints "PASS: ..." / "FAIL: ..." lines: each line is one test.
-run_lines() { # name command...
-	name=$1
-	shift
-	log=$(mktemp)
-	"$@" >"$log" 2>&1
-	status=$?
-	cat "$log"
-	p=$(grep -c '^PASS: ' "$log")
-	f=$(grep -c '^FAIL: ' "$log")
-	rm -f "$log"
+# Parts of the full run: each one's output, exit status and time are kept under $parts, so
+# that two of them can run at once and still be reported in a fixed order.
+parts=$(mktemp -d)
+trap 'rm -rf "$parts"' EXIT
+times=""
+part() { # ID NAME COMMAND...
+	id=$1
+	echo "$2" > "$parts/$id.name"
+	shift 2
+	t0=$(date +%s)
+	"$@" > "$parts/$id.log" 2>&1
+	echo $? > "$parts/$id.status"
+	echo $(($(date +%s) - t0)) > "$parts/$id.time"
+}
+# A part prints "PASS: ..." / "FAIL: ..." lines, each one test; a failing exit without a
+# FAIL line, or a part that checked nothing, is a failure too.
+tally() { # ID: prints a part's output and counts it
+	name=$(cat "$parts/$1.name")
+	cat "$parts/$1.log"
+	status=$(cat "$parts/$1.status" 2> /dev/null || echo 1)
+	p=$(grep -c '^PASS: ' "$parts/$1.log")
+	f=$(grep -c '^FAIL: ' "$parts/$1.log")
 	passed=$((passed + p))
 	failed=$((failed + f))
-	# a failing exit without a FAIL line, or a script that checked nothing, is a failure too
 	if { [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; } || [ $((p + f)) -eq 0 ]; then
 		count "$name (exit $status, $p passed)" 1
 	fi
+	times="$times$name $(cat "$parts/$1.time" 2> /dev/null || echo ?) s, "
 }
-
-if [ "${2:-}" = full ]; then
-	# Every fuzzer in tests/fuzz/ (the Makefile's FUZZ_TARGETS are the same files).
+# Every fuzzer in tests/fuzz/ (the Makefile's FUZZ_TARGETS are the same files), a short
+# fixed budget each: one PASS/FAIL line per fuzzer.
+fuzz_all() {
 	for src in tests/fuzz/fuzz-*.c; do
 		t=${src##*/}
 		t=${t%.c}
-		make -s "build/fuzz/$t" >/dev/null || { count "$t (build)" 1; continue; }
+		make -s "build/fuzz/$t" > /dev/null || { echo "FAIL: $t (build)"; continue; }
 		mkdir -p "build/fuzz/corpus-$t"
 		"build/fuzz/$t" -max_total_time="${FUZZ_CHECK_SECONDS:-15}" -print_final_stats=0 \
-			"build/fuzz/corpus-$t" "tests/fuzz/corpus/${t#fuzz-}" >"build/fuzz/$t.log" 2>&1
+			"build/fuzz/corpus-$t" "tests/fuzz/corpus/${t#fuzz-}" > "build/fuzz/$t.log" 2>&1
 		status=$?
 		tail -n 2 "build/fuzz/$t.log"
-		count "$t ${FUZZ_CHECK_SECONDS:-15}s" $status
+		if [ "$status" -eq 0 ]; then
+			echo "PASS: $t ${FUZZ_CHECK_SECONDS:-15}s"
+		else
+			echo "FAIL: $t ${FUZZ_CHECK_SECONDS:-15}s"
+		fi
 	done
-fi
+}
 
 if [ "${2:-}" = full ]; then
-	run_lines "grub-mkconfig" tests/grub/mkconfig-check.sh
-	run_lines "Debian packages" tests/deb/deb-check.sh
-	run_lines "kernel module" tests/qemu/module-tests.sh "$build"
-	# Every scenario on bookworm's kernel; images from the rig's modules only (the
-	# integration tests build the --no-hostonly ones); the boot-cost boots are make bench's.
-	run_lines "real-kernel scenarios" env RIG_SLIM=rig COST_RUNS=0 tests/qemu/scenarios.sh "$build"
-	# dracut (systemd, shell, without dracut-systemd, --no-hostonly) and initramfs-tools
-	# images the way a host gets them: module options, no config, ordering, a hung helper.
-	run_lines "boot-path integration" tests/qemu/integration-tests.sh "$build"
-	run_lines "hand-made migration" tests/qemu/handmade-boot.sh "$build"
-	# The core scenarios and the module on the other kernels our users boot (5.10, 6.12,
-	# 7.x); the built kernel comes last, its build still running meanwhile.
-	run_lines "kernel matrix" env ${kbuild_pid:+MATRIX_KBUILD=$build/kernel-builtin} tests/qemu/matrix.sh "$build"
+	t_full=$(date +%s)
+	# Two lanes at once, each using about one core: QEMU without KVM runs a guest on one,
+	# and the boots of the module, integration and hand-made tests go one at a time. The
+	# first lane: the fuzzers, the real grub-mkconfig, the Debian packages, then the module
+	# on the other kernels (built in each release's root, booted one at a time).
+	(
+		part fuzz "fuzzers" fuzz_all
+		part grub "grub-mkconfig" tests/grub/mkconfig-check.sh
+		part deb "Debian packages" tests/deb/deb-check.sh
+		part mmod "kernel matrix: the module" env MATRIX_PARTS=module tests/qemu/matrix.sh "$build"
+	) &
+	lane1=$!
+	# The second lane: the module on bookworm's 6.1; dracut (systemd, shell, without
+	# dracut-systemd, --no-hostonly) and initramfs-tools images the way a host gets them
+	# (module options, no config, ordering, a hung helper); the hand-made migration.
+	(
+		part module "kernel module" tests/qemu/module-tests.sh "$build"
+		part integ "boot-path integration" tests/qemu/integration-tests.sh "$build"
+		part handmade "hand-made migration" tests/qemu/handmade-boot.sh "$build"
+	) &
+	lane2=$!
+	wait "$lane1" "$lane2"
+	for id in fuzz grub deb module integ handmade mmod; do tally "$id"; done
+	t_lanes=$(($(date +%s) - t_full))
+	# Every scenario on bookworm's kernel, two boots at once; images from the rig's modules
+	# only (the integration tests build the --no-hostonly ones); the boot-cost boots are
+	# make bench's.
+	part scen "real-kernel scenarios" env RIG_SLIM=rig COST_RUNS=0 tests/qemu/scenarios.sh "$build"
+	tally scen
+	# The core scenarios on the other kernels our users boot (5.10, 6.12, 7.x); the built
+	# kernel comes last, its build still running meanwhile.
+	part matrix "kernel matrix" env MATRIX_PARTS=scenarios ${kbuild:+MATRIX_KBUILD=$kbuild} \
+		tests/qemu/matrix.sh "$build"
+	tally matrix
+	echo
+	echo "time of each part: ${times%, } (the first seven in two lanes at once: ${t_lanes} s);" \
+		"all QEMU parts $(($(date +%s) - t_full)) s"
 fi
 
 echo "$passed passed, $failed failed"

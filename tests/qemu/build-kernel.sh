@@ -6,6 +6,10 @@
 # VFIO device cdev, which no Debian kernel has; xhci_pci, snd_hda_intel, bochs as modules),
 # then install it into CACHE/kernel beside the downloaded ones, as fetch-kernel.sh does.
 # Usage: tests/qemu/build-kernel.sh CACHE   -> prints the kernel's version
+#        tests/qemu/build-kernel.sh --background CACHE PREFIX
+#        the same at low priority in the background (make check starts it first): its output
+#        goes to PREFIX.log, its exit status to PREFIX.status when it ends; nothing when one
+#        is still running for PREFIX, or when MATRIX_SUITES leaves builtin out
 # The build is kept outside the work tree, keyed by the source package and the
 # configuration, so that CI's fresh clones on this machine find it again:
 #   VFE_KERNEL_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/vfio-early/kernels)/KEY/
@@ -16,6 +20,19 @@
 # Environment: JOBS (default: the number of CPUs).
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
+if [ "${1:-}" = --background ]; then
+	case " ${MATRIX_SUITES:-builtin} " in *" builtin "*) ;; *) exit 0 ;; esac
+	prefix=${3:?usage: build-kernel.sh --background CACHE PREFIX}
+	pid=$(cat "$prefix.pid" 2> /dev/null || :)
+	[ -z "$pid" ] || [ -s "$prefix.status" ] || ! kill -0 "$pid" 2> /dev/null || exit 0
+	mkdir -p "$(dirname "$prefix")"
+	rm -f "$prefix.status"
+	# shellcheck disable=SC2016 # expanded by that shell
+	nice -n 15 sh -c '"$0" "$1" > "$2.log" 2>&1; echo $? > "$2.status"' "$0" "$2" "$prefix" \
+		< /dev/null > /dev/null 2>&1 &
+	echo $! > "$prefix.pid"
+	exit 0
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${1:?usage: build-kernel.sh CACHE}

@@ -9,8 +9,11 @@
 #                     vfio-pci built in by build-kernel.sh); see fetch-kernel.sh
 #   MATRIX_SCENARIOS  boots on each (default: bind-all off wrong-id already-bound no-vfio;
 #                     bind-all also runs the VFIO client, by group and by device cdev)
-#   MATRIX_MODULE     yes (default): also the module tests (tests/qemu/module-tests.sh) on
-#                     each suite but builtin, built with that release's compiler and headers
+#   MATRIX_PARTS      what runs on each suite (default: "scenarios module"): the scenarios,
+#                     and the module tests (tests/qemu/module-tests.sh) on each suite but
+#                     builtin, built with that release's compiler and headers; tests/run.sh
+#                     runs the module part beside single-QEMU tests, the scenarios later
+#   MATRIX_MODULE     no: as MATRIX_PARTS=scenarios
 #   MATRIX_KBUILD     PREFIX: the builtin kernel is being built in the background (tests/run.sh):
 #                     wait for PREFIX.status (its exit status) before booting it; PREFIX.log
 #                     is its output
@@ -24,12 +27,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: tests/qemu/matrix.sh BUILD_DIR}
 suites=${MATRIX_SUITES:-bullseye trixie trixie-backports builtin}
 scen=${MATRIX_SCENARIOS:-bind-all off wrong-id already-bound no-vfio}
+parts=${MATRIX_PARTS:-scenarios module}
+[ "${MATRIX_MODULE:-yes}" = yes ] || parts=scenarios
+has() { case " $parts " in *" $1 "*) ;; *) return 1 ;; esac; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 failed=0
 times=""
 
+# kver: the version of $suite's kernel (fetch-kernel.sh answers from its cache; builtin's, once built)
+kver() { RIG_KERNEL_SUITE=$suite "$here/fetch-kernel.sh" "${CACHE:-$here/../../.cache}" 2> /dev/null; }
+
 for suite in $suites; do
+	has scenarios || [ "$suite" != builtin ] || continue
 	gens="busybox initramfs-tools"
 	case $suite in bullseye | bookworm | builtin) ;; *) gens="$gens dracut" ;; esac
 	if [ "$suite" = builtin ] && [ -n "${MATRIX_KBUILD:-}" ]; then
@@ -45,31 +55,32 @@ for suite in $suites; do
 			continue
 		fi
 	fi
-	t0=$(date +%s)
-	# (the images hold the rig's modules only: the kernel's other drivers add minutes to
-	# each build and boot and nothing to what is checked; bookworm's scenarios take all)
-	RIG_SLIM=${RIG_SLIM-rig} RIG_KERNEL_SUITE=$suite GENERATORS=$gens SCENARIOS=$scen COST_RUNS=0 \
-		"$here/scenarios.sh" "$build" > "$out/$suite.log" 2>&1
-	status=$?
-	t=$(($(date +%s) - t0))
-	# the version booted (fetch-kernel.sh answers from its cache)
-	kver=$(RIG_KERNEL_SUITE=$suite "$here/fetch-kernel.sh" "${CACHE:-$here/../../.cache}" 2> /dev/null)
-	echo "$kver" > "$out/$suite.kver"
-	times="$times$suite ($kver) ${t}s,
+	if has scenarios; then
+		t0=$(date +%s)
+		# (the images hold the rig's modules only: the kernel's other drivers add minutes to
+		# each build and boot and nothing to what is checked; bookworm's scenarios take all)
+		RIG_SLIM=${RIG_SLIM-rig} RIG_KERNEL_SUITE=$suite GENERATORS=$gens SCENARIOS=$scen COST_RUNS=0 \
+			"$here/scenarios.sh" "$build" > "$out/$suite.log" 2>&1
+		status=$?
+		t=$(($(date +%s) - t0))
+		kver > "$out/$suite.kver"
+		times="$times$suite ($(cat "$out/$suite.kver")) ${t}s,
 "
-	sed -n "s/^\(PASS\|FAIL\|SKIP\): /\1: $suite: /p" "$out/$suite.log"
-	if [ "$status" -ne 0 ] && ! grep -q '^FAIL: ' "$out/$suite.log"; then
-		echo "FAIL: $suite: scenarios.sh exited $status without a failed check: $(tail -n 3 "$out/$suite.log" | tr '\n' ' ')"
+		sed -n "s/^\(PASS\|FAIL\|SKIP\): /\1: $suite: /p" "$out/$suite.log"
+		if [ "$status" -ne 0 ] && ! grep -q '^FAIL: ' "$out/$suite.log"; then
+			echo "FAIL: $suite: scenarios.sh exited $status without a failed check: $(tail -n 3 "$out/$suite.log" | tr '\n' ' ')"
+		fi
+		grep -q '^FAIL: ' "$out/$suite.log" && failed=1
+		[ "$status" -eq 0 ] || failed=1
 	fi
-	grep -q '^FAIL: ' "$out/$suite.log" && failed=1
-	[ "$status" -eq 0 ] || failed=1
 	# vfio_early.ko against this kernel's headers (a built kernel has none packaged)
-	[ "${MATRIX_MODULE:-yes}" = yes ] && [ "$suite" != builtin ] || continue
+	has module && [ "$suite" != builtin ] || continue
 	t0=$(date +%s)
 	RIG_KERNEL_SUITE=$suite "$here/module-tests.sh" "$build" > "$out/$suite.module" 2>&1
 	status=$?
 	times="$times$suite module $(($(date +%s) - t0))s,
 "
+	[ -s "$out/$suite.kver" ] || kver > "$out/$suite.kver"
 	sed -n "s/^\(PASS\|FAIL\): module: /\1: $suite: module: /p" "$out/$suite.module"
 	if [ "$status" -ne 0 ] && ! grep -q '^FAIL: ' "$out/$suite.module"; then
 		echo "FAIL: $suite: module-tests.sh exited $status without a failed check: $(tail -n 3 "$out/$suite.module" | tr '\n' ' ')"
@@ -80,12 +91,14 @@ done
 # The table: one row per suite and image, one column per check.
 cols="order check-image $scen vfio-client vfio-cdev"
 echo
-printf '%-34s %-16s' kernel image
-for c in $cols; do printf ' %-13s' "$c"; done
-echo
+if has scenarios; then
+	printf '%-34s %-16s' kernel image
+	for c in $cols; do printf ' %-13s' "$c"; done
+	echo
+fi
 for suite in $suites; do
 	for gen in busybox initramfs-tools dracut; do
-		grep -q "^[A-Z]*: $gen: " "$out/$suite.log" || continue
+		grep -q "^[A-Z]*: $gen: " "$out/$suite.log" 2> /dev/null || continue
 		printf '%-34s %-16s' "$suite $(cat "$out/$suite.kver")" "$gen"
 		for c in $cols; do
 			r=$(sed -n "s/^\(PASS\|FAIL\|SKIP\): $gen: $c\(:.*\)\{0,1\}$/\1/p" "$out/$suite.log" | head -n 1)

@@ -37,7 +37,7 @@ cache=${CACHE:-$top/.cache}
 suite=${RIG_KERNEL_SUITE:-bookworm}
 work=$cache/rig/module
 [ "$suite" = bookworm ] || work=$work-$suite
-mkdir -p "$work" "$build/tests"
+mkdir -p "$work"
 failed=0
 
 pass() { echo "PASS: module: $1"; }
@@ -155,7 +155,7 @@ fi
 t0=$(now)
 "$top/scripts/fetch-kselftest.sh" "$cache"
 if ! ${CC:-cc} -static -O2 -Wall -Wextra -D_GNU_SOURCE -isystem "$cache/kselftest" \
-	-Wno-sign-compare -Wno-format-truncation -o "$build/tests/module_test" \
+	-Wno-sign-compare -Wno-format-truncation -o "$work/module_test" \
 	"$top/tests/qemu/guest/module_test.c" > "$work/ksft-build.log" 2>&1; then
 	fail "guest kselftest builds" "$(head -n 3 "$work/ksft-build.log" | tr '\n' ' ')"
 fi
@@ -172,7 +172,7 @@ if ! KVER=$kver MODULES="vfio-pci vfio_iommu_type1 xhci_pci snd_hda_intel $bochs
 	"$top/tests/qemu/guest/module-early.sh:/early.sh" \
 	"$top/tests/qemu/guest/module-scenario.sh:/scenario.sh" \
 	"$top/tests/switch-cases.txt:/switch-cases.txt" \
-	"$build/tests/module_test:/module_test" > "$work/image.log" 2>&1; then
+	"$work/module_test:/module_test" > "$work/image.log" 2>&1; then
 	fail "rig image" "$(tail -n 3 "$work/image.log" | tr '\n' ' ')"
 	exit 1
 fi

@@ -75,14 +75,19 @@ suite_apt_cache() {
 }
 
 suite_apt_update() {
-	if [ -f "$sa_dir/updated" ] && [ -z "$(find "$sa_dir/updated" -mmin +720 2>/dev/null)" ]; then
-		return 0
-	fi
-	if suite_apt_get update -qq > "$sa_dir/update.log" 2>&1; then
-		touch "$sa_dir/updated"
-		return 0
-	fi
-	echo "suite-apt: apt-get update for $sa_suite failed (see $sa_dir/update.log)" >&2
-	# Lists from an earlier update still resolve.
-	ls "$sa_dir/lists/"*Packages* > /dev/null 2>&1
+	# one update at a time per suite (apt runs here without its own locks, and the kernel
+	# build, the kernel fetch and a suite root may ask for the same suite at once)
+	(
+		flock 8
+		if [ -f "$sa_dir/updated" ] && [ -z "$(find "$sa_dir/updated" -mmin +720 2>/dev/null)" ]; then
+			exit 0
+		fi
+		if suite_apt_get update -qq > "$sa_dir/update.log" 2>&1; then
+			touch "$sa_dir/updated"
+			exit 0
+		fi
+		echo "suite-apt: apt-get update for $sa_suite failed (see $sa_dir/update.log)" >&2
+		# Lists from an earlier update still resolve.
+		ls "$sa_dir/lists/"*Packages* > /dev/null 2>&1
+	) 8> "$sa_dir/update.lock"
 }
