@@ -6,7 +6,11 @@
  *
  *   file <mode octal> <uid> <gid> <label hex or -> <path below ROOT>
  *   absent <path below ROOT>
+ *   nodir <directory below ROOT>
  *
+ * "nodir" names a directory that did not exist when the first change was made, above a file
+ * that did not either: writing the file creates it, and a restore removes it again when it is
+ * empty (never one the user had, never one with anything in it).
  * and the bytes of each file under files/<path>. A restored backup is renamed <N>.restored.
  */
 #include "backup.h"
@@ -371,6 +375,22 @@ out:
 	return r;
 }
 
+/* A "nodir" line for each directory above REAL (below ROOT) that does not exist. */
+static void print_nodirs(FILE *f, const char *root, const char *real)
+{
+	char dir[VFE_PATH_MAX], *slash;
+	size_t top = root && strcmp(root, "/") ? strlen(root) : 0;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", real);
+	while ((slash = strrchr(dir, '/')) && (size_t)(slash - dir) > top) {
+		*slash = '\0';
+		if (lstat(dir, &st) == 0 || errno != ENOENT)
+			break;
+		fprintf(f, "nodir %s\n", below_root(root, dir));
+	}
+}
+
 /* The manifest, written before the first change and synced with the copies. */
 static int seal(struct vfe_backup *b)
 {
@@ -392,6 +412,7 @@ static int seal(struct vfe_backup *b)
 
 		if (!mt->exists) {
 			fprintf(f, "absent %s\n", rel);
+			print_nodirs(f, b->root, b->e[i].real);
 			continue;
 		}
 		fprintf(f, "file %o %u %u ", (unsigned int)mt->mode, (unsigned int)mt->uid,
@@ -573,11 +594,18 @@ static int parse_line(char *line, struct meta *m, char **rel)
 	return 0;
 }
 
+static int deeper_first(const void *a, const void *b)
+{
+	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+
+	return x > y ? -1 : x < y;
+}
+
 /* Restore what DIR's manifest lists; with ONLY (entries of a change set) just those written. */
 static int restore_dir(const char *root, const char *dir, const struct vfe_backup *only)
 {
-	char path[VFE_PATH_MAX + 16], *list = NULL, *line, *save = NULL;
-	unsigned int failed = 0;
+	char path[VFE_PATH_MAX + 16], *list = NULL, *line, *save = NULL, *dirs[64];
+	unsigned int failed = 0, ndirs = 0, d;
 	size_t len;
 	int r;
 
@@ -595,6 +623,11 @@ static int restore_dir(const char *root, const char *dir, const struct vfe_backu
 		bool changed, wanted = !only;
 		unsigned int i;
 
+		if (!strncmp(line, "nodir /", 7)) {
+			if (ndirs < VFE_ARRAY_SIZE(dirs))
+				dirs[ndirs++] = line + 6;
+			continue;
+		}
 		if (parse_line(line, &m, &rel) < 0 || vfe_path(real, sizeof(real), root, rel) < 0) {
 			ERR("%s: a line cannot be read: %s", path, line);
 			failed++;
@@ -612,6 +645,14 @@ static int restore_dir(const char *root, const char *dir, const struct vfe_backu
 		} else if (changed) {
 			printf("%s %s\n", m.exists ? "restored" : "removed", real);
 		}
+	}
+	/* the directories the change made, deepest first, each only when nothing is left in it */
+	qsort(dirs, ndirs, sizeof(*dirs), deeper_first);
+	for (d = 0; d < ndirs; d++) {
+		char real[VFE_PATH_MAX];
+
+		if (vfe_path(real, sizeof(real), root, dirs[d]) == 0 && rmdir(real) == 0)
+			printf("removed %s/\n", real);
 	}
 	free(list);
 	return failed ? -EIO : 0;

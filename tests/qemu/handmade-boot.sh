@@ -134,17 +134,6 @@ boot() {
 	grep -q '^RIG-POWEROFF ' "$LOG" 2> /dev/null ||
 		{ fail "$b_name" "the guest did not reach the end (status $b_st, see $b_d/serial.log)"; return 1; }
 }
-# drivers NAME SLOT=DRIVER...: one PASS or one FAIL naming every mismatch (in LOG)
-drivers() {
-	d_name=$1
-	shift
-	d_bad=""
-	for w in "$@"; do
-		got=$(rig_drv "$LOG" "${w%%=*}")
-		[ "$got" = "${w#*=}" ] || d_bad="$d_bad ${w%%=*} on $got (want ${w#*=});"
-	done
-	if [ -z "$d_bad" ]; then pass "$d_name"; else fail "$d_name" "${d_bad% ;}"; fi
-}
 # ran NAME CMD STATUS: the guest's CMD exited with STATUS
 ran() {
 	r=$(rc_of "$LOG" "$2")
@@ -171,7 +160,7 @@ state after-apply
 EOF
 } > "$d1/extra/etc/rig/after.sh"
 if boot boot1 "end nohelper" "vfio_pci.ids=$ids" hugepages=16 "rig.load=vfio-pci,xhci_pci,snd_hda_intel,$r_bochs"; then
-	drivers "boot 1, by id: the targets and the host's twin controller 00:04.0 on vfio-pci" \
+	rig_expect_drivers "boot 1, by id: the targets and the host's twin controller 00:04.0 on vfio-pci" \
 		00:04.0=vfio-pci 03:00.0=vfio-pci 03:00.1=vfio-pci 03:00.2=vfio-pci 04:00.0=vfio-pci
 	# import on that bus: 1b36:000d on three devices is listed, never chosen
 	out_of "$LOG" import-json > "$d1/import.json"
@@ -277,13 +266,9 @@ EOF
 	} > "$d2/extra/etc/rig/after.sh"
 	# shellcheck disable=SC2086 # the command line is a list of words
 	if boot boot2 end $cmdline; then
-		drivers "boot 2, by slot: the targets on vfio-pci, the twin controller 00:04.0 on xhci_hcd" \
+		rig_expect_drivers "boot 2, by slot: the targets on vfio-pci, the twin controller 00:04.0 on xhci_hcd" \
 			00:04.0=xhci_hcd 03:00.0=vfio-pci 03:00.1=vfio-pci 03:00.2=vfio-pci 04:00.0=vfio-pci
-		probes=""
-		for s in 03:00.0 03:00.1 03:00.2 04:00.0; do
-			probes="$probes$(rig_host_probes "$LOG" "$s" | head -n 1)"
-		done
-		if [ -z "$probes" ]; then pass "boot 2: no host driver probed a target"; else fail "boot 2 probes" "$probes"; fi
+		rig_expect_no_probe "boot 2: no host driver probed a target" 03:00.0 03:00.1 03:00.2 04:00.0
 		hm=$(out_of "$LOG" check | grep -E '^(FIX|ok) +handmade' || :)
 		if [ -z "$(out_of "$LOG" check)" ]; then
 			fail "check" "no output"

@@ -152,28 +152,6 @@ boot() {
 	return 0
 }
 
-# drivers NAME SLOT=DRIVER...: one PASS or one FAIL naming every mismatch (from LOG)
-drivers() {
-	d_name=$1
-	shift
-	d_bad=""
-	for w in "$@"; do
-		got=$(rig_drv "$LOG" "${w%%=*}")
-		[ "$got" = "${w#*=}" ] || d_bad="$d_bad ${w%%=*} on $got (want ${w#*=});"
-	done
-	if [ -z "$d_bad" ]; then pass "$d_name"; else fail "$d_name" "${d_bad% ;}"; fi
-}
-# no_probe NAME SLOT...: no host driver probed SLOT in LOG's kernel log
-no_probe() {
-	n_name=$1
-	shift
-	n_bad=""
-	for s in "$@"; do
-		n_line=$(rig_host_probes "$LOG" "$s" | head -n 1)
-		[ -z "$n_line" ] || n_bad="$n_bad $n_line;"
-	done
-	if [ -z "$n_bad" ]; then pass "$n_name"; else fail "$n_name" "${n_bad% ;}"; fi
-}
 # a unit that runs the rig's end script in a systemd image without dracut-systemd
 # (whose initqueue would otherwise run it), once udev has settled
 rig_end_unit() {
@@ -239,7 +217,7 @@ if want dracut-kmod && build_image dracut-kmod; then
 		"state=active vfio-pci=registered rules=4") pass "kmod-options: vfio_early loaded with its 4 rules" ;;
 		*) fail "kmod-options: vfio_early loaded with its 4 rules" "status '${head:-not loaded}'" ;;
 		esac
-		drivers "kmod-options: targets on vfio-pci, 00:04.0 on xhci_hcd" 03:00.0=vfio-pci 03:00.1=vfio-pci \
+		rig_expect_drivers "kmod-options: targets on vfio-pci, 00:04.0 on xhci_hcd" 03:00.0=vfio-pci 03:00.1=vfio-pci \
 			03:00.2=vfio-pci 04:00.0=vfio-pci 00:04.0=xhci_hcd
 	fi
 	# issue 10 item 2: a helper that never returns holds the boot for 30 s at most
@@ -264,14 +242,14 @@ if want dracut-omit && build_image dracut-omit; then
 	echo snd_hda_intel > "$e/etc/modules-load.d/rig-sound.conf"
 	rig_end_unit "$e"
 	if boot dracut "$IMG" modules-load end; then
-		drivers "modules-load: targets on vfio-pci" 03:00.0=vfio-pci 03:00.1=vfio-pci 03:00.2=vfio-pci 04:00.0=vfio-pci
-		no_probe "modules-load: snd_hda_intel (modules-load.d) never probed 03:00.1" 03:00.1
+		rig_expect_drivers "modules-load: targets on vfio-pci" 03:00.0=vfio-pci 03:00.1=vfio-pci 03:00.2=vfio-pci 04:00.0=vfio-pci
+		rig_expect_no_probe "modules-load: snd_hda_intel (modules-load.d) never probed 03:00.1" 03:00.1
 	fi
 fi
 if want dracut-shell && build_image dracut-shell; then
 	if boot dracut "$IMG" rd-driver-pre end rd.driver.pre=snd_hda_intel; then
-		drivers "rd.driver.pre: targets on vfio-pci" 03:00.0=vfio-pci 03:00.1=vfio-pci 03:00.2=vfio-pci 04:00.0=vfio-pci
-		no_probe "rd.driver.pre: snd_hda_intel (rd.driver.pre=) never probed 03:00.1" 03:00.1
+		rig_expect_drivers "rd.driver.pre: targets on vfio-pci" 03:00.0=vfio-pci 03:00.1=vfio-pci 03:00.2=vfio-pci 04:00.0=vfio-pci
+		rig_expect_no_probe "rd.driver.pre: snd_hda_intel (rd.driver.pre=) never probed 03:00.1" 03:00.1
 	fi
 fi
 
@@ -296,7 +274,7 @@ fi
 if want itools-stale && build_image itools-stale; then
 	no_config_image initramfs-tools
 	if boot initramfs-tools "$IMG" no-config end; then
-		drivers "no-config: every device on its host driver" 03:00.0=bochs-drm 03:00.1=snd_hda_intel \
+		rig_expect_drivers "no-config: every device on its host driver" 03:00.0=bochs-drm 03:00.1=snd_hda_intel \
 			03:00.2=xhci_hcd 04:00.0=xhci_hcd 00:04.0=xhci_hcd
 		if grep -q '^RIG-KMOD ' "$LOG"; then
 			fail "no-config: vfio_early not loaded" "$(grep -m1 '^RIG-KMOD ' "$LOG")"

@@ -386,3 +386,28 @@ rig_summary() { # the helper's summary line, without the timestamp
 rig_host_probes() {
 	rig_dmesg "$1" | grep -E "(xhci_hcd|snd_hda_intel|bochs-drm) 0000:$2|SerialNumber: 0000:$2|\\[drm\\].* for 0000:$2" || :
 }
+
+# For the boot tests: one PASS or one FAIL through the caller's pass NAME / fail NAME WHY,
+# from the serial log in $LOG.
+# rig_expect_drivers NAME SLOT=DRIVER...: naming every slot on another driver
+rig_expect_drivers() {
+	d_name=$1
+	shift
+	d_bad=""
+	for w in "$@"; do
+		got=$(rig_drv "$LOG" "${w%%=*}")
+		[ "$got" = "${w#*=}" ] || d_bad="$d_bad ${w%%=*} on $got (want ${w#*=});"
+	done
+	if [ -z "$d_bad" ]; then pass "$d_name"; else fail "$d_name" "${d_bad% ;}"; fi
+}
+# rig_expect_no_probe NAME SLOT...: no host driver probed any SLOT (naming each probe seen)
+rig_expect_no_probe() {
+	n_name=$1
+	shift
+	n_bad=""
+	for s in "$@"; do
+		n_line=$(rig_host_probes "$LOG" "$s" | head -n 1)
+		[ -z "$n_line" ] || n_bad="$n_bad $n_line;"
+	done
+	if [ -z "$n_bad" ]; then pass "$n_name"; else fail "$n_name" "${n_bad% ;}"; fi
+}

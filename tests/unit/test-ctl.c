@@ -302,6 +302,25 @@ TEST_F(seed, apply_writes_diffs_backs_up_and_rolls_back)
 	EXPECT_STREQ(original, vroot_read(&self->r, "etc/default/grub"));
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
 	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/modprobe.d/00-vfio-early.conf"));
+	/* and so is the directory apply made for its GRUB entry; the user's stay */
+	EXPECT_NE(0, access(vroot_path(&self->r, "etc/grub.d"), F_OK));
+	EXPECT_NE(NULL, strstr(out, "/etc/grub.d/\n")) TH_LOG("%s", out);
+	EXPECT_EQ(0, access(vroot_path(&self->r, "etc/modprobe.d/aliases.conf"), F_OK));
+}
+
+TEST_F(seed, rollback_keeps_a_directory_the_user_had_even_empty)
+{
+	char cmd[1024];
+
+	grub_machine(_metadata, &self->r);
+	snprintf(cmd, sizeof(cmd), "mkdir %s/etc/grub.d", self->r.dir);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, vroot_read(&self->r, "etc/grub.d/42_vfio-early"));
+	EXPECT_EQ(0, access(vroot_path(&self->r, "etc/grub.d"), F_OK));
+	EXPECT_EQ(NULL, strstr(out, "/etc/grub.d/\n")) TH_LOG("%s", out);
 }
 
 TEST_F(seed, apply_with_the_kernel_module_installed)
