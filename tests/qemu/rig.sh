@@ -1,6 +1,8 @@
 #!/bin/sh
 # Boot the emulated seed rig of DESIGN.md section 8 under QEMU (TCG, no KVM).
 # Usage: tests/qemu/rig.sh KERNEL INITRD SERIAL_LOG [EXTRA_CMDLINE...]
+#        KERNEL "-": no kernel handed over; the firmware (SeaBIOS) boots the disks given in
+#        RIG_QEMU, GRUB and all (INITRD and EXTRA_CMDLINE are then not used)
 # Environment:
 #   RIG_TIMEOUT  seconds before the guest is killed (default 120); exit status 124 then
 #   RIG_MEM      guest memory in MiB (default 1024)
@@ -12,6 +14,8 @@
 #                a user moves the card to another slot (default: as drawn below)
 #   RIG_QEMU     extra QEMU arguments appended as is (word-split)
 #   RIG_PRINT=1  print the QEMU command line on stderr before running it
+#   RIG_KEYS     a FIFO path: what is written to it reaches the guest's ttyS0 as typed
+#                keys (GRUB's menu on a serial terminal); the output still goes to SERIAL_LOG
 # The guest's serial console (ttyS0) goes to SERIAL_LOG; QEMU's own messages to
 # SERIAL_LOG.qemu; the QEMU command line (shell-quoted) to SERIAL_LOG.cmd. The guest
 # powers off at the end (-no-reboot turns a panic's reboot into an exit too). Exit status:
@@ -68,9 +72,17 @@ set -- qemu-system-x86_64 \
 	-device qemu-xhci,bus=dn1,addr=00.2 \
 	-device pcie-root-port,id=rp2,chassis=3,slot=2,addr=0x1d \
 	$card \
-	-display none -vga none -nodefaults -no-reboot \
-	-serial "file:$log" -monitor none \
-	-kernel "$kernel" -initrd "$initrd" -append "$cmdline"
+	-display none -vga none -nodefaults -no-reboot -monitor none
+if [ -n "${RIG_KEYS:-}" ]; then
+	# QEMU's pipe backend: it reads PATH.in and writes PATH.out
+	rm -f "$log.pipe.in" "$log.pipe.out" "$RIG_KEYS"
+	mkfifo "$log.pipe.in" "$log.pipe.out"
+	ln -s "$log.pipe.in" "$RIG_KEYS"
+	set -- "$@" -chardev "pipe,id=ser0,path=$log.pipe" -serial chardev:ser0
+else
+	set -- "$@" -serial "file:$log"
+fi
+[ "$kernel" = - ] || set -- "$@" -kernel "$kernel" -initrd "$initrd" -append "$cmdline"
 # shellcheck disable=SC2086 # RIG_QEMU is a list of arguments
 [ -z "${RIG_QEMU:-}" ] || set -- "$@" $RIG_QEMU
 for a in "$@"; do # a shell-quoted copy of the command, for logs and fixture headers
@@ -81,9 +93,18 @@ for a in "$@"; do # a shell-quoted copy of the command, for logs and fixture hea
 done | sed 's/ $//' > "$log.cmd"
 echo >> "$log.cmd"
 [ "${RIG_PRINT:-0}" = 1 ] && cat "$log.cmd" >&2
-: > "$log"
-status=0
-timeout -k 5 "${RIG_TIMEOUT:-120}" "$@" > "$log.qemu" 2>&1 < /dev/null || status=$?
+run() {
+	: > "$log"
+	reader=""
+	if [ -n "${RIG_KEYS:-}" ]; then
+		cat "$log.pipe.out" > "$log" &
+		reader=$!
+	fi
+	status=0
+	timeout -k 5 "${RIG_TIMEOUT:-120}" "$@" > "$log.qemu" 2>&1 < /dev/null || status=$?
+	[ -z "$reader" ] || wait "$reader" || :
+}
+run "$@"
 # QEMU itself crashing (7.2's TCG has, rarely, with -numa and the IOMMU: SIGSEGV once in
 # some hundred boots) says nothing about the guest: keep that boot's logs and boot once
 # more, saying so. A timeout (124, 137) or any other status is the guest's and stands.
@@ -91,9 +112,7 @@ case $status in
 132 | 134 | 135 | 136 | 139)
 	echo "rig: qemu crashed (signal $((status - 128))); its logs are $log.crashed*; booting once more" >&2
 	mv "$log" "$log.crashed" && mv "$log.qemu" "$log.crashed.qemu"
-	: > "$log"
-	status=0
-	timeout -k 5 "${RIG_TIMEOUT:-120}" "$@" > "$log.qemu" 2>&1 < /dev/null || status=$?
+	run "$@"
 	;;
 esac
 [ "$status" -eq 0 ] || { echo "rig: qemu exited with $status (see $log, $log.qemu)" >&2; cat "$log.qemu" >&2; }
