@@ -75,7 +75,7 @@ $(O)/vfio-early: $(HELPER_OBJ) $(CORE_OBJ)
 $(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ) $(CTL_LIB_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(HWLOC_LIBS)
 
-$(O)/obj/cmd/vfio-earlyctl/import.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(O)/obj/cmd/vfio-earlyctl/import.o $(O)/obj/cmd/vfio-earlyctl/libvirt-update.o: ALL_CFLAGS += $(XML_CFLAGS)
 $(O)/vfio-earlyctl: PKG_LIBS += $(XML_LIBS)
 
 # ---- tests ----
