@@ -517,10 +517,14 @@ static void emit_domain(FILE *f, const struct vfe_machine *t, const struct vfe_c
 	fprintf(f, "    <hyperv mode='custom'>\n");
 	fprintf(f, "      <relaxed state='on'/>\n      <vapic state='on'/>\n");
 	fprintf(f, "      <spinlocks state='on' retries='8191'/>\n");
-	fprintf(f, "      <vpindex state='on'/>\n      <runtime state='on'/>\n");
-	fprintf(f, "      <synic state='on'/>\n      <stimer state='on'/>\n");
-	fprintf(f, "      <reset state='on'/>\n      <frequencies state='on'/>\n");
-	fprintf(f, "      <tlbflush state='on'/>\n      <ipi state='on'/>\n");
+	/* the rest are KVM's: QEMU under TCG refuses them ("kernel doesn't allow setting
+	 * HyperV VP_INDEX") */
+	if (kvm) {
+		fprintf(f, "      <vpindex state='on'/>\n      <runtime state='on'/>\n");
+		fprintf(f, "      <synic state='on'/>\n      <stimer state='on'/>\n");
+		fprintf(f, "      <reset state='on'/>\n      <frequencies state='on'/>\n");
+		fprintf(f, "      <tlbflush state='on'/>\n      <ipi state='on'/>\n");
+	}
 	fprintf(f, "    </hyperv>\n");
 	fprintf(f, "    <vmport state='off'/>\n    <smm state='on'/>\n  </features>\n");
 	emit_cpu(f, t, p, conf->nested, kvm ? "host-passthrough" : "maximum", "  ");
