@@ -769,4 +769,5 @@ out:
 
 const struct ctl_cmd ctl_cmd_libvirt_xml = {
     "libvirt-xml", do_libvirt_xml,
-    "libvirt <vcpu>, <cputune>, <cpu>, <memoryBacking>, <hostdev> for the config"};
+    "libvirt <vcpu>, <cputune>, <cpu>, <memoryBacking>, <hostdev> for the config; --domain a whole "
+    "domain, --update our parts of a defined one"};
