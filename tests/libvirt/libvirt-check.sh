@@ -180,6 +180,7 @@ flock "${RIG_LOCK:-/tmp/vfe-qemu.lock}" sh -c '
 	done
 	virsh dumpxml win11-tcg >"$1/running.xml"
 	pgrep -a swtpm >"$1/swtpm.txt"
+	pgrep -a virtiofsd >"$1/virtiofsd.txt"
 	virsh -q destroy win11-tcg >/dev/null' sh "$w"
 boot=$(($(date +%s) - $(cat "$w/boot_s" 2>/dev/null || echo "$lock_s")))
 if [ -s "$w/start.log" ]; then
@@ -196,6 +197,7 @@ fi
 check "Secure Boot enforced (unsigned EFI shell: Security Violation)" \
 	grep -q "failed to start .*EFI Internal Shell.*Security Violation" "$w/serial.log"
 check "TPM: swtpm ran for the domain" grep -q "win11-tcg-swtpm.sock" "$w/swtpm.txt"
+check "virtiofs: virtiofsd serves the share" grep -q "source=$w/share" "$w/virtiofsd.txt"
 check "TPM: libvirt attached it (tpm0)" grep -q "<alias name='tpm0'/>" "$w/running.xml"
 check "OVMF Secure Boot build with its own variables" \
 	grep -q "OVMF_CODE_4M.ms.fd</loader>" "$w/running.xml"
@@ -236,6 +238,8 @@ check "--update: the card's functions stay in their slot" \
 check "--update: their access mode='shared' stays" grep -qF "<access mode='shared'/>" "$a"
 "$ctl" --root "$root" libvirt-xml --update guide --yes >"$w/update2.txt" 2>&1
 check "--update again: nothing to change" grep -q "nothing to change" "$w/update2.txt"
+"$ctl" --root "$root" libvirt-xml --update guide --json >"$w/update3.json" 2>&1
+check "--update --json: \"changed\": false" grep -q '"changed": false' "$w/update3.json"
 kept=$(ls "$root"/var/lib/vfio-early/libvirt/guide.*.xml 2>/dev/null | head -n 1)
 check "--update kept the old definition" test -s "$kept"
 virsh -q define "$kept" >/dev/null 2>&1

@@ -813,6 +813,28 @@ TEST_F(tuning, libvirt_xml_domain_is_whole_and_checks_its_options)
 	EXPECT_NE(NULL, strstr(out, "<memory unit='KiB'>8388608</memory>"));
 }
 
+TEST_F(tuning, nested_yes_gives_kvm_its_option_through_apply)
+{
+	const char *path = "etc/modprobe.d/vfio-early-nested.conf", *text;
+
+	MAKE_ROOT("seed");
+	vroot_write(&self->r, "etc/vfio-early.conf", SEED_VM_CONF "nested yes\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	text = vroot_read(&self->r, path);
+	ASSERT_NE(NULL, text);
+	/* the seed is a Ryzen: kvm_amd */
+	EXPECT_NE(NULL, strstr(text, "\noptions kvm_amd nested=1\n")) TH_LOG("%s", text);
+	/* the line gone, apply takes the file out; rollback puts it back */
+	vroot_write(&self->r, "etc/vfio-early.conf", SEED_VM_CONF);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "vfio-early-nested.conf (removed)"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, path));
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	text = vroot_read(&self->r, path);
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "options kvm_amd nested=1"));
+}
+
 TEST_F(tuning, libvirt_xml_vcpus_and_other_machines)
 {
 	char msg[4096];
