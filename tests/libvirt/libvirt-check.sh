@@ -239,7 +239,7 @@ check "--update: their access mode='shared' stays" grep -qF "<access mode='share
 "$ctl" --root "$root" libvirt-xml --update guide --yes >"$w/update2.txt" 2>&1
 check "--update again: nothing to change" grep -q "nothing to change" "$w/update2.txt"
 "$ctl" --root "$root" libvirt-xml --update guide --json >"$w/update3.json" 2>&1
-check "--update --json: \"changed\": false" grep -q '"changed": false' "$w/update3.json"
+check "--update --json: changed false" grep -q '"changed": *false' "$w/update3.json"
 kept=$(ls "$root"/var/lib/vfio-early/libvirt/guide.*.xml 2>/dev/null | head -n 1)
 check "--update kept the old definition" test -s "$kept"
 virsh -q define "$kept" >/dev/null 2>&1
