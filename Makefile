@@ -75,7 +75,7 @@ $(O)/vfio-early: $(HELPER_OBJ) $(CORE_OBJ)
 $(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ) $(CTL_LIB_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(HWLOC_LIBS)
 
-$(O)/obj/cmd/vfio-earlyctl/import.o: ALL_CFLAGS += $(XML_CFLAGS)
+$(O)/obj/cmd/vfio-earlyctl/import.o $(O)/obj/cmd/vfio-earlyctl/libvirt-update.o: ALL_CFLAGS += $(XML_CFLAGS)
 $(O)/vfio-earlyctl: PKG_LIBS += $(XML_LIBS)
 
 # ---- tests ----
@@ -107,7 +107,7 @@ unit: $(O)/vfio-early $(O)/vfio-earlyctl $(UNIT_BIN) $(FIXTURE_DIRS)
 check:
 	@$(if $(SANITIZE),,scripts/install-deps.sh kernel-build && tests/qemu/build-kernel.sh --background $(CACHE) $(O)/kernel-builtin)
 	@$(MAKE) --no-print-directory unit
-	@$(if $(SANITIZE),,scripts/install-deps.sh build test qemu generators module deb kernel-build)
+	@$(if $(SANITIZE),,scripts/install-deps.sh build test qemu generators module deb kernel-build libvirt)
 	@VFE_BUILD=$(O) VFE_FIXTURES=build/rootfs tests/run.sh $(O) $(if $(SANITIZE),,full)
 
 # ---- fuzzing (libFuzzer, clang) ----
@@ -160,7 +160,7 @@ install: $(O)/vfio-early $(O)/vfio-earlyctl install-initramfs
 
 lint:
 	clang-format --dry-run -Werror $(CORE_SRC) $(CTL_LIB_SRC) $(HELPER_SRC) $(wildcard lib/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
-	shellcheck -S warning scripts/*.sh tests/run.sh tests/qemu/*.sh bench/*.sh
+	shellcheck -S warning scripts/*.sh tests/run.sh tests/qemu/*.sh tests/libvirt/*.sh bench/*.sh
 
 clean:
 	rm -rf build

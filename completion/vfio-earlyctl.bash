@@ -37,7 +37,7 @@ _vfio_earlyctl()
 	case $cmd in
 	list | check | status) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	cpus) COMPREPLY=($(compgen -W "--json --e-cores --help" -- "$cur")) ;;
-	libvirt-xml) COMPREPLY=($(compgen -W "--vcpus --help" -- "$cur")) ;;
+	libvirt-xml) COMPREPLY=($(compgen -W "--vcpus --domain --update --memory --disk --iso --share --virt-type --dry-run --yes --connect --json --help" -- "$cur")) ;;
 	apply) COMPREPLY=($(compgen -W "--dry-run --yes --adopt --help" -- "$cur")) ;;
 	regenerate) COMPREPLY=($(compgen -W "--dry-run --yes --help" -- "$cur")) ;;
 	import)

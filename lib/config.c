@@ -6,6 +6,7 @@
  *   hugepages <size> <count>[@<node>] ...     size 2M or 1G
  *   vm-cpus <cpulist>
  *   governor <name>|keep
+ *   nested yes|no                             nested virtualization for the guest
  *
  * Any error rejects the whole file.
  */
@@ -184,7 +185,7 @@ void vfe_config_init(struct vfe_config *c)
 struct parse_state {
 	struct vfe_config *c;
 	unsigned int line;
-	unsigned int vm_cpus_line, governor_line;
+	unsigned int vm_cpus_line, governor_line, nested_line;
 	char *err;
 	size_t errsize;
 };
@@ -319,6 +320,17 @@ static int parse_governor(struct parse_state *st, char **w, int n)
 	return 0;
 }
 
+static int parse_nested(struct parse_state *st, char **w, int n)
+{
+	if (n != 2 || (strcmp(w[1], "yes") && strcmp(w[1], "no")))
+		return fail(st, "nested: expected yes or no");
+	if (st->nested_line)
+		return fail(st, "nested: already set on line %u", st->nested_line);
+	st->c->nested = !strcmp(w[1], "yes");
+	st->nested_line = st->line;
+	return 0;
+}
+
 static int parse_line(struct parse_state *st, char *s)
 {
 	char *w[MAX_WORDS];
@@ -351,6 +363,8 @@ static int parse_line(struct parse_state *st, char *s)
 		return parse_vm_cpus(st, w, n);
 	if (!strcmp(w[0], "governor"))
 		return parse_governor(st, w, n);
+	if (!strcmp(w[0], "nested"))
+		return parse_nested(st, w, n);
 	return fail(st, "unknown directive '%.40s'", w[0]);
 }
 

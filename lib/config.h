@@ -36,6 +36,7 @@ struct vfe_config {
 	bool has_vm_cpus;
 	struct vfe_cpuset vm_cpus;
 	char governor[32]; /* "" = default (performance with vm-cpus), "keep" = leave alone */
+	bool nested; /* nested virtualization: kvm_amd/kvm_intel nested=1, svm/vmx for the guest */
 };
 
 /*

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages this project needs that are missing here.
 # Usage: scripts/install-deps.sh GROUP...   (build, test, qemu, generators, module, deb,
-#   kernel-build, system)
+#   kernel-build, libvirt, system)
 # Only asks apt for what dpkg says is absent, so a ready machine pays one dpkg query.
 set -eu
 # The headers of the kernel tests/qemu/fetch-kernel.sh boots: resolved the same way
@@ -23,6 +23,7 @@ group_packages() {
 	generators) echo "initramfs-tools-core dracut-core kmod udev mount" ;;
 	module) echo "$(kernel_headers_package) make gcc perl xz-utils mmdebstrap" ;;
 	deb) echo "dpkg-dev debhelper dh-dkms dkms fakeroot lintian" ;;
+	libvirt) echo "libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 ovmf swtpm swtpm-tools libxml2-utils util-linux" ;;
 	kernel-build) echo "gcc make bc bison flex libelf-dev libssl-dev xz-utils kmod cpio" ;;
 	system) echo "mmdebstrap qemu-system-x86 qemu-utils fdisk e2fsprogs" ;;
 	*) echo "install-deps: unknown group $1" >&2 && return 1 ;;

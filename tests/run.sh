@@ -49,7 +49,7 @@ for t in "$build"/tests/test-*; do
 done
 
 # Shell code that runs in early boot or builds fixtures must be clean.
-files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/qemu/guest/*.sh tests/grub/*.sh tests/deb/*.sh bench/*.sh 2>/dev/null)
+files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/libvirt/*.sh tests/qemu/guest/*.sh tests/grub/*.sh tests/deb/*.sh bench/*.sh 2>/dev/null)
 # shellcheck disable=SC2086 # list of files
 shellcheck -S warning $files \
 	initramfs/initramfs-tools/hooks/vfio-early initramfs/initramfs-tools/scripts/init-top/00vfio-early \
@@ -126,10 +126,12 @@ if [ "${2:-}" = full ]; then
 		part module "kernel module" tests/qemu/module-tests.sh "$build"
 		part integ "boot-path integration" tests/qemu/integration-tests.sh "$build"
 		part handmade "hand-made migration" tests/qemu/handmade-boot.sh "$build"
+		# libvirt-xml's domains on a private, real libvirtd: define, start to OVMF, --update
+		part libvirt "libvirt domain" tests/libvirt/libvirt-check.sh "$build"
 	) &
 	lane2=$!
 	wait "$lane1" "$lane2"
-	for id in fuzz grub deb module integ handmade mmod; do tally "$id"; done
+	for id in fuzz grub deb module integ handmade libvirt mmod; do tally "$id"; done
 	t_lanes=$(($(date +%s) - t_full))
 	# Every scenario on bookworm's kernel, two boots at once; images from the rig's modules
 	# only (the integration tests build the --no-hostonly ones); the boot-cost boots are

@@ -91,6 +91,24 @@ static enum vfe_cpu_vendor cpu_vendor(const char *root)
 	return v;
 }
 
+/* Our own modprobe.d file for 'nested yes': the whole file is ours. */
+#define VFE_NESTED_CONF "/etc/modprobe.d/vfio-early-nested.conf"
+
+/* Its text for CONF on a CPU of VENDOR, NULL when it should not exist. */
+static const char *nested_conf(const struct vfe_config *conf, enum vfe_cpu_vendor vendor)
+{
+	if (!conf->nested)
+		return NULL;
+	if (vendor == VFE_CPU_AMD)
+		return "# written by vfio-earlyctl apply: 'nested yes' in /etc/vfio-early.conf\n"
+		       "options kvm_amd nested=1\n";
+	if (vendor == VFE_CPU_INTEL)
+		return "# written by vfio-earlyctl apply: 'nested yes' in /etc/vfio-early.conf\n"
+		       "options kvm_intel nested=1\n";
+	WRN("nested yes: neither an AMD nor an Intel CPU, no kvm option written");
+	return NULL;
+}
+
 static void kernel_version(const char *root, int *major, int *minor)
 {
 	char path[VFE_PATH_MAX], buf[128];
@@ -864,6 +882,12 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 		goto out;
 	if (softdeps)
 		warn_shadowed_softdeps(g->root, softdeps, path);
+	/* nested virtualization for the guest (Hyper-V, WSL2 inside Windows): kvm's option */
+	vfe_path(path, sizeof(path), g->root, VFE_NESTED_CONF);
+	r = plan_whole_file(p, path, p->no_config ? NULL : nested_conf(&conf, cpu_vendor(g->root)),
+			    0644);
+	if (r < 0)
+		goto out;
 	/* the name an earlier apply gave it: kmod read it after a packaged softdep's */
 	vfe_path(path, sizeof(path), g->root, VFE_MODPROBE_CONF_OLD);
 	if (vfe_modprobe_conf_is_ours(path)) {

@@ -18,14 +18,33 @@
 #include "../../lib/hugepages.h"
 #include "../../lib/log.h"
 #include "ctl.h"
+#include "libvirt.h"
 
 #define LIST_LEN 1024
 
 static const char usage_text[] =
-    "[--vcpus N]\n"
+    "[--vcpus N] [--domain NAME | --update NAME] [OPTIONS]\n"
     "\n"
-    "  -n, --vcpus N   give the guest N vCPUs (default: every VM CPU)\n"
-    "  -h, --help      show this help\n";
+    "Without --domain or --update: the elements to paste into a domain.\n"
+    "  -n, --vcpus N        give the guest N vCPUs (default: every VM CPU)\n"
+    "\n"
+    "A complete domain (printed, for 'virsh define'):\n"
+    "  -d, --domain NAME    q35, OVMF with Secure Boot, TPM 2.0, Hyper-V, pinning, hugepages,\n"
+    "                       every bound device\n"
+    "  -m, --memory SIZE    guest memory, e.g. 16G (default: the hugepages' total, else 8G)\n"
+    "      --disk PATH      a virtio disk: an image file (.qcow2 or raw) or a /dev block device\n"
+    "      --iso PATH       the installation ISO, as a SATA CD-ROM\n"
+    "      --share DIR:TAG  a host directory for the guest over virtiofs (shared memory)\n"
+    "      --virt-type T    kvm (default) or qemu, for a machine without KVM (TCG)\n"
+    "\n"
+    "Our parts of a domain libvirt holds (vCPUs, pinning, topology, hugepages, hostdevs):\n"
+    "  -u, --update NAME    show the change as a diff, then define it through virsh\n"
+    "      --dry-run        show the diff only\n"
+    "  -y, --yes            do not ask\n"
+    "  -c, --connect URI    libvirt URI for virsh (default: virsh's own)\n"
+    "\n"
+    "  -j, --json           with --update: what changed, as JSON\n"
+    "  -h, --help           show this help\n";
 
 /* The guest's vCPUs in order: host CPU of each, cores in ascending order. */
 struct pinning {
@@ -171,18 +190,188 @@ static unsigned long hugepage_size(const struct vfe_config *conf, unsigned long 
 	return best;
 }
 
+/* S with XML's five special characters escaped. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '\'':
+			fputs("&apos;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+/* <vcpu>, <iothreads>, <cputune> and <numatune>, each line prefixed by IND. */
+static void emit_pinning(FILE *f, const struct vfe_cpuset *host, int node, const struct pinning *p,
+			 const char *ind)
+{
+	char host_list[LIST_LEN], used_list[LIST_LEN];
+	unsigned int i;
+
+	vfe_cpulist_format(host, host_list, sizeof(host_list));
+	vfe_cpulist_format(&p->used, used_list, sizeof(used_list));
+	fprintf(f, "%s<vcpu placement='static' cpuset='%s'>%u</vcpu>\n", ind, used_list, p->n);
+	fprintf(f, "%s<iothreads>1</iothreads>\n", ind);
+	fprintf(f, "%s<cputune>\n", ind);
+	for (i = 0; i < p->n; i++)
+		fprintf(f, "%s  <vcpupin vcpu='%u' cpuset='%u'/>\n", ind, i, p->host_cpu[i]);
+	fprintf(f, "%s  <emulatorpin cpuset='%s'/>\n", ind, host_list);
+	fprintf(f, "%s  <iothreadpin iothread='1' cpuset='%s'/>\n", ind, host_list);
+	fprintf(f, "%s</cputune>\n", ind);
+	if (node >= 0) {
+		/* The guest's memory (and its hugepages) on the node of its CPUs and GPU. */
+		fprintf(f,
+			"%s<numatune>\n%s  <memory mode='strict' nodeset='%d'/>\n%s</numatune>\n",
+			ind, ind, node, ind);
+	}
+}
+
+/* <cpu>: MODE host-passthrough (KVM) or maximum (TCG has no host CPU to pass through). */
+static void emit_cpu(FILE *f, const struct vfe_machine *t, const struct pinning *p, bool nested,
+		     const char *mode, const char *ind)
+{
+	bool amd = vfe_machine_is_amd(t);
+
+	fprintf(f, "%s<cpu mode='%s' check='none'>\n", ind, mode);
+	fprintf(f, "%s  <topology sockets='1' dies='1' cores='%u' threads='%u'/>\n", ind,
+		p->n / p->threads, p->threads);
+	if (amd) {
+		/* Without topoext a Windows guest on AMD sees no SMT, whatever the topology says.
+		 */
+		fprintf(f, "%s  <cache mode='passthrough'/>\n", ind);
+		fprintf(f, "%s  <feature policy='require' name='topoext'/>\n", ind);
+	}
+	if (nested) /* Hyper-V, WSL2 and VBS in the guest need the virtualization extension */
+		fprintf(f, "%s  <feature policy='require' name='%s'/>\n", ind, amd ? "svm" : "vmx");
+	fprintf(f, "%s</cpu>\n", ind);
+}
+
+/* <memoryBacking>: the hugepages; with a virtiofs share, memory the daemon can map too. */
+static void emit_memory_backing(FILE *f, unsigned long hp_size, bool shared, const char *ind)
+{
+	if (!hp_size && !shared)
+		return;
+	fprintf(f, "%s<memoryBacking>\n", ind);
+	if (hp_size)
+		fprintf(f,
+			"%s  <hugepages>\n%s    <page size='%lu' unit='KiB'/>\n%s  </hugepages>\n",
+			ind, ind, hp_size, ind);
+	if (shared) {
+		fprintf(f, "%s  <source type='memfd'/>\n", ind);
+		fprintf(f, "%s  <access mode='shared'/>\n", ind);
+	}
+	fprintf(f, "%s</memoryBacking>\n", ind);
+}
+
+static bool same_slot(const struct vfe_bind_rule *a, const struct vfe_bind_rule *b)
+{
+	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev;
+}
+
+/* The first bind line of I's host slot, and how many lines name a function of it. */
+static unsigned int slot_first(const struct vfe_config *conf, unsigned int i, unsigned int *members)
+{
+	unsigned int j, first = i;
+
+	*members = 0;
+	for (j = 0; j < conf->n_binds; j++) {
+		if (!same_slot(&conf->binds[j], &conf->binds[i]))
+			continue;
+		if (j < first)
+			first = j;
+		++*members;
+	}
+	return first;
+}
+
+/*
+ * Functions of one host slot given together (a GPU with its audio, USB, UCSI): the index of
+ * the group's guest PCIe root port (1, 2, ... in the order of the config), 0 for a device
+ * alone in its slot. GUEST_FN gets the function inside the guest slot, in host order from 0.
+ */
+static unsigned int slot_group(const struct vfe_config *conf, unsigned int i,
+			       unsigned int *guest_fn)
+{
+	unsigned int j, members, other, group = 1, first = slot_first(conf, i, &members);
+
+	*guest_fn = 0;
+	if (members < 2)
+		return 0;
+	for (j = 0; j < conf->n_binds; j++)
+		if (same_slot(&conf->binds[j], &conf->binds[i]) &&
+		    conf->binds[j].func < conf->binds[i].func)
+			++*guest_fn;
+	for (j = 0; j < first; j++)
+		if (slot_first(conf, j, &other) == j && other > 1)
+			group++;
+	return group;
+}
+
+/*
+ * One <hostdev> per bind line. managed='no': libvirt then neither takes a device from a host
+ * driver at start nor gives it back at shutdown (vfio-earlyctl(8), MANAGED). With GUEST_SLOTS,
+ * the functions of one host slot share one guest slot, multifunction as on the card.
+ */
+static void emit_hostdevs(FILE *f, const struct vfe_config *conf, bool guest_slots, const char *ind)
+{
+	unsigned int i, fn, group;
+
+	for (i = 0; i < conf->n_binds; i++) {
+		const struct vfe_bind_rule *b = &conf->binds[i];
+
+		fprintf(f, "%s<hostdev mode='subsystem' type='pci' managed='no'>\n%s  <source>\n",
+			ind, ind);
+		fprintf(
+		    f,
+		    "%s    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n",
+		    ind, b->domain, b->bus, b->dev, b->func);
+		fprintf(f, "%s  </source>\n", ind);
+		group = slot_group(conf, i, &fn);
+		if (guest_slots && group)
+			fprintf(f,
+				"%s  <address type='pci' domain='0x0000' bus='0x%02x' slot='0x00' "
+				"function='0x%x'%s/>\n",
+				ind, group, fn, fn ? "" : " multifunction='on'");
+		fprintf(f, "%s</hostdev>\n", ind);
+	}
+}
+
+/* How many guest root ports emit_hostdevs' slot groups need. */
+static unsigned int slot_groups(const struct vfe_config *conf)
+{
+	unsigned int i, fn, n = 0, g;
+
+	for (i = 0; i < conf->n_binds; i++)
+		if ((g = slot_group(conf, i, &fn)) > n)
+			n = g;
+	return n;
+}
+
 static void print_xml(const struct vfe_machine *t, const struct vfe_config *conf,
 		      const struct vfe_cpuset *vm, const struct vfe_cpuset *host, int node,
 		      const struct pinning *p, const char *source)
 {
-	char vm_list[LIST_LEN], host_list[LIST_LEN], used_list[LIST_LEN], size[24];
+	char vm_list[LIST_LEN], host_list[LIST_LEN], size[24];
 	unsigned long long hp_kb;
 	unsigned long hp_size = hugepage_size(conf, &hp_kb);
-	unsigned int i;
 
 	vfe_cpulist_format(vm, vm_list, sizeof(vm_list));
 	vfe_cpulist_format(host, host_list, sizeof(host_list));
-	vfe_cpulist_format(&p->used, used_list, sizeof(used_list));
 	printf("<!-- vfio-earlyctl libvirt-xml: vm-cpus %s (%s), host CPUs %s", vm_list, source,
 	       host_list);
 	if (hp_size)
@@ -190,51 +379,213 @@ static void print_xml(const struct vfe_machine *t, const struct vfe_config *conf
 		       vfe_hugepage_size_name(hp_size, size, sizeof(size)), hp_kb / 1024);
 	printf(
 	    ".\n     Paste into the domain (virsh edit NAME), each hostdev inside devices. -->\n");
-	printf("<vcpu placement='static' cpuset='%s'>%u</vcpu>\n", used_list, p->n);
-	printf("<iothreads>1</iothreads>\n");
-	printf("<cputune>\n");
-	for (i = 0; i < p->n; i++)
-		printf("  <vcpupin vcpu='%u' cpuset='%u'/>\n", i, p->host_cpu[i]);
-	printf("  <emulatorpin cpuset='%s'/>\n", host_list);
-	printf("  <iothreadpin iothread='1' cpuset='%s'/>\n", host_list);
-	printf("</cputune>\n");
-	if (node >= 0) {
-		/* The guest's memory (and its hugepages) on the node of its CPUs and GPU. */
-		printf("<numatune>\n  <memory mode='strict' nodeset='%d'/>\n</numatune>\n", node);
-	}
-	printf("<cpu mode='host-passthrough' check='none'>\n");
-	printf("  <topology sockets='1' dies='1' cores='%u' threads='%u'/>\n", p->n / p->threads,
-	       p->threads);
-	if (vfe_machine_is_amd(t)) {
-		/* Without topoext a Windows guest on AMD sees no SMT, whatever the topology says.
-		 */
-		printf("  <cache mode='passthrough'/>\n");
-		printf("  <feature policy='require' name='topoext'/>\n");
-	}
-	printf("</cpu>\n");
-	if (hp_size) {
-		printf("<memoryBacking>\n  <hugepages>\n");
-		printf("    <page size='%lu' unit='KiB'/>\n", hp_size);
-		printf("  </hugepages>\n</memoryBacking>\n");
-	}
-	for (i = 0; i < conf->n_binds; i++) {
-		const struct vfe_bind_rule *b = &conf->binds[i];
+	emit_pinning(stdout, host, node, p, "");
+	emit_cpu(stdout, t, p, conf->nested, "host-passthrough", "");
+	emit_memory_backing(stdout, hp_size, false, "");
+	emit_hostdevs(stdout, conf, false, "");
+}
 
-		printf("<hostdev mode='subsystem' type='pci' managed='yes'>\n  <source>\n");
-		printf(
-		    "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n",
-		    b->domain, b->bus, b->dev, b->func);
-		printf("  </source>\n</hostdev>\n");
+/* SIZE with an optional K, M, G or T (binary; "GiB", "G" alike), in KiB; 0 or -EINVAL. */
+static int size_parse_kb(const char *s, unsigned long long *kb)
+{
+	char *end;
+	unsigned long long v;
+	unsigned int shift;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || !v)
+		return -EINVAL;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		shift = 0;
+		break;
+	case 'M':
+	case 'm':
+		shift = 10;
+		break;
+	case 'G':
+	case 'g':
+		shift = 20;
+		break;
+	case 'T':
+	case 't':
+		shift = 30;
+		break;
+	case '\0': /* a bare number: MiB, as virt-install takes it */
+		shift = 10;
+		break;
+	default:
+		return -EINVAL;
 	}
+	if (*end && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
+		return -EINVAL;
+	if (v > (~0ULL >> (shift + 1)))
+		return -EINVAL;
+	*kb = v << shift;
+	return 0;
+}
+
+/* What --domain and --update are given on the command line. */
+struct domain_opts {
+	const char *name;
+	unsigned long long memory_kb; /* 0: the hugepages' total, else 8 GiB */
+	const char *disk, *iso;
+	const char *share_dir, *share_tag;
+	const char *virt_type; /* kvm, or qemu (TCG) where there is no KVM */
+};
+
+static void emit_disks(FILE *f, const struct domain_opts *o)
+{
+	if (o->disk) {
+		bool block = !strncmp(o->disk, "/dev/", 5);
+		size_t len = strlen(o->disk);
+		bool qcow2 = len > 6 && !strcmp(o->disk + len - 6, ".qcow2");
+
+		fprintf(f, "    <disk type='%s' device='disk'>\n", block ? "block" : "file");
+		/* its own I/O thread, pinned with the emulator to the host's CPUs */
+		fprintf(f,
+			"      <driver name='qemu' type='%s' cache='none' io='native' "
+			"discard='unmap' iothread='1'/>\n",
+			qcow2 ? "qcow2" : "raw");
+		fprintf(f, "      <source %s='", block ? "dev" : "file");
+		put_escaped(f, o->disk);
+		fprintf(f, "'/>\n      <target dev='vda' bus='virtio'/>\n");
+		fprintf(f, "      <boot order='1'/>\n    </disk>\n");
+	}
+	if (o->iso) {
+		fprintf(f, "    <disk type='file' device='cdrom'>\n");
+		fprintf(f, "      <driver name='qemu' type='raw'/>\n      <source file='");
+		put_escaped(f, o->iso);
+		fprintf(f, "'/>\n      <target dev='sda' bus='sata'/>\n      <readonly/>\n");
+		fprintf(f, "      <boot order='2'/>\n    </disk>\n");
+	}
+}
+
+/* The guest's memory must be whole hugepages and fit in the reserved ones. */
+static int memory_fits(const struct vfe_config *conf, const struct domain_opts *o)
+{
+	char size[24];
+	unsigned long long hp_kb;
+	unsigned long hp_size = hugepage_size(conf, &hp_kb);
+
+	if (!hp_size || !o->memory_kb)
+		return 0;
+	if (o->memory_kb % hp_size) {
+		ERR("--memory: %llu KiB is not a whole number of %s hugepages", o->memory_kb,
+		    vfe_hugepage_size_name(hp_size, size, sizeof(size)));
+		return -EINVAL;
+	}
+	if (o->memory_kb > hp_kb) {
+		ERR("--memory: %llu MiB, but the config reserves %llu MiB of %s hugepages: the "
+		    "guest would not start",
+		    o->memory_kb >> 10, hp_kb >> 10,
+		    vfe_hugepage_size_name(hp_size, size, sizeof(size)));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The complete domain for the guide's Windows 11 guest, into F. */
+static void emit_domain(FILE *f, const struct vfe_machine *t, const struct vfe_config *conf,
+			const struct vfe_cpuset *host, int node, const struct pinning *p,
+			const struct domain_opts *o)
+{
+	unsigned long long hp_kb, mem_kb;
+	unsigned long hp_size = hugepage_size(conf, &hp_kb);
+	bool kvm = strcmp(o->virt_type, "qemu") != 0;
+	unsigned int i, ports = slot_groups(conf);
+
+	mem_kb = o->memory_kb ? o->memory_kb : hp_kb ? hp_kb : 8ULL << 20;
+	fprintf(f, "<domain type='%s'>\n  <name>", o->virt_type);
+	put_escaped(f, o->name);
+	fprintf(f, "</name>\n");
+	fprintf(f, "  <memory unit='KiB'>%llu</memory>\n", mem_kb);
+	fprintf(f, "  <currentMemory unit='KiB'>%llu</currentMemory>\n", mem_kb);
+	emit_memory_backing(f, hp_size, o->share_dir != NULL, "  ");
+	emit_pinning(f, host, node, p, "  ");
+	/* Windows 11 wants UEFI with Secure Boot (keys enrolled) and a TPM 2.0; libvirt picks
+	 * the OVMF build from the firmware descriptors, Secure Boot needs SMM. */
+	fprintf(f, "  <os firmware='efi'>\n");
+	fprintf(f, "    <type arch='x86_64' machine='q35'>hvm</type>\n");
+	fprintf(f, "    <firmware>\n      <feature enabled='yes' name='enrolled-keys'/>\n");
+	fprintf(f, "      <feature enabled='yes' name='secure-boot'/>\n    </firmware>\n");
+	fprintf(f, "    <loader secure='yes'/>\n  </os>\n");
+	fprintf(f, "  <features>\n    <acpi/>\n    <apic/>\n");
+	/* The enlightenments Windows uses for timers, interrupts and spinning vCPUs. */
+	fprintf(f, "    <hyperv mode='custom'>\n");
+	fprintf(f, "      <relaxed state='on'/>\n      <vapic state='on'/>\n");
+	fprintf(f, "      <spinlocks state='on' retries='8191'/>\n");
+	/* the rest are KVM's: QEMU under TCG refuses them ("kernel doesn't allow setting
+	 * HyperV VP_INDEX") */
+	if (kvm) {
+		fprintf(f, "      <vpindex state='on'/>\n      <runtime state='on'/>\n");
+		fprintf(f, "      <synic state='on'/>\n      <stimer state='on'/>\n");
+		fprintf(f, "      <reset state='on'/>\n      <frequencies state='on'/>\n");
+		fprintf(f, "      <tlbflush state='on'/>\n      <ipi state='on'/>\n");
+	}
+	fprintf(f, "    </hyperv>\n");
+	fprintf(f, "    <vmport state='off'/>\n    <smm state='on'/>\n  </features>\n");
+	emit_cpu(f, t, p, conf->nested, kvm ? "host-passthrough" : "maximum", "  ");
+	fprintf(f, "  <clock offset='localtime'>\n");
+	fprintf(f, "    <timer name='rtc' tickpolicy='catchup'/>\n");
+	fprintf(f, "    <timer name='pit' tickpolicy='delay'/>\n");
+	fprintf(f, "    <timer name='hpet' present='no'/>\n");
+	fprintf(f, "    <timer name='hypervclock' present='yes'/>\n  </clock>\n");
+	fprintf(f, "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n");
+	fprintf(f, "  <on_crash>destroy</on_crash>\n");
+	fprintf(f, "  <pm>\n    <suspend-to-mem enabled='no'/>\n");
+	fprintf(f, "    <suspend-to-disk enabled='no'/>\n  </pm>\n");
+	fprintf(f, "  <devices>\n");
+	/* one root port per card whose functions stay together in the guest */
+	for (i = 1; i <= ports; i++)
+		fprintf(f, "    <controller type='pci' index='%u' model='pcie-root-port'/>\n", i);
+	emit_disks(f, o);
+	if (o->share_dir) {
+		fprintf(f, "    <filesystem type='mount' accessmode='passthrough'>\n");
+		fprintf(f, "      <driver type='virtiofs'/>\n      <source dir='");
+		put_escaped(f, o->share_dir);
+		fprintf(f, "'/>\n      <target dir='");
+		put_escaped(f, o->share_tag);
+		fprintf(f, "'/>\n    </filesystem>\n");
+	}
+	fprintf(f, "    <interface type='network'>\n      <source network='default'/>\n");
+	fprintf(f, "      <model type='virtio'/>\n    </interface>\n");
+	fprintf(f, "    <serial type='pty'>\n      <target type='isa-serial' port='0'/>\n");
+	fprintf(f, "    </serial>\n    <console type='pty'>\n");
+	fprintf(f, "      <target type='serial' port='0'/>\n    </console>\n");
+	fprintf(f, "    <tpm model='tpm-crb'>\n      <backend type='emulator' version='2.0'/>\n");
+	fprintf(f, "    </tpm>\n");
+	emit_hostdevs(f, conf, true, "    ");
+	/* with hugepages and a GPU the balloon could never give anything back */
+	fprintf(f, "    <memballoon model='none'/>\n  </devices>\n</domain>\n");
 }
 
 static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
 {
+	enum { OPT_DISK = 256, OPT_ISO, OPT_SHARE, OPT_VIRT_TYPE, OPT_DRY_RUN };
 	static const struct option longopts[] = {
 	    {"vcpus", required_argument, NULL, 'n'},
+	    {"domain", required_argument, NULL, 'd'},
+	    {"update", required_argument, NULL, 'u'},
+	    {"memory", required_argument, NULL, 'm'},
+	    {"disk", required_argument, NULL, OPT_DISK},
+	    {"iso", required_argument, NULL, OPT_ISO},
+	    {"share", required_argument, NULL, OPT_SHARE},
+	    {"virt-type", required_argument, NULL, OPT_VIRT_TYPE},
+	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"connect", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static char share_dir[4096];
+	struct domain_opts dom = {.virt_type = "kvm"};
+	struct vfe_libvirt_update up = {0};
+	const char *update = NULL;
+	char *colon;
 	static struct vfe_config conf;
 	static struct pinning pins;
 	static struct vfe_cpuplan plan;
@@ -247,8 +598,60 @@ static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
 	int c, r, node, status = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:d:u:m:yc:jh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'd':
+			dom.name = optarg;
+			break;
+		case 'u':
+			update = optarg;
+			break;
+		case 'm':
+			if (size_parse_kb(optarg, &dom.memory_kb) < 0) {
+				ERR("--memory '%s': expected a size such as 16G or 16384M", optarg);
+				return 2;
+			}
+			break;
+		case OPT_DISK:
+			dom.disk = optarg;
+			break;
+		case OPT_ISO:
+			dom.iso = optarg;
+			break;
+		case OPT_SHARE:
+			colon = strrchr(optarg, ':');
+			if (optarg[0] != '/' || !colon || !colon[1] ||
+			    (size_t)(colon - optarg) >= sizeof(share_dir) ||
+			    strlen(colon + 1) > 36) {
+				ERR("--share '%s': expected /DIR:TAG (a tag of at most 36 "
+				    "characters)",
+				    optarg);
+				return 2;
+			}
+			memcpy(share_dir, optarg, (size_t)(colon - optarg));
+			share_dir[colon - optarg] = '\0';
+			dom.share_dir = share_dir;
+			dom.share_tag = colon + 1;
+			break;
+		case OPT_VIRT_TYPE:
+			if (strcmp(optarg, "kvm") && strcmp(optarg, "qemu")) {
+				ERR("--virt-type '%s': expected kvm or qemu", optarg);
+				return 2;
+			}
+			dom.virt_type = optarg;
+			break;
+		case OPT_DRY_RUN:
+			up.dry_run = true;
+			break;
+		case 'y':
+			up.yes = true;
+			break;
+		case 'c':
+			up.uri = optarg;
+			break;
+		case 'j':
+			g->json = true;
+			break;
 		case 'n':
 			if (vfe_count_parse(optarg, &vcpus) || !vcpus || vcpus > VFE_MAX_CPUS) {
 				ERR("--vcpus '%s': expected a number of vCPUs", optarg);
@@ -268,6 +671,17 @@ static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
 	if (optind != argc) {
 		fprintf(stderr, "vfio-earlyctl: libvirt-xml: unexpected argument '%s'\n",
 			argv[optind]);
+		return 2;
+	}
+	if (dom.name && update) {
+		ERR("--domain prints a new domain, --update changes one: give one of them");
+		return 2;
+	}
+	if (update)
+		dom.name = update;
+	if (!dom.name && (dom.memory_kb || dom.disk || dom.iso || dom.share_dir)) {
+		ERR("--memory, --disk, --iso and --share describe a whole domain: add --domain "
+		    "NAME");
 		return 2;
 	}
 	r = vfe_config_load(&conf, g->config, err, sizeof(err));
@@ -320,8 +734,34 @@ static int do_libvirt_xml(struct ctl_globals *g, int argc, char *argv[])
 		    "and shares those cores with the host ('vfio-earlyctl cpus' suggests better)");
 	if (!conf.n_hugepages)
 		WRN("no hugepages in the config: the guest's memory is not backed by hugepages");
-	print_xml(&t, &conf, &vm, &host, node, &pins, source);
-	status = 0;
+	if (!dom.name) {
+		print_xml(&t, &conf, &vm, &host, node, &pins, source);
+		status = 0;
+		goto out;
+	}
+	if (memory_fits(&conf, &dom) < 0)
+		goto out;
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		if (!f) {
+			ERR("out of memory");
+			goto out;
+		}
+		emit_domain(f, &t, &conf, &host, node, &pins, &dom);
+		fclose(f);
+		if (update) {
+			up.name = update;
+			up.generated = text;
+			status = vfe_libvirt_update(g, &up) < 0 ? 1 : 0;
+		} else {
+			fputs(text, stdout);
+			status = 0;
+		}
+		free(text);
+	}
 out:
 	vfe_machine_free(&t);
 	return status;
@@ -329,4 +769,5 @@ out:
 
 const struct ctl_cmd ctl_cmd_libvirt_xml = {
     "libvirt-xml", do_libvirt_xml,
-    "libvirt <vcpu>, <cputune>, <cpu>, <memoryBacking>, <hostdev> for the config"};
+    "libvirt <vcpu>, <cputune>, <cpu>, <memoryBacking>, <hostdev> for the config; --domain a whole "
+    "domain, --update our parts of a defined one"};

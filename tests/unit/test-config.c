@@ -64,6 +64,11 @@ TEST(options_class_domain_and_nodes)
 	EXPECT_EQ(1048576, conf.hugepages[1].size_kb);
 	EXPECT_EQ(1, conf.hugepages[1].node);
 	EXPECT_STREQ("keep", conf.governor);
+	EXPECT_FALSE(conf.nested);
+	ASSERT_EQ(0, parse("nested yes\n"));
+	EXPECT_TRUE(conf.nested);
+	ASSERT_EQ(0, parse("nested no\n"));
+	EXPECT_FALSE(conf.nested);
 }
 
 TEST(empty_and_comments_only)
@@ -129,6 +134,8 @@ BAD(vm_cpus_reversed, "vm-cpus 15-8\n", "line 2: vm-cpus: '15-8': range end befo
 BAD(vm_cpus_twice, "vm-cpus 8-15\nvm-cpus 4-7\n", "line 3: vm-cpus: already set on line 2");
 BAD(governor_twice, "governor keep\ngovernor powersave\n",
     "line 3: governor: already set on line 2");
+BAD(nested_value, "nested on\n", "line 2: nested: expected yes or no");
+BAD(nested_twice, "nested yes\nnested no\n", "line 3: nested: already set on line 2");
 BAD(governor_name, "governor Perf!\n", "line 2: governor: 'Perf!' is not a governor name");
 
 TEST_F(bad, rejects_the_whole_file_naming_the_line)

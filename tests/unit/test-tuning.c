@@ -757,6 +757,84 @@ TEST_F(tuning, libvirt_xml_pairs_guest_threads_with_host_siblings)
 	EXPECT_NE(0, validate_domain(&self->r, out, msg, sizeof(msg)));
 }
 
+/* A whole file of XML through libvirt's schema; virt-xml-validate's status. */
+static int validate_file(const struct vroot *r, const char *xml)
+{
+	char path[600], cmd[800];
+
+	vroot_write(r, "whole.xml", xml);
+	snprintf(path, sizeof(path), "%s/whole.xml", r->dir);
+	snprintf(cmd, sizeof(cmd), "virt-xml-validate '%s' domain >/dev/null 2>&1", path);
+	return system(cmd);
+}
+
+TEST_F(tuning, libvirt_xml_domain_is_whole_and_checks_its_options)
+{
+	MAKE_ROOT("seed");
+	vroot_write(&self->r, "etc/vfio-early.conf", SEED_VM_CONF "nested yes\n");
+	ASSERT_EQ(0, ctl(&self->r, "libvirt-xml", "--domain", "win11", "--disk", "/dev/nvme1n1",
+			 "--share", "/srv/a&b:games", NULL))
+	TH_LOG("%s", out);
+	EXPECT_EQ(0, strncmp(out, "<domain type='kvm'>\n  <name>win11</name>\n", 40))
+	TH_LOG("%s", out);
+	/* the hugepages' 16 GiB by default */
+	EXPECT_NE(NULL, strstr(out, "<memory unit='KiB'>16777216</memory>"));
+	EXPECT_NE(NULL, strstr(out, "<feature enabled='yes' name='secure-boot'/>"));
+	EXPECT_NE(NULL, strstr(out, "<backend type='emulator' version='2.0'/>"));
+	EXPECT_NE(NULL, strstr(out, "<feature policy='require' name='svm'/>"));
+	EXPECT_NE(NULL, strstr(out, "<source type='memfd'/>\n    <access mode='shared'/>"));
+	EXPECT_NE(NULL, strstr(out, "<source dir='/srv/a&amp;b'/>"));
+	EXPECT_NE(NULL, strstr(out, "<disk type='block' device='disk'>"));
+	EXPECT_NE(NULL, strstr(out, "<source dev='/dev/nvme1n1'/>"));
+	/* the card's four functions in one guest slot, the USB card alone */
+	EXPECT_NE(NULL, strstr(out, "<controller type='pci' index='1' model='pcie-root-port'/>"));
+	EXPECT_EQ(NULL, strstr(out, "index='2'"));
+	EXPECT_NE(NULL, strstr(out, "bus='0x01' slot='0x00' function='0x0' multifunction='on'/>"));
+	EXPECT_NE(NULL, strstr(out, "bus='0x01' slot='0x00' function='0x3'/>"));
+	EXPECT_EQ(NULL, strstr(out, "function='0x4'"));
+	EXPECT_EQ(NULL, strstr(out, "managed='yes'"));
+	if (have_validator())
+		EXPECT_EQ(0, validate_file(&self->r, out));
+
+	/* TCG: no KVM-only enlightenments, no host CPU to pass through */
+	ASSERT_EQ(0, ctl(&self->r, "libvirt-xml", "--domain", "t", "--virt-type", "qemu", NULL));
+	EXPECT_NE(NULL, strstr(out, "<domain type='qemu'>"));
+	EXPECT_NE(NULL, strstr(out, "<cpu mode='maximum'"));
+	EXPECT_EQ(NULL, strstr(out, "vpindex"));
+	EXPECT_EQ(2, ctl(&self->r, "libvirt-xml", "--domain", "t", "--virt-type", "xen", NULL));
+	EXPECT_EQ(2, ctl(&self->r, "libvirt-xml", "--disk", "/x.img", NULL));
+	EXPECT_EQ(2, ctl(&self->r, "libvirt-xml", "--domain", "a", "--update", "b", NULL));
+	EXPECT_EQ(2, ctl(&self->r, "libvirt-xml", "--domain", "a", "--share", "rel:tag", NULL));
+	/* more than the 16 GiB of hugepages would not start; 3 MiB is not whole 2 MiB pages */
+	EXPECT_EQ(1, ctl(&self->r, "libvirt-xml", "--domain", "a", "--memory", "20G", NULL));
+	EXPECT_NE(NULL, strstr(out, "the guest would not start"));
+	EXPECT_EQ(1, ctl(&self->r, "libvirt-xml", "--domain", "a", "--memory", "3M", NULL));
+	ASSERT_EQ(0, ctl(&self->r, "libvirt-xml", "--domain", "a", "--memory", "8GiB", NULL));
+	EXPECT_NE(NULL, strstr(out, "<memory unit='KiB'>8388608</memory>"));
+}
+
+TEST_F(tuning, nested_yes_gives_kvm_its_option_through_apply)
+{
+	const char *path = "etc/modprobe.d/vfio-early-nested.conf", *text;
+
+	MAKE_ROOT("seed");
+	vroot_write(&self->r, "etc/vfio-early.conf", SEED_VM_CONF "nested yes\n");
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	text = vroot_read(&self->r, path);
+	ASSERT_NE(NULL, text);
+	/* the seed is a Ryzen: kvm_amd */
+	EXPECT_NE(NULL, strstr(text, "\noptions kvm_amd nested=1\n")) TH_LOG("%s", text);
+	/* the line gone, apply takes the file out; rollback puts it back */
+	vroot_write(&self->r, "etc/vfio-early.conf", SEED_VM_CONF);
+	ASSERT_EQ(0, ctl(&self->r, "apply", "--yes", NULL)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "vfio-early-nested.conf (removed)"));
+	EXPECT_EQ(NULL, vroot_read(&self->r, path));
+	ASSERT_EQ(0, ctl(&self->r, "rollback", NULL)) TH_LOG("%s", out);
+	text = vroot_read(&self->r, path);
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "options kvm_amd nested=1"));
+}
+
 TEST_F(tuning, libvirt_xml_vcpus_and_other_machines)
 {
 	char msg[4096];
