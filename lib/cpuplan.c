@@ -293,44 +293,28 @@ static void read_vendor(const char *root, struct vfe_machine *m)
 	free(text);
 }
 
-static bool is_other_root(const char *root)
-{
-	return root && *root && strcmp(root, "/");
-}
-
-/*
- * hwloc 2 takes another root from the environment only (lstopo --input DIR does the same):
- * its Linux backend alone, reading ROOT's /sys and /proc. 0 or -errno.
- */
-static int hwloc_env_set(const char *root)
-{
-	if (is_other_root(root) && (setenv("HWLOC_FSROOT", root, 1) < 0 ||
-				    setenv("HWLOC_COMPONENTS", "linux,stop", 1) < 0))
-		return -errno;
-	return 0;
-}
-
-static void hwloc_env_unset(const char *root)
-{
-	if (is_other_root(root)) {
-		unsetenv("HWLOC_FSROOT");
-		unsetenv("HWLOC_COMPONENTS");
-	}
-}
-
-/* vfe_machine_read once hwloc's environment is set. */
-static int machine_load(const char *root, const struct vfe_config *conf, struct vfe_machine *m)
+int vfe_machine_read(const char *root, const struct vfe_config *conf, struct vfe_machine *m)
 {
 	hwloc_topology_t topo;
 	struct hwloc_distances_s *dist = NULL;
 	unsigned int i, n_dist = 1;
+	bool other_root;
 	hwloc_obj_t pkg;
-	int r;
+	int r = -EIO;
 
 	memset(m, 0, sizeof(*m));
 	m->gpu_node = -1;
-	if (hwloc_topology_init(&topo) < 0)
-		return -ENOMEM;
+	/*
+	 * hwloc 2 takes another root from the environment only (lstopo --input DIR does the
+	 * same): its Linux backend alone, reading ROOT's /sys and /proc.
+	 */
+	other_root = root && *root && strcmp(root, "/");
+	if (other_root && (setenv("HWLOC_FSROOT", root, 1) < 0 ||
+			   setenv("HWLOC_COMPONENTS", "linux,stop", 1) < 0))
+		return -errno;
+	r = hwloc_topology_init(&topo) < 0 ? -ENOMEM : 0;
+	if (r < 0)
+		goto env;
 	/*
 	 * Only what the plan reads: packages, cores, L2 and L3 (PUs and NUMA nodes are always
 	 * kept), NUMA distances and CPU kinds. No I/O (the GPU's node comes from its sysfs
@@ -404,61 +388,14 @@ static int machine_load(const char *root, const struct vfe_config *conf, struct 
 	r = 0;
 out:
 	hwloc_topology_destroy(topo);
+env:
+	if (other_root) {
+		unsetenv("HWLOC_FSROOT");
+		unsetenv("HWLOC_COMPONENTS");
+	}
 	if (r < 0)
 		vfe_machine_free(m);
 	return r;
-}
-
-int vfe_machine_read(const char *root, const struct vfe_config *conf, struct vfe_machine *m)
-{
-	int r = hwloc_env_set(root);
-
-	if (r < 0) {
-		memset(m, 0, sizeof(*m));
-		m->gpu_node = -1;
-	} else {
-		r = machine_load(root, conf, m);
-	}
-	hwloc_env_unset(root);
-	return r;
-}
-
-static void *machine_job_run(void *arg)
-{
-	struct vfe_machine_job *job = arg;
-
-	job->r = machine_load(job->root, job->conf, job->m);
-	return NULL;
-}
-
-void vfe_machine_read_start(struct vfe_machine_job *job, const char *root,
-			    const struct vfe_config *conf, struct vfe_machine *m)
-{
-	memset(job, 0, sizeof(*job));
-	job->root = root;
-	job->conf = conf;
-	job->m = m;
-	memset(m, 0, sizeof(*m));
-	m->gpu_node = -1;
-	job->r = hwloc_env_set(root);
-	if (job->r < 0)
-		return;
-	if (pthread_create(&job->thread, NULL, machine_job_run, job) == 0)
-		job->running = true;
-	else /* no thread: read it here and now */
-		machine_job_run(job);
-}
-
-int vfe_machine_join(struct vfe_machine_job *job)
-{
-	if (job->done)
-		return job->r;
-	if (job->running)
-		pthread_join(job->thread, NULL);
-	job->running = false;
-	job->done = true;
-	hwloc_env_unset(job->root);
-	return job->r;
 }
 
 void vfe_machine_free(struct vfe_machine *m)

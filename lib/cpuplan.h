@@ -6,7 +6,6 @@
  * good split, each rule applied recorded by name with its reason. vfio-earlyctl only: the boot
  * helper never links hwloc.
  */
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -64,26 +63,6 @@ struct vfe_cpuplan_opts {
  */
 int vfe_machine_read(const char *root, const struct vfe_config *conf, struct vfe_machine *m);
 void vfe_machine_free(struct vfe_machine *m);
-
-/*
- * vfe_machine_read in a thread of its own, for a command with other work to do meanwhile
- * (check: the PCI scan and pci.ids while hwloc reads the CPUs). Another root goes into
- * hwloc's environment before the thread starts and out in vfe_machine_join: the caller
- * changes no environment variable in between. Without a thread it reads at once.
- */
-struct vfe_machine_job {
-	const char *root;
-	const struct vfe_config *conf;
-	struct vfe_machine *m;
-	pthread_t thread;
-	bool running, done;
-	int r;
-};
-
-void vfe_machine_read_start(struct vfe_machine_job *job, const char *root,
-			    const struct vfe_config *conf, struct vfe_machine *m);
-/* Waits for the read (once; later calls return the same): 0 or -errno as vfe_machine_read. */
-int vfe_machine_join(struct vfe_machine_job *job);
 /* The group of CPU among GROUPS[N] (its index), -1 when none holds it. */
 int vfe_group_of(const struct vfe_cpu_group *groups, unsigned int n, unsigned int cpu);
 bool vfe_machine_is_amd(const struct vfe_machine *m);

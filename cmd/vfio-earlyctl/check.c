@@ -233,26 +233,22 @@ static void finding_rule(struct findings *f, const char *rule, const char *sugge
 			       suggested ? json_object_new_string(suggested) : NULL);
 }
 
-/*
- * vm-cpus judged by the rules of 'vfio-earlyctl cpus': each broken rule is a finding. JOB
- * read the machine (started by do_check, in a thread, before the PCI scan).
- */
-static void check_cpu_plan(struct findings *f, struct vfe_machine_job *job,
-			   const struct vfe_config *conf)
+/* vm-cpus judged by the rules of 'vfio-earlyctl cpus': each broken rule is a finding. */
+static void check_cpu_plan(struct findings *f, const char *root, const struct vfe_config *conf)
 {
 	static struct vfe_rule_note notes[VFE_PLAN_NOTES];
 	static struct vfe_cpuplan plan;
 	static char suggested[2048];
-	struct vfe_machine *m = job->m;
+	struct vfe_machine m;
 	unsigned int i, n;
 
-	if (vfe_machine_join(job) < 0) {
+	if (vfe_machine_read(root, conf, &m) < 0) {
 		finding(f, true, "vm-cpus", "cannot read the CPU topology; the plan is not judged");
 		return;
 	}
-	vfe_cpuplan_suggest(m, NULL, &plan);
+	vfe_cpuplan_suggest(&m, NULL, &plan);
 	vfe_cpulist_format(&plan.vm, suggested, sizeof(suggested));
-	n = vfe_cpuplan_judge(m, &conf->vm_cpus, notes, VFE_PLAN_NOTES);
+	n = vfe_cpuplan_judge(&m, &conf->vm_cpus, notes, VFE_PLAN_NOTES);
 	for (i = 0; i < n; i++) {
 		finding(f, false, "vm-cpus", "%s: %s%s%s%s%s", notes[i].rule, notes[i].text,
 			plan.ok ? "; suggested: vm-cpus " : "", plan.ok ? suggested : "",
@@ -263,10 +259,10 @@ static void check_cpu_plan(struct findings *f, struct vfe_machine_job *job,
 		finding(f, true, "vm-cpus",
 			"vm-cpus follows the CPU plan's rules (whole cores, the host's CPU 0, CPU "
 			"kinds, L3 domains, NUMA nodes; 'vfio-earlyctl cpus' explains them)");
+	vfe_machine_free(&m);
 }
 
-static void check_resources(struct findings *f, const char *root, const struct vfe_config *conf,
-			    struct vfe_machine_job *cpus)
+static void check_resources(struct findings *f, const char *root, const struct vfe_config *conf)
 {
 	char path[VFE_PATH_MAX], *text = NULL, *p;
 	unsigned long long want_kb = 0, total_kb = 0;
@@ -305,7 +301,7 @@ static void check_resources(struct findings *f, const char *root, const struct v
 		finding(f, false, "vm-cpus", "%s", why);
 	else
 		finding(f, true, "vm-cpus", "vm-cpus fits this machine");
-	check_cpu_plan(f, cpus, conf);
+	check_cpu_plan(f, root, conf);
 }
 
 /* The initramfs must be newer than the config it carries a copy of. */
@@ -900,8 +896,6 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 {
 	struct findings f = {.list = json_object_new_array(), .json = false};
 	static struct vfe_config conf;
-	static struct vfe_machine machine;
-	struct vfe_machine_job cpus;
 	struct vfe_inventory inv;
 	struct vfe_seen seen;
 	char err[320];
@@ -921,17 +915,9 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 	else
 		finding(&f, true, "config", "%s: %u bind line(s)", g->config, conf.n_binds);
 	r_conf = r;
-	/*
-	 * hwloc reads the CPUs (some 5,800 files on 256 CPUs) while this thread scans the PCI
-	 * bus and loads pci.ids; check_cpu_plan waits for it.
-	 */
-	if (conf.has_vm_cpus)
-		vfe_machine_read_start(&cpus, g->root, &conf, &machine);
 	r = vfe_inventory_scan(&inv, g->root, false);
 	if (r < 0) {
 		ERR("cannot read the PCI bus: %s", strerror(-r));
-		if (conf.has_vm_cpus && vfe_machine_join(&cpus) == 0)
-			vfe_machine_free(&machine);
 		json_object_put(f.list);
 		return 1;
 	}
@@ -958,9 +944,7 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 	} else if (r_conf == -ENOENT)
 		check_leftovers(&f, g, &inv);
 	check_handmade(&f, g, r_conf == 0 ? &conf : NULL, &inv);
-	check_resources(&f, g->root, &conf, &cpus);
-	if (conf.has_vm_cpus && vfe_machine_join(&cpus) == 0)
-		vfe_machine_free(&machine);
+	check_resources(&f, g->root, &conf);
 	check_initramfs(&f, g->root, g->config);
 	if (g->json) {
 		json_object *o = json_object_new_object();

@@ -554,49 +554,6 @@ TEST_F(plain, machine_read_numa_nodes_inside_one_package)
 	vfe_machine_free(&m);
 }
 
-/*
- * The read in a thread of its own (check starts it before the PCI scan) finds what the read in
- * the caller's thread finds, and hwloc's environment for another root is gone once joined.
- */
-TEST_F(plain, machine_read_in_a_thread_matches)
-{
-	struct vfe_machine m, t;
-	struct vfe_machine_job job;
-	char a[256], b[256];
-	unsigned int i;
-
-	ASSERT_EQ(0, vroot_make(&self->r, "cpu-tr-2950x"));
-	ASSERT_EQ(0, vfe_machine_read(self->r.dir, NULL, &m));
-	vfe_machine_read_start(&job, self->r.dir, NULL, &t);
-	EXPECT_STREQ(self->r.dir, getenv("HWLOC_FSROOT"));
-	ASSERT_EQ(0, vfe_machine_join(&job));
-	EXPECT_EQ(0, vfe_machine_join(&job)); /* once joined, the same answer */
-	EXPECT_EQ(NULL, getenv("HWLOC_FSROOT"));
-	EXPECT_EQ(NULL, getenv("HWLOC_COMPONENTS"));
-	EXPECT_EQ(m.n_cores, t.n_cores);
-	EXPECT_EQ(m.n_l3, t.n_l3);
-	EXPECT_EQ(m.threads_per_core, t.threads_per_core);
-	ASSERT_EQ(2, t.n_nodes);
-	for (i = 0; i < t.n_nodes; i++) {
-		vfe_cpulist_format(&m.nodes[i].cpus, a, sizeof(a));
-		vfe_cpulist_format(&t.nodes[i].cpus, b, sizeof(b));
-		EXPECT_STREQ(a, b);
-	}
-	vfe_cpulist_format(&t.online, b, sizeof(b));
-	EXPECT_STREQ("0-31", b);
-	ASSERT_NE(NULL, t.distances);
-	EXPECT_EQ(m.distances[1], t.distances[1]);
-	EXPECT_STREQ(m.vendor, t.vendor);
-	vfe_machine_free(&m);
-	vfe_machine_free(&t);
-
-	/* A tree hwloc cannot read: the same error as the direct read, nothing left set. */
-	vfe_machine_read_start(&job, "/nonexistent-vfe-root", NULL, &t);
-	EXPECT_GT(0, vfe_machine_join(&job));
-	EXPECT_GT(0, vfe_machine_read("/nonexistent-vfe-root", NULL, &m));
-	EXPECT_EQ(NULL, getenv("HWLOC_FSROOT"));
-}
-
 /* The scheduler's count of this thread's moves between CPUs; -1 when the kernel has none. */
 static long nr_migrations(void)
 {
