@@ -10,8 +10,8 @@
 # libraries), 'cpus', 'check', and the plan's own work in one process (hwloc's load of the tree,
 # the suggestion and the judgement of the config's vm-cpus). Each spawned case is timed from
 # posix_spawn to reap with CLOCK_MONOTONIC, nothing else in between, and its CPU time (user +
-# system of all its threads: check reads the CPUs in a second thread while it scans the PCI bus)
-# comes from wait4. Prints min, median and max wall time and the median CPU time, and one
+# system) comes from wait4: on a shared machine the wall time follows the other jobs, the CPU
+# time less so. Prints min, median and max wall time and the median CPU time, and one
 # "BENCH key=value ..." line per case. Never part of pass/fail.
 set -eu
 build=${1:-build}
