@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vfio-earlyctl: set up, check and report on vfio-early. One file per command. */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,13 @@ int main(int argc, char *argv[])
 	size_t i;
 	int c;
 
+	/*
+	 * A short run: the heap grows in large steps and is never trimmed. libpci's pci.ids
+	 * names (check, list) take 2 MiB in 8 KiB pieces, and freeing them gave memory back to
+	 * the kernel in some 250 brk calls (15 ms in pci_cleanup on the 256-CPU bench tree).
+	 */
+	mallopt(M_TOP_PAD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	/* "+": global options stop at the command word. */
 	while ((c = getopt_long(argc, argv, "+r:c:vqw:hV", longopts, NULL)) != -1) {
 		switch (c) {
