@@ -11,8 +11,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +31,7 @@
 #include "../../modules-load/softdep.h"
 #include "apply.h"
 #include "ctl.h"
+#include "xml.h"
 
 #define MAX_PICK    64
 #define MAX_CANDS   16
@@ -659,7 +658,7 @@ static void import_files(struct import *im, enum vfe_hm_kind kind)
 /* The attribute NAME of NODE as a number (libvirt writes 0x.. hex), or -1. */
 static long attr_num(xmlNodePtr node, const char *name)
 {
-	xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
+	xmlChar *v = sym_xmlGetProp(node, (const xmlChar *)name);
 	char *end;
 	long n;
 
@@ -668,16 +667,16 @@ static long attr_num(xmlNodePtr node, const char *name)
 	n = strtol((const char *)v, &end, 0);
 	if (*end || end == (char *)v)
 		n = -1;
-	xmlFree(v);
+	vfe_xml_free(v);
 	return n;
 }
 
 static xmlXPathObjectPtr xpath(xmlXPathContextPtr ctx, const char *expr)
 {
-	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	xmlXPathObjectPtr o = sym_xmlXPathEvalExpression((const xmlChar *)expr, ctx);
 
 	if (o && (!o->nodesetval || !o->nodesetval->nodeNr)) {
-		xmlXPathFreeObject(o);
+		sym_xmlXPathFreeObject(o);
 		return NULL;
 	}
 	return o;
@@ -687,8 +686,11 @@ static xmlXPathObjectPtr xpath(xmlXPathContextPtr ctx, const char *expr)
 static void import_domain(struct import *im, const char *path)
 {
 	xmlDocPtr doc =
-	    xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlXPathContextPtr ctx = doc ? xmlXPathNewContext(doc) : NULL;
+	    vfe_xml_open() < 0
+		? NULL
+		: sym_xmlReadFile(path, NULL,
+				  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlXPathContextPtr ctx = doc ? sym_xmlXPathNewContext(doc) : NULL;
 	xmlXPathObjectPtr o;
 	struct vfe_cpuset pins;
 	const char *p = sys_path(im, path);
@@ -724,13 +726,13 @@ static void import_domain(struct import *im, const char *path)
 		}
 		pick_device(im, d, "another function of the graphics card");
 	}
-	xmlXPathFreeObject(o);
+	sym_xmlXPathFreeObject(o);
 	memset(&pins, 0, sizeof(pins));
 	o = xpath(ctx, "/domain/cputune/vcpupin");
 	if (!o)
 		o = xpath(ctx, "/domain/vcpu[@cpuset]");
 	for (i = 0; o && i < o->nodesetval->nodeNr; i++) {
-		xmlChar *v = xmlGetProp(o->nodesetval->nodeTab[i], (const xmlChar *)"cpuset");
+		xmlChar *v = sym_xmlGetProp(o->nodesetval->nodeTab[i], (const xmlChar *)"cpuset");
 		struct vfe_cpuset one;
 		unsigned int c;
 
@@ -738,7 +740,7 @@ static void import_domain(struct import *im, const char *path)
 			for (c = 0; c < VFE_MAX_CPUS; c++)
 				if (vfe_cpuset_test(&one, c))
 					vfe_cpuset_set(&pins, c);
-		xmlFree(v);
+		vfe_xml_free(v);
 	}
 	if (o) {
 		vfe_cpulist_format(&pins, list, sizeof(list));
@@ -751,7 +753,7 @@ static void import_domain(struct import *im, const char *path)
 		source(im, p, "libvirt-pinning", what);
 		add_cpus(im, src, "vCPU pinning", list);
 	}
-	xmlXPathFreeObject(o);
+	sym_xmlXPathFreeObject(o);
 	/* the domain is left as it is: every line read from it says so */
 	for (k = first; im->j && k < json_object_array_length(jarray(im->j, "sources")); k++)
 		fate(im, json_object_array_get_idx(jarray(im->j, "sources"), k), p, NULL,
@@ -762,8 +764,8 @@ static void import_domain(struct import *im, const char *path)
 		     "left alone ('vfio-earlyctl libvirt-xml --update NAME' keeps it in line with "
 		     "the config)");
 out:
-	xmlXPathFreeContext(ctx);
-	xmlFreeDoc(doc);
+	sym_xmlXPathFreeContext(ctx);
+	sym_xmlFreeDoc(doc);
 }
 
 static void import_domains(struct import *im, char **domains, unsigned int n_domains)

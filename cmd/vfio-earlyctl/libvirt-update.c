@@ -10,8 +10,6 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +20,7 @@
 #include "../../lib/run.h"
 #include "../../lib/util.h"
 #include "libvirt.h"
+#include "xml.h"
 
 #define DOMAIN_XML_MAX	   (8 << 20)
 #define LIBVIRT_BACKUP_DIR "/var/lib/vfio-early/libvirt"
@@ -43,36 +42,36 @@ static xmlNode *child(xmlNode *parent, const char *name)
 
 static bool attr_is(xmlNode *n, const char *name, const char *value)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	xmlChar *v = sym_xmlGetProp(n, (const xmlChar *)name);
 	bool same = v && !strcmp((const char *)v, value);
 
-	xmlFree(v);
+	vfe_xml_free(v);
 	return same;
 }
 
 /* A numeric attribute (0x.. or decimal), -1 when absent. */
 static long attr_num(xmlNode *n, const char *name)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	xmlChar *v = sym_xmlGetProp(n, (const xmlChar *)name);
 	long r = v ? strtol((const char *)v, NULL, 0) : -1;
 
-	xmlFree(v);
+	vfe_xml_free(v);
 	return r;
 }
 
 /* A copy of GEN (from the generated domain) in place of PARENT's first child named alike. */
 static xmlNode *put_child(xmlNode *parent, xmlNode *gen)
 {
-	xmlNode *copy = xmlDocCopyNode(gen, parent->doc, 1),
+	xmlNode *copy = sym_xmlDocCopyNode(gen, parent->doc, 1),
 		*old = child(parent, (const char *)gen->name);
 
 	if (!copy)
 		return NULL;
 	if (old) {
-		xmlReplaceNode(old, copy);
-		xmlFreeNode(old);
+		sym_xmlReplaceNode(old, copy);
+		sym_xmlFreeNode(old);
 	} else {
-		xmlAddChild(parent, copy);
+		sym_xmlAddChild(parent, copy);
 	}
 	return copy;
 }
@@ -81,7 +80,7 @@ static xmlNode *get_or_add(xmlNode *parent, const char *name)
 {
 	xmlNode *n = child(parent, name);
 
-	return n ? n : xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+	return n ? n : sym_xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
 }
 
 static void remove_children(xmlNode *parent, const char *name)
@@ -91,8 +90,8 @@ static void remove_children(xmlNode *parent, const char *name)
 	for (n = parent->children; n; n = next) {
 		next = n->next;
 		if (is(n, name)) {
-			xmlUnlinkNode(n);
-			xmlFreeNode(n);
+			sym_xmlUnlinkNode(n);
+			sym_xmlFreeNode(n);
 		}
 	}
 }
@@ -105,10 +104,10 @@ static void update_cputune(xmlNode *cur, xmlNode *gen)
 	long i, iothreads = 0;
 
 	if (io) {
-		xmlChar *v = xmlNodeGetContent(io);
+		xmlChar *v = sym_xmlNodeGetContent(io);
 
 		iothreads = v ? strtol((const char *)v, NULL, 10) : 0;
-		xmlFree(v);
+		vfe_xml_free(v);
 	}
 	if (iothreads < 1) {
 		put_child(cur, child(gen, "iothreads"));
@@ -122,17 +121,17 @@ static void update_cputune(xmlNode *cur, xmlNode *gen)
 
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		copy = xmlAddChild(ct, xmlDocCopyNode(n, ct->doc, 1));
+		copy = sym_xmlAddChild(ct, sym_xmlDocCopyNode(n, ct->doc, 1));
 		if (is(n, "iothreadpin"))
 			pin = copy;
 	}
 	/* every I/O thread of theirs with the host's CPUs, as ours */
 	for (i = 2; pin && i <= iothreads; i++) {
-		xmlNode *more = xmlAddChild(ct, xmlDocCopyNode(pin, ct->doc, 1));
+		xmlNode *more = sym_xmlAddChild(ct, sym_xmlDocCopyNode(pin, ct->doc, 1));
 		char id[24];
 
 		snprintf(id, sizeof(id), "%ld", i);
-		xmlSetProp(more, (const xmlChar *)"iothread", (const xmlChar *)id);
+		sym_xmlSetProp(more, (const xmlChar *)"iothread", (const xmlChar *)id);
 	}
 }
 
@@ -153,19 +152,19 @@ static void update_cpu(xmlNode *cur, xmlNode *gen)
 
 		if (!is(n, "feature"))
 			continue;
-		name = xmlGetProp(n, (const xmlChar *)"name");
+		name = sym_xmlGetProp(n, (const xmlChar *)"name");
 		for (m = cpu->children; m; m = m->next)
 			if (is(m, "feature") && attr_is(m, "name", (const char *)name))
 				break;
 		if (m) {
-			xmlNode *copy = xmlDocCopyNode(n, cpu->doc, 1);
+			xmlNode *copy = sym_xmlDocCopyNode(n, cpu->doc, 1);
 
-			xmlReplaceNode(m, copy);
-			xmlFreeNode(m);
+			sym_xmlReplaceNode(m, copy);
+			sym_xmlFreeNode(m);
 		} else {
-			xmlAddChild(cpu, xmlDocCopyNode(n, cpu->doc, 1));
+			sym_xmlAddChild(cpu, sym_xmlDocCopyNode(n, cpu->doc, 1));
 		}
-		xmlFree(name);
+		vfe_xml_free(name);
 	}
 }
 
@@ -179,9 +178,9 @@ static void update_memory_backing(xmlNode *cur, xmlNode *gen)
 		put_child(get_or_add(cur, "memoryBacking"), ghp);
 	} else if (mb) {
 		remove_children(mb, "hugepages");
-		if (!mb->children || !xmlFirstElementChild(mb)) {
-			xmlUnlinkNode(mb);
-			xmlFreeNode(mb);
+		if (!mb->children || !sym_xmlFirstElementChild(mb)) {
+			sym_xmlUnlinkNode(mb);
+			sym_xmlFreeNode(mb);
 		}
 	}
 }
@@ -217,34 +216,34 @@ static long add_root_port(xmlNode *devices)
 		if (is(n, "controller") && attr_is(n, "type", "pci") && attr_num(n, "index") > max)
 			max = attr_num(n, "index");
 	snprintf(idx, sizeof(idx), "%ld", max + 1);
-	c = xmlNewChild(devices, NULL, (const xmlChar *)"controller", NULL);
-	xmlSetProp(c, (const xmlChar *)"type", (const xmlChar *)"pci");
-	xmlSetProp(c, (const xmlChar *)"index", (const xmlChar *)idx);
-	xmlSetProp(c, (const xmlChar *)"model", (const xmlChar *)"pcie-root-port");
+	c = sym_xmlNewChild(devices, NULL, (const xmlChar *)"controller", NULL);
+	sym_xmlSetProp(c, (const xmlChar *)"type", (const xmlChar *)"pci");
+	sym_xmlSetProp(c, (const xmlChar *)"index", (const xmlChar *)idx);
+	sym_xmlSetProp(c, (const xmlChar *)"model", (const xmlChar *)"pcie-root-port");
 	return max + 1;
 }
 
 static void set_guest_address(xmlNode *hostdev, long bus, long slot, long fn)
 {
-	xmlNode *a = xmlNewDocNode(hostdev->doc, NULL, (const xmlChar *)"address", NULL), *old;
+	xmlNode *a = sym_xmlNewDocNode(hostdev->doc, NULL, (const xmlChar *)"address", NULL), *old;
 	char v[24];
 
-	xmlSetProp(a, (const xmlChar *)"type", (const xmlChar *)"pci");
-	xmlSetProp(a, (const xmlChar *)"domain", (const xmlChar *)"0x0000");
+	sym_xmlSetProp(a, (const xmlChar *)"type", (const xmlChar *)"pci");
+	sym_xmlSetProp(a, (const xmlChar *)"domain", (const xmlChar *)"0x0000");
 	snprintf(v, sizeof(v), "0x%02lx", bus);
-	xmlSetProp(a, (const xmlChar *)"bus", (const xmlChar *)v);
+	sym_xmlSetProp(a, (const xmlChar *)"bus", (const xmlChar *)v);
 	snprintf(v, sizeof(v), "0x%02lx", slot);
-	xmlSetProp(a, (const xmlChar *)"slot", (const xmlChar *)v);
+	sym_xmlSetProp(a, (const xmlChar *)"slot", (const xmlChar *)v);
 	snprintf(v, sizeof(v), "0x%lx", fn);
-	xmlSetProp(a, (const xmlChar *)"function", (const xmlChar *)v);
+	sym_xmlSetProp(a, (const xmlChar *)"function", (const xmlChar *)v);
 	if (!fn)
-		xmlSetProp(a, (const xmlChar *)"multifunction", (const xmlChar *)"on");
+		sym_xmlSetProp(a, (const xmlChar *)"multifunction", (const xmlChar *)"on");
 	old = child(hostdev, "address");
 	if (old) {
-		xmlReplaceNode(old, a);
-		xmlFreeNode(old);
+		sym_xmlReplaceNode(old, a);
+		sym_xmlFreeNode(old);
 	} else {
-		xmlAddChild(hostdev, a);
+		sym_xmlAddChild(hostdev, a);
 	}
 }
 
@@ -265,9 +264,9 @@ static void update_hostdevs(xmlNode *cur, xmlNode *gen)
 			continue;
 		mine = find_hostdev(devices, n);
 		if (mine) {
-			xmlSetProp(mine, (const xmlChar *)"managed", (const xmlChar *)"no");
+			sym_xmlSetProp(mine, (const xmlChar *)"managed", (const xmlChar *)"no");
 		} else {
-			mine = xmlAddChild(devices, xmlDocCopyNode(n, devices->doc, 1));
+			mine = sym_xmlAddChild(devices, sym_xmlDocCopyNode(n, devices->doc, 1));
 			remove_children(mine, "address"); /* placed below, or by libvirt */
 		}
 	}
@@ -308,11 +307,11 @@ static char *serialize(xmlDoc *doc)
 	int len = 0;
 	char *s;
 
-	xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", 1);
+	sym_xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", 1);
 	if (!buf)
 		return NULL;
 	s = strndup((const char *)buf, (size_t)len);
-	xmlFree(buf);
+	vfe_xml_free(buf);
 	return s;
 }
 
@@ -430,6 +429,9 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 		ERR("virsh not found (Debian: libvirt-clients)");
 		return -ENOENT;
 	}
+	r = vfe_xml_open();
+	if (r < 0)
+		return r;
 	r = ctl_lock(g);
 	if (r < 0)
 		return r;
@@ -446,18 +448,18 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 		r = -ENOENT;
 		goto out;
 	}
-	cur = xmlReadMemory(text, (int)strlen(text), "libvirt", NULL,
-			    XML_PARSE_NOBLANKS | XML_PARSE_NONET);
-	gen = xmlReadMemory(u->generated, (int)strlen(u->generated), "generated", NULL,
-			    XML_PARSE_NOBLANKS | XML_PARSE_NONET);
-	if (!cur || !gen || !is(xmlDocGetRootElement(cur), "domain")) {
+	cur = sym_xmlReadMemory(text, (int)strlen(text), "libvirt", NULL,
+				XML_PARSE_NOBLANKS | XML_PARSE_NONET);
+	gen = sym_xmlReadMemory(u->generated, (int)strlen(u->generated), "generated", NULL,
+				XML_PARSE_NOBLANKS | XML_PARSE_NONET);
+	if (!cur || !gen || !is(sym_xmlDocGetRootElement(cur), "domain")) {
 		ERR("%s: libvirt's definition does not parse as a domain", u->name);
 		r = -EINVAL;
 		goto out;
 	}
 	before = serialize(cur);
 	{
-		xmlNode *c = xmlDocGetRootElement(cur), *s = xmlDocGetRootElement(gen);
+		xmlNode *c = sym_xmlDocGetRootElement(cur), *s = sym_xmlDocGetRootElement(gen);
 
 		put_child(c, child(s, "vcpu"));
 		update_cputune(c, s);
@@ -524,8 +526,8 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 out:
 	if (g->json)
 		print_json(u, changed, defined, kept);
-	xmlFreeDoc(cur);
-	xmlFreeDoc(gen);
+	sym_xmlFreeDoc(cur);
+	sym_xmlFreeDoc(gen);
 	free(text);
 	free(before);
 	free(after);
