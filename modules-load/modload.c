@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "../lib/log.h"
-#include "../lib/util.h"
+#include "../lib/boot/log.h"
+#include "../lib/boot/util.h"
 
 static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
 		     const char *format, va_list args)
