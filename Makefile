@@ -18,6 +18,8 @@ endif
 PKGS := libpci libkmod json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -ljson-c)
+# The helper opens libkmod only when it loads a module (modules-load/modload.c): not linked.
+BOOT_LIBS = $(shell pkg-config --libs libpci json-c 2>/dev/null || echo -lpci -ljson-c)
 # hwloc is vfio-earlyctl's alone (CPU plans): the boot helper never links it.
 HWLOC_CFLAGS = $(shell pkg-config --cflags hwloc 2>/dev/null)
 HWLOC_LIBS = $(shell pkg-config --libs hwloc 2>/dev/null || echo -lhwloc)
@@ -31,16 +33,21 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -DVFE_VERSI
 	$(PKG_CFLAGS) $(HWLOC_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
-CORE_SRC := lib/log.c lib/util.c lib/cpulist.c lib/config.c lib/pci.c lib/bind.c lib/report.c \
-	lib/inventory.c lib/follow.c lib/backup.c lib/confedit.c lib/run.c lib/hugepages.c lib/affinity.c \
-	lib/handmade.c \
-	kernel-cmdline/cmdline.c kernel-cmdline/tokens.c kernel-cmdline/grub.c \
-	kernel-cmdline/kernelcmdline.c modules-load/modload.c modules-load/softdep.c
+# The boot path: everything the helper runs in the initramfs, and all it links.
+BOOT_SRC := lib/boot/log.c lib/boot/util.c lib/boot/cpulist.c lib/boot/config.c lib/boot/pci.c \
+	lib/boot/bind.c lib/boot/report.c lib/boot/hugepages.c lib/boot/affinity.c \
+	kernel-cmdline/cmdline.c modules-load/modload.c
+# The rest of the core, vfio-earlyctl's alone.
+CORE_SRC := $(BOOT_SRC) \
+	lib/inventory.c lib/follow.c lib/backup.c lib/confedit.c lib/run.c lib/handmade.c \
+	kernel-cmdline/tokens.c kernel-cmdline/grub.c kernel-cmdline/kernelcmdline.c \
+	modules-load/softdep.c
 CTL_LIB_SRC := lib/cpuplan.c
 HELPER_SRC := cmd/vfio-early/main.c cmd/vfio-early/boot.c
 CTL_SRC := $(wildcard cmd/vfio-earlyctl/*.c)
 CTL_OBJ := $(CTL_SRC:%.c=$(O)/obj/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
+BOOT_OBJ := $(BOOT_SRC:%.c=$(O)/obj/%.o)
 CTL_LIB_OBJ := $(CTL_LIB_SRC:%.c=$(O)/obj/%.o)
 HELPER_OBJ := $(HELPER_SRC:%.c=$(O)/obj/%.o)
 
@@ -69,8 +76,8 @@ $(O)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/vfio-early: $(HELPER_OBJ) $(CORE_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(O)/vfio-early: $(HELPER_OBJ) $(BOOT_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(BOOT_LIBS)
 
 $(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ) $(CTL_LIB_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(HWLOC_LIBS)
@@ -114,7 +121,7 @@ check:
 FUZZ_TARGETS := fuzz-config fuzz-cmdline fuzz-grub fuzz-handmade
 FUZZ_BIN := $(FUZZ_TARGETS:%=build/fuzz/%)
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -g -O1 -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
-FUZZ_CORE := lib/config.c lib/cpulist.c lib/util.c lib/log.c kernel-cmdline/cmdline.c \
+FUZZ_CORE := lib/boot/config.c lib/boot/cpulist.c lib/boot/util.c lib/boot/log.c kernel-cmdline/cmdline.c \
 	kernel-cmdline/tokens.c kernel-cmdline/grub.c lib/handmade.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_CORE) | deps-test
@@ -159,7 +166,7 @@ install: $(O)/vfio-early $(O)/vfio-earlyctl install-initramfs
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vfio-earlyctl
 
 lint:
-	clang-format --dry-run -Werror $(CORE_SRC) $(CTL_LIB_SRC) $(HELPER_SRC) $(wildcard lib/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
+	clang-format --dry-run -Werror $(CORE_SRC) $(CTL_LIB_SRC) $(HELPER_SRC) $(wildcard lib/*.h lib/boot/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
 	shellcheck -S warning scripts/*.sh tests/run.sh tests/qemu/*.sh tests/libvirt/*.sh tests/system/*.sh tests/system/guest/vfe-step bench/*.sh
 
 clean:

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "../lib/config.h"
+#include "../lib/boot/config.h"
 #include "../lib/cpuplan.h"
 
 extern char **environ;

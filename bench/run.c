@@ -7,18 +7,20 @@
  * PCI devices and the config binding its 8 targets; tests/rootfs/mkroot builds a pristine tree and
  * a working tree from it. Then RUNS times (default 31), in alternating order, BUILD/vfio-early
  * --root TREE --config CONF -q and sh bench/shell-binder.sh TREE CONF run on the working tree,
- * each timed from spawn to reap (wall clock) with its peak RSS from wait4. Both run with
+ * each timed from spawn to reap (wall clock) with its peak RSS from wait4; in the same rounds,
+ * BUILD/vfio-early --version (the helper's start-up alone: loading, linking, exit) and /bin/true
+ * (the floor under every figure), the four in a rotating order. Both tools run with
  * BUILD/bench/fakesysfs.so preloaded, which makes unbind, bind and drivers_probe take effect
  * synchronously as the kernel does (without it no driver link ever changes and the helper times
  * its 50 ms waits for one). Both change the tree (driver_override, unbind, drivers_probe, driver
  * links, the report), so after every run, outside the timing, whatever changed since the run
  * began is put back from the pristine tree. One warm-up run per tool first: its output goes to
- * TOOL.log, its changes are counted. /bin/true is spawned the same way between the runs: the
- * floor under every figure. The trees go to $TMPDIR, else /dev/shm (sysfs is in memory too,
- * and a journalled file system would time its own writes), else /tmp.
+ * TOOL.log, its changes are counted. The trees go to $TMPDIR, else /dev/shm (sysfs is in memory
+ * too, and a journalled file system would time its own writes), else /tmp.
  *
- * Prints a table, the speed-up and the growth from the first size to the last, and one
- * "BENCH key=value ..." line per case. Never part of pass/fail: exits 0 unless it could not run.
+ * Prints a table, the speed-up and the growth from the first size to the last, a summary per size
+ * (helper wall, its own time, shell binder, start-up), and one "BENCH key=value ..." line per
+ * case. Never part of pass/fail: exits 0 unless it could not run.
  */
 #define _XOPEN_SOURCE	700
 #define _DEFAULT_SOURCE /* wait4 */
@@ -352,7 +354,8 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void bench_size(const char *work, int n, struct result res[NTOOLS], double *floor_us)
+static void bench_size(const char *work, int n, struct result res[NTOOLS], double *floor_us,
+		       double *startup_us)
 {
 	char *dir = xasprintf("%s/n%d", work, n), *spec = xasprintf("%s/spec", dir);
 	char *conf = xasprintf("%s/conf", dir), *pristine = xasprintf("%s/pristine", dir);
@@ -366,7 +369,8 @@ static void bench_size(const char *work, int n, struct result res[NTOOLS], doubl
 	    {"/bin/sh", (char *)opt.binder, tree, conf, NULL},
 	};
 	char *true_argv[] = {"/bin/true", NULL};
-	double *wall[NTOOLS], *self, *floor, t0;
+	char *version_argv[] = {(char *)opt.helper, "--version", NULL};
+	double *wall[NTOOLS], *self, *floor, *startup, t0;
 	struct timespec since;
 	int i, t, k, st;
 
@@ -382,6 +386,9 @@ static void bench_size(const char *work, int n, struct result res[NTOOLS], doubl
 
 	self = calloc((size_t)opt.runs, sizeof(double));
 	floor = calloc((size_t)opt.runs, sizeof(double));
+	startup = calloc((size_t)opt.runs, sizeof(double));
+	if (!startup)
+		die("out of memory");
 	for (t = 0; t < NTOOLS; t++) {
 		memset(&res[t], 0, sizeof(res[t]));
 		wall[t] = calloc((size_t)opt.runs, sizeof(double));
@@ -407,11 +414,21 @@ static void bench_size(const char *work, int n, struct result res[NTOOLS], doubl
 		res[t].bound = restore.bound;
 	}
 
+	/* each round: both tools, the helper's start-up alone and /bin/true, in a rotating order */
 	for (i = 0; i < opt.runs; i++) {
-		for (k = 0; k < NTOOLS; k++) {
+		for (k = 0; k < NTOOLS + 2; k++) {
 			long rss;
 
-			t = (i + k) % NTOOLS; /* alternate which tool goes first */
+			t = (i + k) % (NTOOLS + 2);
+			if (t == NTOOLS) {
+				run_timed(true_argv, opt.envp, NULL, &floor[i], NULL);
+				continue;
+			}
+			if (t == NTOOLS + 1) {
+				if (res[HELPER].ok)
+					run_timed(version_argv, opt.envp, NULL, &startup[i], NULL);
+				continue;
+			}
 			if (!res[t].ok)
 				continue;
 			since = fs_now(stamp);
@@ -424,7 +441,6 @@ static void bench_size(const char *work, int n, struct result res[NTOOLS], doubl
 			if (rss > res[t].maxrss_kb)
 				res[t].maxrss_kb = rss;
 		}
-		run_timed(true_argv, opt.envp, NULL, &floor[i], NULL);
 	}
 	fprintf(stderr, " done\n");
 
@@ -440,8 +456,10 @@ static void bench_size(const char *work, int n, struct result res[NTOOLS], doubl
 		free(log[t]);
 	}
 	*floor_us = median(floor, opt.runs);
+	*startup_us = res[HELPER].ok ? median(startup, opt.runs) : 0;
 	free(self);
 	free(floor);
+	free(startup);
 	if (!opt.keep && res[HELPER].ok == !access(opt.helper, X_OK) && res[BINDER].ok)
 		remove_tree(dir);
 	free(dir), free(spec), free(conf), free(pristine), free(tree), free(stamp);
@@ -503,9 +521,9 @@ int main(int argc, char **argv)
 	const char *build = "build", *src = ".", *tmp = getenv("TMPDIR");
 	int sizes[MAX_SIZES] = {64, 512, 4096}, nsizes = 3, i, t;
 	struct result res[MAX_SIZES][NTOOLS];
-	char *work, *s, b1[32], b2[32], b3[32], b4[32];
+	char *work, *s, b1[32], b2[32], b3[32], b4[32], b5[32];
 	struct result *first, *last;
-	double floor[MAX_SIZES];
+	double floor[MAX_SIZES], startup[MAX_SIZES];
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -566,7 +584,7 @@ int main(int argc, char **argv)
 		die("%s: %s", work, strerror(errno));
 
 	for (i = 0; i < nsizes; i++)
-		bench_size(work, sizes[i], res[i], &floor[i]);
+		bench_size(work, sizes[i], res[i], &floor[i], &startup[i]);
 
 	printf("vfio-early bench: %d timed runs per tool and size; wall time from spawn to exit,\n"
 	       "peak RSS from wait4; %ld CPUs; trees in %s; %s\n\n",
@@ -587,6 +605,8 @@ int main(int argc, char **argv)
 			       ms(r->max_us, b3), r->self_us ? ms(r->self_us, b4) : "-",
 			       r->maxrss_kb / 1024.0, r->exit_status, r->bound, r->changed);
 		}
+		if (res[i][HELPER].ok)
+			printf("%7d  %-13s %9s\n", sizes[i], "start-up", ms(startup[i], b1));
 		printf("%7d  %-13s %9s\n", sizes[i], "/bin/true", ms(floor[i], b1));
 		if (res[i][HELPER].ok && res[i][BINDER].ok)
 			printf("%7d  %-13s %8.1fx (net of the /bin/true spawn: %.1fx)\n", sizes[i],
@@ -604,12 +624,25 @@ int main(int argc, char **argv)
 			       (last->median_us - first->median_us) / 1000);
 	}
 	printf("self: the helper's own duration_us (report.json), from its start to the report\n"
+	       "start-up: vfio-early --version, spawned the same way: loading, linking, exit\n"
 	       "/bin/true: spawned the same way between the runs: the floor under every figure\n"
 	       "exit: of every run (-1: it varied); bound: driver links to vfio-pci made;\n"
 	       "changed: files and links changed, made or removed (put back after each run)\n");
 	if (!opt.fake)
 		printf("No fake kernel: no driver link ever changes, so both tools report every\n"
 		       "target failed (exit 1) and the helper's figures are its waits for them.\n");
+	printf("\nSummary (medians; the README's table):\n"
+	       "| devices | vfio-early wall | its own time | shell binder | vfio-early start-up | "
+	       "/bin/true | speed-up |\n|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < nsizes; i++) {
+		struct result *h = &res[i][HELPER], *b = &res[i][BINDER];
+
+		if (!h->ok || !b->ok)
+			continue;
+		printf("| %d | %s | %s | %s | %s | %s | %.1fx |\n", sizes[i], ms(h->median_us, b1),
+		       ms(h->self_us, b2), ms(b->median_us, b3), ms(startup[i], b4),
+		       ms(floor[i], b5), b->median_us / h->median_us);
+	}
 	printf("\n");
 
 	for (i = 0; i < nsizes; i++) {
@@ -625,6 +658,9 @@ int main(int argc, char **argv)
 			       r->self_us, r->maxrss_kb, r->exit_status, r->bound, r->changed,
 			       r->overrides, opt.fake);
 		}
+		if (res[i][HELPER].ok)
+			printf("BENCH devices=%d tool=vfio-early-startup runs=%d median_us=%.0f\n",
+			       sizes[i], opt.runs, startup[i]);
 		printf("BENCH devices=%d tool=/bin/true runs=%d median_us=%.0f\n", sizes[i],
 		       opt.runs, floor[i]);
 		if (res[i][HELPER].ok && res[i][BINDER].ok)

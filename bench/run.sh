@@ -8,6 +8,9 @@
 # its other knobs are in its header). Then the boot cost (tests/qemu/scenarios.sh's boot-cost
 # boots: the rig with and without the helper, per generator). The status is 1 when a part failed.
 # Usage: bench/run.sh [BUILD [-k RUNS] [-n N,N,...] [-d TMPDIR] [--keep] [--no-fake-kernel]]
+#   (the options go to bench/run.c, the helper part)
+# BENCH_PARTS picks the parts (default: helper cpus hugepages boot-cost), e.g.
+# BENCH_PARTS=helper make bench: the helper against the shell binder alone, no QEMU.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-build}
@@ -26,16 +29,24 @@ for pair in tests/mkroot:tests/rootfs/mkroot.c bench/run:bench/run.c \
 		esac
 	fi
 done
+parts=" ${BENCH_PARTS:-helper cpus hugepages boot-cost} "
+part() { case $parts in *" $1 "*) true ;; *) false ;; esac; }
 st=0
-"$build/bench/run" -b "$build" -s "$src" "$@" || st=1
-echo
-"$src/bench/cpus.sh" "$build" || st=1 # issue 15 item 6: cpus and check on 256 CPUs
-echo
-"$src/bench/hugepages.sh" "$build" || st=1
-echo
+if part helper; then
+	"$build/bench/run" -b "$build" -s "$src" "$@" || st=1
+	echo
+fi
+if part cpus; then
+	"$src/bench/cpus.sh" "$build" || st=1 # issue 15 item 6: cpus and check on 256 CPUs
+	echo
+fi
+if part hugepages; then
+	"$src/bench/hugepages.sh" "$build" || st=1
+	echo
+fi
 # What the helper adds to a real boot: the rig booted with and without it on each generator's
 # image, as a host builds it (every driver of the kernel), under -icount (BOOT_COST_RUNS=0: none).
-if [ "${BOOT_COST_RUNS:-1}" -gt 0 ]; then
+if part boot-cost && [ "${BOOT_COST_RUNS:-1}" -gt 0 ]; then
 	SCENARIOS=none COST_RUNS=${BOOT_COST_RUNS:-1} "$src/tests/qemu/scenarios.sh" "$build" || st=1
 fi
 exit "$st"

@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "../lib/config.h"
+#include "../lib/boot/config.h"
 
 #define VFE_ERR_LEN 160
 

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../lib/util.h"
+#include "../lib/boot/util.h"
 
 #define MAX_DEPTH 64
 

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../lib/util.h"
+#include "../lib/boot/util.h"
 #include "tokens.h"
 
 #define VFE_GRUB_VAR "GRUB_CMDLINE_LINUX_DEFAULT"

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/util.h"
+#include "../lib/boot/util.h"
 
 int vfe_kernel_cmdline_file_edit(const char *path, const struct vfe_ktokens *wanted,
 				 struct vfe_text_edit *e, char *err, size_t errsize)

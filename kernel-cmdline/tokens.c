@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "cmdline.h"
-#include "../lib/cpulist.h"
-#include "../lib/util.h"
+#include "../lib/boot/cpulist.h"
+#include "../lib/boot/util.h"
 
 static const struct owned_name {
 	const char *name;

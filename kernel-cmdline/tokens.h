@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../lib/config.h"
+#include "../lib/boot/config.h"
 
 #define VFE_KTOKENS_MAX 32
 #define VFE_KTOKEN_LEN	512

@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "util.h"
+#include "boot/log.h"
+#include "boot/util.h"
 
 #define LABEL_XATTR "security.selinux"
 #define LABEL_MAX   256

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "backup.h"
-#include "util.h"
+#include "boot/util.h"
 
 static int load_text(const char *path, char **text, size_t *len, bool *existed)
 {

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "boot/config.h"
 
 /*
  * Line-preserving edits of /etc/vfio-early.conf: the user's comments, blank lines and order

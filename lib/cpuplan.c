@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "boot/util.h"
 
 /* ---- small set algebra on vfe_cpuset ---- */
 

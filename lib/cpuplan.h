@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
-#include "cpulist.h"
+#include "boot/config.h"
+#include "boot/cpulist.h"
 
 /* A set of CPUs that share something: a core, an L2 or L3, a NUMA node, a package. */
 struct vfe_cpu_group {

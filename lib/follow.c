@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "boot/util.h"
 
 char *vfe_seen_text(const struct vfe_inventory *inv, size_t *len)
 {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpulist.h"
+#include "boot/cpulist.h"
 
 static const struct {
 	const char *dir, *suffix, *file; /* a directory's files with SUFFIX, then FILE */

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "boot/util.h"
 
 /*
  * A hand-made pass-through setup, as the guides leave it (issue 16): the lines of other

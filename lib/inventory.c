@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
-#include "pci.h"
-#include "util.h"
+#include "boot/log.h"
+#include "boot/pci.h"
+#include "boot/util.h"
 
 #define USB_MAX_DEPTH 8
 

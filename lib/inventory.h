@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "boot/config.h"
 
 struct pci_access;
 

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "boot/util.h"
 
 static const char *const search_dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
 

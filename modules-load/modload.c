@@ -1,14 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "modload.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libkmod.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "../lib/log.h"
-#include "../lib/util.h"
+#include "../lib/boot/log.h"
+#include "../lib/boot/util.h"
+
+/*
+ * libkmod is opened when a module is to be loaded, not at start-up (systemd's
+ * dlopen-on-demand): the boot helper's usual run, vfio-pci already registered, maps
+ * neither it nor the libcrypto, libzstd and liblzma it brings. The initramfs hooks copy it
+ * by name, as ldd cannot see it. Its own declarations type every symbol.
+ */
+#define LIBKMOD_SONAME "libkmod.so.2"
+
+static void *libkmod;
+static typeof(kmod_new) *sym_kmod_new;
+static typeof(kmod_unref) *sym_kmod_unref;
+static typeof(kmod_set_log_fn) *sym_kmod_set_log_fn;
+static typeof(kmod_set_log_priority) *sym_kmod_set_log_priority;
+static typeof(kmod_list_next) *sym_kmod_list_next;
+static typeof(kmod_module_new_from_lookup) *sym_kmod_module_new_from_lookup;
+static typeof(kmod_module_get_module) *sym_kmod_module_get_module;
+static typeof(kmod_module_get_name) *sym_kmod_module_get_name;
+static typeof(kmod_module_probe_insert_module) *sym_kmod_module_probe_insert_module;
+static typeof(kmod_module_unref) *sym_kmod_module_unref;
+static typeof(kmod_module_unref_list) *sym_kmod_module_unref_list;
+
+static int open_libkmod(char *err, size_t errsize)
+{
+	static const struct {
+		const char *name;
+		void **sym;
+	} syms[] = {
+#define SYM(fn) {#fn, (void **)&sym_##fn}
+	    SYM(kmod_new),
+	    SYM(kmod_unref),
+	    SYM(kmod_set_log_fn),
+	    SYM(kmod_set_log_priority),
+	    SYM(kmod_list_next),
+	    SYM(kmod_module_new_from_lookup),
+	    SYM(kmod_module_get_module),
+	    SYM(kmod_module_get_name),
+	    SYM(kmod_module_probe_insert_module),
+	    SYM(kmod_module_unref),
+	    SYM(kmod_module_unref_list),
+#undef SYM
+	};
+	void *dl;
+	size_t i;
+
+	if (libkmod)
+		return 0;
+	dl = dlopen(LIBKMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		snprintf(err, errsize, "cannot open %s, which loads modules: %s", LIBKMOD_SONAME,
+			 dlerror());
+		return -ELIBACC;
+	}
+	for (i = 0; i < VFE_ARRAY_SIZE(syms); i++) {
+		*syms[i].sym = dlsym(dl, syms[i].name);
+		if (!*syms[i].sym) {
+			snprintf(err, errsize, "%s has no %s: %s", LIBKMOD_SONAME, syms[i].name,
+				 dlerror());
+			dlclose(dl);
+			return -ELIBBAD;
+		}
+	}
+	libkmod = dl;
+	return 0;
+}
 
 static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
 		     const char *format, va_list args)
@@ -28,8 +94,10 @@ static struct kmod_ctx *open_ctx(const char *root, char *err, size_t errsize)
 	struct kmod_ctx *ctx;
 	struct utsname u;
 
+	if (open_libkmod(err, errsize) < 0)
+		return NULL;
 	if (!root || !strcmp(root, "/") || !root[0]) {
-		ctx = kmod_new(NULL, NULL);
+		ctx = sym_kmod_new(NULL, NULL);
 	} else {
 		uname(&u);
 		if (vfe_pathf(dir, sizeof(dir), root, "/lib/modules/%s", u.release) < 0 ||
@@ -47,14 +115,14 @@ static struct kmod_ctx *open_ctx(const char *root, char *err, size_t errsize)
 		confs[1] = conf[1];
 		confs[2] = conf[2];
 		confs[3] = NULL;
-		ctx = kmod_new(dir, confs);
+		ctx = sym_kmod_new(dir, confs);
 	}
 	if (!ctx) {
 		snprintf(err, errsize, "libkmod: cannot start");
 		return NULL;
 	}
-	kmod_set_log_fn(ctx, kmod_log, NULL);
-	kmod_set_log_priority(ctx, vfe_log_get_level());
+	sym_kmod_set_log_fn(ctx, kmod_log, NULL);
+	sym_kmod_set_log_priority(ctx, vfe_log_get_level());
 	return ctx;
 }
 
@@ -63,25 +131,26 @@ static int load_one(struct kmod_ctx *ctx, const char *name, char *err, size_t er
 	struct kmod_list *list = NULL, *l;
 	int r;
 
-	r = kmod_module_new_from_lookup(ctx, name, &list);
+	r = sym_kmod_module_new_from_lookup(ctx, name, &list);
 	if (r < 0 || !list) {
 		snprintf(err, errsize, "module %s not found%s", name,
 			 r < 0 ? ": lookup failed" : "");
 		return r < 0 ? r : -ENOENT;
 	}
-	kmod_list_foreach (l, list) {
-		struct kmod_module *mod = kmod_module_get_module(l);
+	/* kmod_list_foreach, through the opened library */
+	for (l = list; l; l = sym_kmod_list_next(list, l)) {
+		struct kmod_module *mod = sym_kmod_module_get_module(l);
 
-		DBG("loading module %s", kmod_module_get_name(mod));
-		r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
+		DBG("loading module %s", sym_kmod_module_get_name(mod));
+		r = sym_kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
 		if (r < 0)
-			snprintf(err, errsize, "cannot load %s: %s", kmod_module_get_name(mod),
+			snprintf(err, errsize, "cannot load %s: %s", sym_kmod_module_get_name(mod),
 				 strerror(-r));
-		kmod_module_unref(mod);
+		sym_kmod_module_unref(mod);
 		if (r == 0)
 			break;
 	}
-	kmod_module_unref_list(list);
+	sym_kmod_module_unref_list(list);
 	return r;
 }
 
@@ -93,7 +162,7 @@ int vfe_load_module(const char *root, const char *name, char *err, size_t errsiz
 	if (!ctx)
 		return -ENOENT;
 	r = load_one(ctx, name, err, errsize);
-	kmod_unref(ctx);
+	sym_kmod_unref(ctx);
 	return r;
 }
 
@@ -108,7 +177,7 @@ int vfe_load_vfio_modules(const char *root, char *err, size_t errsize)
 	/* The IOMMU backend is needed by every user of the device, not for binding. */
 	if (r == 0 && load_one(ctx, "vfio_iommu_type1", err, errsize) < 0)
 		WRN("%s", err);
-	kmod_unref(ctx);
+	sym_kmod_unref(ctx);
 	return r;
 }
 
@@ -126,8 +195,8 @@ bool vfe_module_available(const char *root, const char *name)
 	ctx = open_ctx(root, err, sizeof(err));
 	if (!ctx)
 		return false;
-	found = kmod_module_new_from_lookup(ctx, name, &list) == 0 && list;
-	kmod_module_unref_list(list);
-	kmod_unref(ctx);
+	found = sym_kmod_module_new_from_lookup(ctx, name, &list) == 0 && list;
+	sym_kmod_module_unref_list(list);
+	sym_kmod_unref(ctx);
 	return found;
 }

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "../lib/log.h"
-#include "../lib/util.h"
+#include "../lib/boot/log.h"
+#include "../lib/boot/util.h"
 #include "../module/vfio_early_limits.h"
 
 #define MAX_DRIVERS 64

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "../lib/config.h"
+#include "../lib/boot/config.h"
 
 /*
  * The modprobe.d file apply writes. kmod reads the files of every modprobe.d directory in

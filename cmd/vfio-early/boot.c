@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "../../kernel-cmdline/cmdline.h"
-#include "../../lib/affinity.h"
-#include "../../lib/bind.h"
-#include "../../lib/hugepages.h"
-#include "../../lib/log.h"
-#include "../../lib/report.h"
-#include "../../lib/util.h"
+#include "../../lib/boot/affinity.h"
+#include "../../lib/boot/bind.h"
+#include "../../lib/boot/hugepages.h"
+#include "../../lib/boot/log.h"
+#include "../../lib/boot/report.h"
+#include "../../lib/boot/util.h"
 #include "../../modules-load/modload.h"
 
 /* Large tables live here rather than on the stack of an early-boot program. */

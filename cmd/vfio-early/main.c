@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/log.h"
+#include "../../lib/boot/log.h"
 #include "boot.h"
 
 #ifndef VFE_VERSION

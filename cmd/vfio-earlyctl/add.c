@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "../../lib/confedit.h"
-#include "../../lib/config.h"
+#include "../../lib/boot/config.h"
 #include "../../lib/inventory.h"
-#include "../../lib/log.h"
+#include "../../lib/boot/log.h"
 #include "ctl.h"
 
 #define MAX_PICK 64

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 #include "../../kernel-cmdline/tokens.h"
-#include "../../lib/config.h"
+#include "../../lib/boot/config.h"
 #include "../../lib/inventory.h"
 #include "ctl.h"
 

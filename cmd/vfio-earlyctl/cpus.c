@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/config.h"
+#include "../../lib/boot/config.h"
 #include "../../lib/cpuplan.h"
-#include "../../lib/log.h"
+#include "../../lib/boot/log.h"
 #include "ctl.h"
 
 #define LIST_LEN 2048

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lib/log.h"
+#include "../../lib/boot/log.h"
 #include "../../lib/run.h"
-#include "../../lib/util.h"
+#include "../../lib/boot/util.h"
 #include "libvirt.h"
 #include "xml.h"
 

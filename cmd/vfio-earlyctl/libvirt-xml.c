@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/affinity.h"
-#include "../../lib/config.h"
+#include "../../lib/boot/affinity.h"
+#include "../../lib/boot/config.h"
 #include "../../lib/cpuplan.h"
-#include "../../lib/hugepages.h"
-#include "../../lib/log.h"
+#include "../../lib/boot/hugepages.h"
+#include "../../lib/boot/log.h"
 #include "ctl.h"
 #include "libvirt.h"
 

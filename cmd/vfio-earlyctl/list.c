@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/config.h"
+#include "../../lib/boot/config.h"
 #include "../../lib/inventory.h"
-#include "../../lib/log.h"
+#include "../../lib/boot/log.h"
 #include "ctl.h"
 
 static const struct vfe_bind_rule *configured(const struct vfe_config *conf, const char *slot)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "../../lib/backup.h"
-#include "../../lib/log.h"
-#include "../../lib/util.h"
+#include "../../lib/boot/log.h"
+#include "../../lib/boot/util.h"
 #include "ctl.h"
 
 #ifndef VFE_VERSION

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "../../lib/confedit.h"
-#include "../../lib/config.h"
+#include "../../lib/boot/config.h"
 #include "../../lib/follow.h"
 #include "../../lib/inventory.h"
-#include "../../lib/log.h"
-#include "../../lib/util.h"
+#include "../../lib/boot/log.h"
+#include "../../lib/boot/util.h"
 #include "apply.h"
 #include "ctl.h"
 

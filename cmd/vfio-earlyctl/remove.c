@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "../../lib/confedit.h"
-#include "../../lib/config.h"
-#include "../../lib/log.h"
-#include "../../lib/util.h"
+#include "../../lib/boot/config.h"
+#include "../../lib/boot/log.h"
+#include "../../lib/boot/util.h"
 #include "ctl.h"
 
 static int do_remove(struct ctl_globals *g, int argc, char *argv[])

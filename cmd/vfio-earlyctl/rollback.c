@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../../lib/backup.h"
-#include "../../lib/log.h"
+#include "../../lib/boot/log.h"
 #include "apply.h"
 #include "ctl.h"
 

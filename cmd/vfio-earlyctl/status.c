@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/affinity.h"
-#include "../../lib/config.h"
-#include "../../lib/hugepages.h"
-#include "../../lib/log.h"
-#include "../../lib/report.h"
-#include "../../lib/util.h"
+#include "../../lib/boot/affinity.h"
+#include "../../lib/boot/config.h"
+#include "../../lib/boot/hugepages.h"
+#include "../../lib/boot/log.h"
+#include "../../lib/boot/report.h"
+#include "../../lib/boot/util.h"
 #include "ctl.h"
 
 static const char *str(json_object *o, const char *key)

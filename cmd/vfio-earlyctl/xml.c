@@ -5,7 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 
-#include "../../lib/log.h"
+#include "../../lib/boot/log.h"
 
 #define VFE_XML_DEFINE(f) typeof(f) *sym_##f;
 VFE_XML_FUNCS(VFE_XML_DEFINE)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/config.h"
+#include "../../lib/boot/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

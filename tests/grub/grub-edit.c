@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "../../kernel-cmdline/grub.h"
-#include "../../lib/util.h"
+#include "../../lib/boot/util.h"
 
 int main(int argc, char **argv)
 {

@@ -32,7 +32,7 @@ if [ "${1:-}" != --inside ]; then
 	# shellcheck disable=SC2046 # pkg-config prints several flags
 	cc -std=gnu11 -D_GNU_SOURCE -o "$tmp/grub-edit" tests/grub/grub-edit.c \
 		kernel-cmdline/tokens.c kernel-cmdline/grub.c kernel-cmdline/cmdline.c \
-		lib/util.c lib/log.c lib/cpulist.c lib/config.c \
+		lib/boot/util.c lib/boot/log.c lib/boot/cpulist.c lib/boot/config.c \
 		$(pkg-config --cflags --libs libpci libkmod json-c) || {
 		echo "FAIL: grub-mkconfig check: cannot build the editor"
 		exit 1

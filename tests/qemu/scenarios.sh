@@ -41,6 +41,9 @@
 #                  generators: module_blacklist=vfio_pci; vfio-pci built in:
 #                  initcall_blacklist=vfio_pci_init, a driver that never registered):
 #                  overrides cleared, host drivers take the devices, the boot goes on
+#   no-libkmod     (busybox) vfio-pci a module, and libkmod.so.2, which the helper opens
+#                  only to load it, missing from the image (a link to nowhere laid over
+#                  it): the helper says so, clears its overrides, the boot goes on
 # and on the busybox image only (the image is the rig's "installed system": it
 # carries vfio-earlyctl; the other images add nothing to what these test):
 #   ctl-status     vfio-earlyctl status after the boot: every target on vfio-pci,
@@ -80,9 +83,9 @@ RIG_TOP=$(cd "$here/../.." && pwd)
 rig_dirs "${1:?usage: tests/qemu/scenarios.sh BUILD_DIR}" scenarios
 
 GENERATORS=${GENERATORS:-busybox initramfs-tools dracut}
-SCENARIOS=${SCENARIOS:-bind-all off skip wrong-id broken-config already-bound no-vfio ctl-status moved tuning tuning-numa log-burst}
+SCENARIOS=${SCENARIOS:-bind-all off skip wrong-id broken-config already-bound no-vfio no-libkmod ctl-status moved tuning tuning-numa log-burst}
 # Boots that run on the busybox image only (see above).
-BUSYBOX_ONLY="ctl-status moved tuning tuning-numa log-burst"
+BUSYBOX_ONLY="no-libkmod ctl-status moved tuning tuning-numa log-burst"
 RIG_TUNING_QEMU="-blockdev null-co,node-name=nv0,size=67108864 -device nvme,drive=nv0,serial=rig0,bus=pcie.0,addr=0x5"
 RIG_CONF_TUNING="$RIG_CONF_ALL
 hugepages 2M 128
@@ -328,6 +331,13 @@ setup() {
 	rig_use "$gen" $variant || { echo "no $gen image"; return 1; }
 	image=$RIG_IMAGE
 	rig_overlay "$gen" "$dir/ovl" "$RIG_UNPACKED" "$how" || return 1
+	if [ "$name" = no-libkmod ]; then
+		# where the image has it (for vfio-earlyctl): beside the helper's libc, as ldd says
+		libdir=$(ldd "$RIG_BUILD/vfio-early" | sed -n 's/.*libc\.so\.6 => \(\/[^ ]*\)\/libc\.so\.6 .*/\1/p')
+		[ -n "$libdir" ] || { echo "ldd does not name the helper's libc"; return 1; }
+		mkdir -p "$dir/ovl$libdir"
+		ln -s /nonexistent "$dir/ovl$libdir/libkmod.so.2"
+	fi
 	cp -R "$dir/etc" "$dir/ovl/"
 	[ ! -d "$dir/var" ] || cp -R "$dir/var" "$dir/ovl/"
 	chmod 0644 "$dir/ovl/etc/vfio-early.conf"
@@ -533,6 +543,16 @@ check() { # check GEN NAME: prints PASS / FAIL lines for one boot
 			o=$(rig_override "$log" "$slot")
 			[ "$o" = - ] || why="${why}$slot still has driver_override $o; "
 		done
+		;;
+	no-libkmod)
+		why=$(expect "$log" "")
+		why=$why$(actions "$log" "03:00.0=failed 03:00.1=failed 03:00.2=failed 04:00.0=failed")
+		for slot in $all; do
+			o=$(rig_override "$log" "$slot")
+			[ "$o" = - ] || why="${why}$slot still has driver_override $o; "
+		done
+		why=$why$(kmsg_has "$log" 'vfio-early: .*vfio-pci unavailable: cannot open libkmod\.so\.2' \
+			"the kernel log does not say that libkmod.so.2 is missing")
 		;;
 	no-helper)
 		why=$(expect "$log" "")

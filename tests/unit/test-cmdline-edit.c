@@ -17,7 +17,7 @@
 #include "../../kernel-cmdline/grub.h"
 #include "../../kernel-cmdline/kernelcmdline.h"
 #include "../../kernel-cmdline/tokens.h"
-#include "../../lib/util.h"
+#include "../../lib/boot/util.h"
 #include "kselftest_harness.h"
 
 static const struct vfe_ktokens none;

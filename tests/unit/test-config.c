@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/config.h"
+#include "../../lib/boot/config.h"
 #include "kselftest_harness.h"
 
 static struct vfe_config conf;

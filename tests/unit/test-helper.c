@@ -4,11 +4,14 @@
  * The fake kernel (fakekernel.c) answers drivers_probe and unbind, so "bound" means a driver
  * link to vfio-pci appeared, as it would in sysfs.
  */
+#include <dlfcn.h>
 #include <json-c/json.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fakekernel.h"
@@ -286,6 +289,52 @@ TEST_F(seed, vfio_pci_unavailable_clears_overrides)
 	}
 	EXPECT_NE(NULL, strstr(field(report_device(self->report, "0000:0b:00.0"), "reason"),
 			       "vfio-pci unavailable"));
+	/* The host drivers took their devices back. */
+	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
+	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));
+}
+
+/*
+ * libkmod is opened only to load vfio-pci: an image without it (here the library the
+ * loader finds, covered by an empty file in a mount namespace of the helper's own) gets the
+ * reason in the log and the report, the overrides cleared, and the boot goes on.
+ */
+TEST_F(seed, missing_libkmod_is_said_and_the_boot_goes_on)
+{
+	char lib[4096], bin[512];
+	struct link_map *map = NULL;
+	const char *build = getenv("VFE_BUILD");
+	void *dl = dlopen("libkmod.so.2", RTLD_NOW);
+	size_t i;
+
+	ASSERT_NE(NULL, dl);
+	ASSERT_EQ(0, dlinfo(dl, RTLD_DI_LINKMAP, &map));
+	ASSERT_NE(NULL, realpath(map->l_name, lib));
+	dlclose(dl);
+	if (system("unshare -rm true 2>/dev/null"))
+		SKIP(return, "no user and mount namespaces here (unshare -rm)");
+	snprintf(bin, sizeof(bin), "%s/vfio-early", build ? build : "build");
+	ASSERT_EQ(0, system(strcat(strcpy(out, "rm -rf "),
+				   vroot_path(&self->r, "sys/bus/pci/drivers/vfio-pci"))));
+	vroot_write(&self->r, "etc/vfio-early.conf", GPU_CONF);
+	vroot_write(&self->r, "proc/cmdline", "");
+	start_kernel(_metadata, self);
+	snprintf(out, sizeof(out),
+		 "unshare -rm sh -c 'mount --bind /dev/null \"$0\" && exec \"$@\"' %s %s --root %s "
+		 ">%s 2>&1",
+		 lib, bin, self->r.dir, vroot_path(&self->r, "helper.out"));
+	EXPECT_EQ(1, WEXITSTATUS(system(out)));
+	self->report = load_report(&self->r);
+	ASSERT_NE(NULL, self->report);
+	for (i = 0; i < 5; i++) {
+		const char *reason = field(report_device(self->report, gpu_slots[i]), "reason");
+
+		EXPECT_STREQ("failed", field(report_device(self->report, gpu_slots[i]), "action"));
+		EXPECT_NE(NULL, strstr(reason, "vfio-pci unavailable: cannot open libkmod.so.2"))
+		TH_LOG("reason: %s", reason);
+		EXPECT_TRUE(vroot_override_is(&self->r, gpu_slots[i], "(null)"));
+	}
+	EXPECT_NE(NULL, strstr(vroot_log(&self->r), "cannot open libkmod.so.2"));
 	/* The host drivers took their devices back. */
 	EXPECT_STREQ("amdgpu", vroot_driver(&self->r, "0000:0b:00.0"));
 	EXPECT_STREQ("xhci_hcd", vroot_driver(&self->r, "0000:0f:00.0"));

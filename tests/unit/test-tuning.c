@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../lib/cpulist.h"
+#include "../../lib/boot/cpulist.h"
 #include "kselftest_harness.h"
 #include "testutil.h"
 

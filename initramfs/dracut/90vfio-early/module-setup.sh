@@ -77,6 +77,10 @@ install() {
         return 0
     fi
     inst_binary /usr/sbin/vfio-early
+    # opened by the helper only when it loads vfio-pci (dlopen: not a dependency ldd sees);
+    # dracut-install adds its own libraries
+    inst_libdir_file "libkmod.so.2" ||
+        dwarning "vfio-early: no libkmod.so.2: the helper cannot load vfio-pci at boot"
     inst_simple /etc/vfio-early.conf
     for f in $(vfe_options_files); do
         inst_simple "$f"

@@ -108,30 +108,60 @@ static int read_boot_vga(const char *root, const char *slot)
 	return buf[0] == '1';
 }
 
-static void fill_strings(struct vfe_pci_info *info)
+/* The driver link's name, "" when no driver is bound; 0 or -errno. */
+static int read_driver(const char *root, struct vfe_pci_info *info)
 {
-	char *s;
+	char path[VFE_PATH_MAX];
+	int r;
 
-	s = pci_get_string_property(info->dev, PCI_FILL_IOMMU_GROUP);
-	info->group = s ? atoi(s) : -1;
-	s = pci_get_string_property(info->dev, PCI_FILL_DRIVER);
-	snprintf(info->driver, sizeof(info->driver), "%s", s ? s : "");
+	r = vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/driver", info->slot);
+	if (r == 0)
+		r = vfe_read_link_name(path, info->driver, sizeof(info->driver));
+	if (r == -ENOENT) {
+		info->driver[0] = '\0';
+		r = 0;
+	}
+	return r;
+}
+
+/*
+ * The IOMMU group and the driver are the last words of the device's iommu_group and driver
+ * links. libpci's PCI_FILL_IOMMU_GROUP and PCI_FILL_DRIVER resolve each link's whole path
+ * with realpath() to take that word: 20-odd system calls per link where a readlink() gives
+ * the same name (issue 18: 16 such resolutions were most of the helper's own time).
+ */
+static void read_links(const char *root, struct vfe_pci_info *info)
+{
+	char path[VFE_PATH_MAX], group[16];
+
+	info->group = -1;
+	/* as libpci has it: a group only when the link leads to one */
+	if (vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/iommu_group",
+		      info->slot) == 0 &&
+	    vfe_read_link_name(path, group, sizeof(group)) == 0 && vfe_exists(path))
+		info->group = atoi(group);
+	if (read_driver(root, info) < 0)
+		info->driver[0] = '\0';
 }
 
 int vfe_pci_info_of(struct vfe_pci *p, struct pci_dev *d, struct vfe_pci_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	PCI_GUARDED(return -EIO);
-	pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER);
-	info->dev = d;
-	fill_strings(info);
+	pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS);
 	PCI_UNGUARD();
+	info->dev = d;
 	snprintf(info->slot, sizeof(info->slot), "%04x:%02x:%02x.%d", d->domain, d->bus, d->dev,
 		 d->func);
 	info->vendor = d->vendor_id;
 	info->device = d->device_id;
 	info->device_class = d->device_class;
-	info->boot_vga = read_boot_vga(p->root, info->slot);
+	read_links(p->root, info);
+	/* The kernel shows boot_vga on VGA functions only (pci_is_vga): no open that must fail. */
+	info->boot_vga = info->device_class == PCI_CLASS_DISPLAY_VGA ||
+				 info->device_class == PCI_CLASS_NOT_DEFINED_VGA
+			     ? read_boot_vga(p->root, info->slot)
+			     : -1;
 	return 0;
 }
 
@@ -171,18 +201,7 @@ int vfe_pci_scan(struct vfe_pci *p)
 
 int vfe_pci_refresh_driver(struct vfe_pci *p, struct vfe_pci_info *info)
 {
-	char path[VFE_PATH_MAX];
-	int r;
-
-	/* One readlink: libpci's refill would resolve the whole sysfs path again, every poll. */
-	r = vfe_pathf(path, sizeof(path), p->root, "/sys/bus/pci/devices/%s/driver", info->slot);
-	if (r == 0)
-		r = vfe_read_link_name(path, info->driver, sizeof(info->driver));
-	if (r == -ENOENT) {
-		info->driver[0] = '\0';
-		r = 0;
-	}
-	return r;
+	return read_driver(p->root, info);
 }
 
 bool vfe_pci_rule_matches(const struct vfe_bind_rule *rule, const struct vfe_pci_info *info)

@@ -162,23 +162,26 @@ int vfe_sysfs_write(const char *path, const char *value)
 
 int vfe_mkdir_p(const char *path, mode_t mode)
 {
-	char buf[VFE_PATH_MAX];
-	char *p;
+	char parent[VFE_PATH_MAX];
+	char *slash;
+	int r;
 
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+	/* The deepest first: its parents are usually there, and each level is a system call. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
 		return -errno;
-	return 0;
+	if (strlen(path) >= sizeof(parent))
+		return -ENAMETOOLONG;
+	strcpy(parent, path);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return -ENOENT;
+	*slash = '\0';
+	r = vfe_mkdir_p(parent, mode);
+	if (r < 0)
+		return r;
+	return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -errno;
 }
 
 int vfe_fsync_dir_of(const char *path)
