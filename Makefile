@@ -18,7 +18,8 @@ endif
 PKGS := libpci libkmod json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpci -lkmod -ljson-c)
-# The helper opens libkmod only when it loads a module (modules-load/modload.c): not linked.
+# Both programs open libkmod only when they load a module or read modprobe's configuration
+# (modules-load/kmod-dl.h): not linked.
 BOOT_LIBS = $(shell pkg-config --libs libpci json-c 2>/dev/null || echo -lpci -ljson-c)
 # hwloc is vfio-earlyctl's alone (CPU plans): the boot helper never links it.
 HWLOC_CFLAGS = $(shell pkg-config --cflags hwloc 2>/dev/null)
@@ -80,7 +81,7 @@ $(O)/vfio-early: $(HELPER_OBJ) $(BOOT_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(BOOT_LIBS)
 
 $(O)/vfio-earlyctl: $(CTL_OBJ) $(CORE_OBJ) $(CTL_LIB_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(HWLOC_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(BOOT_LIBS) $(HWLOC_LIBS)
 
 $(O)/obj/cmd/vfio-earlyctl/import.o $(O)/obj/cmd/vfio-earlyctl/libvirt-update.o \
 	$(O)/obj/cmd/vfio-earlyctl/xml.o: ALL_CFLAGS += $(XML_CFLAGS)

@@ -3,54 +3,30 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <libkmod.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 
 #include "../lib/boot/log.h"
 #include "../lib/boot/util.h"
+#include "kmod-dl.h"
 
-/*
- * libkmod is opened when a module is to be loaded, not at start-up (systemd's
- * dlopen-on-demand): the boot helper's usual run, vfio-pci already registered, maps
- * neither it nor the libcrypto, libzstd and liblzma it brings. The initramfs hooks copy it
- * by name, as ldd cannot see it. Its own declarations type every symbol.
- */
 #define LIBKMOD_SONAME "libkmod.so.2"
 
+#define VFE_KMOD_DEFINE(f) typeof(f) *sym_##f;
+VFE_KMOD_FUNCS(VFE_KMOD_DEFINE)
+#undef VFE_KMOD_DEFINE
 static void *libkmod;
-static typeof(kmod_new) *sym_kmod_new;
-static typeof(kmod_unref) *sym_kmod_unref;
-static typeof(kmod_set_log_fn) *sym_kmod_set_log_fn;
-static typeof(kmod_set_log_priority) *sym_kmod_set_log_priority;
-static typeof(kmod_list_next) *sym_kmod_list_next;
-static typeof(kmod_module_new_from_lookup) *sym_kmod_module_new_from_lookup;
-static typeof(kmod_module_get_module) *sym_kmod_module_get_module;
-static typeof(kmod_module_get_name) *sym_kmod_module_get_name;
-static typeof(kmod_module_probe_insert_module) *sym_kmod_module_probe_insert_module;
-static typeof(kmod_module_unref) *sym_kmod_module_unref;
-static typeof(kmod_module_unref_list) *sym_kmod_module_unref_list;
 
-static int open_libkmod(char *err, size_t errsize)
+int vfe_kmod_open(char *err, size_t errsize)
 {
 	static const struct {
 		const char *name;
 		void **sym;
 	} syms[] = {
-#define SYM(fn) {#fn, (void **)&sym_##fn}
-	    SYM(kmod_new),
-	    SYM(kmod_unref),
-	    SYM(kmod_set_log_fn),
-	    SYM(kmod_set_log_priority),
-	    SYM(kmod_list_next),
-	    SYM(kmod_module_new_from_lookup),
-	    SYM(kmod_module_get_module),
-	    SYM(kmod_module_get_name),
-	    SYM(kmod_module_probe_insert_module),
-	    SYM(kmod_module_unref),
-	    SYM(kmod_module_unref_list),
-#undef SYM
+#define VFE_KMOD_SYM(fn) {#fn, (void **)&sym_##fn},
+	    VFE_KMOD_FUNCS(VFE_KMOD_SYM)
+#undef VFE_KMOD_SYM
 	};
 	void *dl;
 	size_t i;
@@ -94,7 +70,7 @@ static struct kmod_ctx *open_ctx(const char *root, char *err, size_t errsize)
 	struct kmod_ctx *ctx;
 	struct utsname u;
 
-	if (open_libkmod(err, errsize) < 0)
+	if (vfe_kmod_open(err, errsize) < 0)
 		return NULL;
 	if (!root || !strcmp(root, "/") || !root[0]) {
 		ctx = sym_kmod_new(NULL, NULL);
@@ -137,8 +113,8 @@ static int load_one(struct kmod_ctx *ctx, const char *name, char *err, size_t er
 			 r < 0 ? ": lookup failed" : "");
 		return r < 0 ? r : -ENOENT;
 	}
-	/* kmod_list_foreach, through the opened library */
-	for (l = list; l; l = sym_kmod_list_next(list, l)) {
+	vfe_kmod_list_foreach(l, list)
+	{
 		struct kmod_module *mod = sym_kmod_module_get_module(l);
 
 		DBG("loading module %s", sym_kmod_module_get_name(mod));

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <libkmod.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "../lib/boot/log.h"
 #include "../lib/boot/util.h"
 #include "../module/vfio_early_limits.h"
+#include "kmod-dl.h"
 
 #define MAX_DRIVERS 64
 
@@ -58,15 +58,16 @@ static bool append_names(char *buf, size_t size, struct kmod_list *list)
 {
 	struct kmod_list *l;
 
-	kmod_list_foreach (l, list) {
-		struct kmod_module *m = kmod_module_get_module(l);
-		const char *name = kmod_module_get_name(m);
+	vfe_kmod_list_foreach(l, list)
+	{
+		struct kmod_module *m = sym_kmod_module_get_module(l);
+		const char *name = sym_kmod_module_get_name(m);
 		size_t len = strlen(buf);
 		int w = 0;
 
 		if (!ours(name))
 			w = snprintf(buf + len, size - len, " %s", name);
-		kmod_module_unref(m);
+		sym_kmod_module_unref(m);
 		if (w < 0 || (size_t)w >= size - len)
 			return false;
 	}
@@ -86,16 +87,16 @@ static char *kept_softdeps(struct kmod_ctx *ctx, const char *driver)
 	char buf[512] = "", post_buf[512] = "";
 	bool ok;
 
-	if (kmod_module_new_from_name(ctx, driver, &m) < 0)
+	if (sym_kmod_module_new_from_name(ctx, driver, &m) < 0)
 		return NULL;
-	if (kmod_module_get_softdeps(m, &pre, &post) < 0) {
-		kmod_module_unref(m);
+	if (sym_kmod_module_get_softdeps(m, &pre, &post) < 0) {
+		sym_kmod_module_unref(m);
 		return NULL;
 	}
 	ok = append_names(buf, sizeof(buf), pre) && append_names(post_buf, sizeof(post_buf), post);
-	kmod_module_unref_list(pre);
-	kmod_module_unref_list(post);
-	kmod_module_unref(m);
+	sym_kmod_module_unref_list(pre);
+	sym_kmod_module_unref_list(post);
+	sym_kmod_module_unref(m);
 	if (!ok) {
 		WRN("softdep %s: the modules modprobe.d gives it do not fit; ours leaves them out",
 		    driver);
@@ -117,11 +118,16 @@ static struct kmod_ctx *ctx_for(const char *root)
 {
 	char dir[VFE_PATH_MAX], conf[VFE_ARRAY_SIZE(conf_dirs)][VFE_PATH_MAX];
 	const char *confs[VFE_ARRAY_SIZE(conf_dirs) + 1];
+	char err[256];
 	struct utsname u;
 	size_t i;
 
+	if (vfe_kmod_open(err, sizeof(err)) < 0) {
+		ERR("%s", err);
+		return NULL;
+	}
 	if (!root || !strcmp(root, "/"))
-		return kmod_new(NULL, NULL);
+		return sym_kmod_new(NULL, NULL);
 	uname(&u);
 	if (vfe_pathf(dir, sizeof(dir), root, "/lib/modules/%s", u.release) < 0)
 		return NULL;
@@ -131,7 +137,7 @@ static struct kmod_ctx *ctx_for(const char *root)
 		confs[i] = conf[i];
 	}
 	confs[i] = NULL;
-	return kmod_new(dir, confs);
+	return sym_kmod_new(dir, confs);
 }
 
 int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds, size_t n,
@@ -174,11 +180,12 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 			      binds[i].slot) < 0 ||
 		    vfe_read_file(path, alias, sizeof(alias)) < 0)
 			continue;
-		if (kmod_module_new_from_lookup(ctx, alias, &list) < 0)
+		if (sym_kmod_module_new_from_lookup(ctx, alias, &list) < 0)
 			continue;
-		kmod_list_foreach (l, list) {
-			struct kmod_module *m = kmod_module_get_module(l);
-			const char *name = kmod_module_get_name(m);
+		vfe_kmod_list_foreach(l, list)
+		{
+			struct kmod_module *m = sym_kmod_module_get_module(l);
+			const char *name = sym_kmod_module_get_name(m);
 			size_t k;
 
 			for (k = 0; k < n_drivers && strcmp(drivers[k], name); k++)
@@ -187,9 +194,9 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 			 */
 			if (k == n_drivers && n_drivers < MAX_DRIVERS && strcmp(name, "vfio_pci"))
 				drivers[n_drivers++] = strdup(name);
-			kmod_module_unref(m);
+			sym_kmod_module_unref(m);
 		}
-		kmod_module_unref_list(list);
+		sym_kmod_module_unref_list(list);
 	}
 	qsort(drivers, n_drivers, sizeof(drivers[0]), cmp_str);
 	cap = 256 + n_drivers * 96 + n * 64;
@@ -197,7 +204,7 @@ int vfe_modprobe_conf_render(const char *root, const struct vfe_bind_rule *binds
 		kept[i] = kept_softdeps(ctx, drivers[i]);
 		cap += kept[i] ? strlen(kept[i]) : 0;
 	}
-	kmod_unref(ctx);
+	sym_kmod_unref(ctx);
 	text = malloc(cap);
 	if (!text) {
 		for (i = 0; i < n_drivers; i++) {
