@@ -173,9 +173,14 @@ rig_image() {
 			[ -f "$r_f" ] && { r_ids="$(readlink -f "$r_f"):/usr/share/misc/pci.ids"; break; }
 		done
 		[ -n "$r_ids" ] || rig_say "no pci.ids here: vfio-earlyctl in the guest shows numbers only"
+		# libkmod, which both programs open when they need it (ldd cannot see it), by name
+		# from the helper's libc directory, as our mkinitcpio install hook adds it
+		r_lib=$(ldd "$RIG_BUILD/vfio-early" | sed -n 's/.*libc\.so\.6 => \(\/[^ ]*\)\/libc\.so\.6 .*/\1/p')
+		[ -e "$r_lib/libkmod.so.2" ] || { rig_say "no libkmod.so.2 in ${r_lib:-the libc directory}"; return 1; }
 		MODULES=$r_mods LOAD="$RIG_HOST_MODULES" \
 			"$RIG_TOP/tests/qemu/mkinitrd-busybox.sh" "$RIG_CACHE" "$RIG_IMAGE" \
 			"$RIG_BUILD/vfio-early:/usr/sbin/vfio-early" "$r_s/early.sh:/early.sh" \
+			"$(readlink -f "$r_lib/libkmod.so.2"):$r_lib/libkmod.so.2" \
 			"$RIG_BUILD/vfio-earlyctl:/usr/sbin/vfio-earlyctl" ${r_ids:+"$r_ids"} \
 			"$RIG_TOP/initramfs/mkinitcpio/hooks/vfio-early:/hooks/vfio-early" \
 			"$r_s/scenario.sh:/scenario.sh" 2> "$r_dir/build.log" ||
