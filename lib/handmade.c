@@ -482,9 +482,16 @@ static void modprobe_line_edit(struct vfe_sbuf_lite *b, const char *line, size_t
 		}
 		p = w + wl;
 	}
-	/* "options vfio-pci" and nothing else: the line goes */
+	/*
+	 * "options vfio-pci" and nothing else: the line goes. The joined line is written as one:
+	 * a backslash left at its end would continue it into the next line, so it goes too.
+	 */
 	if (options > 2) {
-		add(b, nb.s, nb.len);
+		size_t keep = nb.len;
+
+		while (keep && nb.s[keep - 1] == '\\')
+			keep--;
+		add(b, nb.s, keep);
 		add(b, nl, strlen(nl));
 	}
 	b->err |= nb.err;
