@@ -484,12 +484,13 @@ static void modprobe_line_edit(struct vfe_sbuf_lite *b, const char *line, size_t
 	}
 	/*
 	 * "options vfio-pci" and nothing else: the line goes. The joined line is written as one:
-	 * a backslash left at its end would continue it into the next line, so it goes too.
+	 * a backslash left at its end (or before a carriage return there) would continue it into
+	 * the next line, so both go.
 	 */
 	if (options > 2) {
 		size_t keep = nb.len;
 
-		while (keep && nb.s[keep - 1] == '\\')
+		while (keep && (nb.s[keep - 1] == '\\' || nb.s[keep - 1] == '\r'))
 			keep--;
 		add(b, nb.s, keep);
 		add(b, nl, strlen(nl));
