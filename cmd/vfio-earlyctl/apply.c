@@ -968,19 +968,6 @@ static void show_diff(const struct change *c)
 	unlink(new);
 }
 
-static bool confirm(void)
-{
-	char answer[16];
-
-	if (!isatty(STDIN_FILENO)) {
-		ERR("not a terminal: run again with --yes to write these changes");
-		return false;
-	}
-	printf("Write these changes? [y/N] ");
-	fflush(stdout);
-	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
-}
-
 static int run_generator(char *argv[], bool dry_run)
 {
 	char line[1024];
@@ -1227,7 +1214,7 @@ int ctl_apply_adopt(struct ctl_globals *g, bool dry_run, bool yes, bool adopt,
 		r = ctl_regenerate_boot_files(g, which, true, NULL);
 		goto out;
 	}
-	if (p.n && !yes && !confirm()) {
+	if (p.n && !yes && !ctl_confirm("Write these changes?", "write these changes")) {
 		r = -ECANCELED;
 		goto out;
 	}

@@ -25,6 +25,12 @@ extern const struct ctl_cmd ctl_cmd_import;
 /* Every command that writes calls this before it reads what it will change; 0 or -errno. */
 int ctl_lock(struct ctl_globals *g);
 
+/*
+ * Asks QUESTION ("Write these changes?") on the terminal: true for y or Y. Without a terminal
+ * it says to run again with --yes "to WHAT" and answers no.
+ */
+bool ctl_confirm(const char *question, const char *what);
+
 /* Parse "--json" and "-h" shared by every command; returns optind or -1 on usage error. */
 int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc, char *argv[],
 		     const char *usage);

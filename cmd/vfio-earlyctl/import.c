@@ -1105,19 +1105,6 @@ static int judge(struct import *im, const char *lines, size_t lines_len)
 	return judge_softdeps(im, &merged);
 }
 
-static bool confirm(void)
-{
-	char answer[16];
-
-	if (!isatty(STDIN_FILENO)) {
-		ERR("not a terminal: run again with --yes to write the config");
-		return false;
-	}
-	printf("Write these lines? [y/N] ");
-	fflush(stdout);
-	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
-}
-
 /* The config with the new lines and the record of the tokens apply may replace, together. */
 static int write_import(struct import *im, const char *lines, size_t lines_len)
 {
@@ -1357,7 +1344,7 @@ static int do_import(struct ctl_globals *g, int argc, char *argv[])
 		status = im.refused;
 		goto out;
 	}
-	if (!yes && !confirm())
+	if (!yes && !ctl_confirm("Write these lines?", "write the config"))
 		goto out;
 	if (write_import(&im, lines, lines_len) < 0)
 		goto out;

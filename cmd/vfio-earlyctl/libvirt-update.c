@@ -360,19 +360,6 @@ static void show_diff(const char *name, const char *before, const char *after)
 	unlink(b);
 }
 
-static bool confirm(void)
-{
-	char answer[16];
-
-	if (!isatty(STDIN_FILENO)) {
-		ERR("not a terminal: run again with --yes to define the domain");
-		return false;
-	}
-	printf("Define the domain with these changes? [y/N] ");
-	fflush(stdout);
-	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
-}
-
 /* virsh [-c URI] ARGS...: ARGV gets the words; its length. */
 static int virsh_argv(char *argv[], const char *virsh, const char *uri)
 {
@@ -489,7 +476,8 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 		r = 0;
 		goto out;
 	}
-	if (!u->yes && (g->json || !confirm())) {
+	if (!u->yes && (g->json || !ctl_confirm("Define the domain with these changes?",
+						"define the domain"))) {
 		if (g->json)
 			ERR("--json: add --yes to define the domain");
 		r = -ECANCELED;

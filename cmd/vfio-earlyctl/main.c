@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/backup.h"
 #include "../../lib/boot/log.h"
@@ -51,6 +52,19 @@ static void usage(FILE *out)
 int ctl_lock(struct ctl_globals *g)
 {
 	return vfe_lock_take(g->root, g->lock_wait);
+}
+
+bool ctl_confirm(const char *question, const char *what)
+{
+	char answer[16];
+
+	if (!isatty(STDIN_FILENO)) {
+		ERR("not a terminal: run again with --yes to %s", what);
+		return false;
+	}
+	printf("%s [y/N] ", question);
+	fflush(stdout);
+	return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
 int ctl_parse_common(struct ctl_globals *g, const struct ctl_cmd *cmd, int argc, char *argv[],
