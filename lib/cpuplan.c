@@ -6,11 +6,13 @@
 #include "cpuplan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hwloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot/util.h"
 
@@ -275,14 +277,41 @@ static void read_gpu(const char *root, const struct vfe_config *conf, struct vfe
 			m->gpu_node = m->nodes[i].os_index;
 }
 
+ssize_t vfe_cpuinfo_first(const char *root, char *buf, size_t size)
+{
+	char path[VFE_PATH_MAX];
+	size_t len = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (vfe_path(path, sizeof(path), root, "/proc/cpuinfo") < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	buf[0] = 0;
+	/* blocks end with an empty line */
+	while (len + 1 < size && !strstr(buf, "\n\n")) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = -errno;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = 0;
+	}
+	close(fd);
+	return len || !err ? (ssize_t)len : err;
+}
+
 /* vendor_id of /proc/cpuinfo: hwloc's Linux backend keeps only the model (CPUModel). */
 static void read_vendor(const char *root, struct vfe_machine *m)
 {
-	char path[VFE_PATH_MAX], *text = NULL, *p, *end;
-	size_t len;
+	char text[8192], *p, *end;
 
-	if (vfe_path(path, sizeof(path), root, "/proc/cpuinfo") < 0 ||
-	    vfe_slurp(path, 1 << 22, &text, &len) < 0)
+	if (vfe_cpuinfo_first(root, text, sizeof(text)) < 0)
 		return;
 	p = strstr(text, "vendor_id");
 	if (p && (p = strchr(p, ':'))) {
@@ -290,7 +319,6 @@ static void read_vendor(const char *root, struct vfe_machine *m)
 		end = p + strcspn(p, " \t\r\n");
 		snprintf(m->vendor, sizeof(m->vendor), "%.*s", (int)(end - p), p);
 	}
-	free(text);
 }
 
 int vfe_machine_read(const char *root, const struct vfe_config *conf, struct vfe_machine *m)

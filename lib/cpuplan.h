@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
+
+#include <sys/types.h>
 /*
  * CPU plans: the machine as hwloc sees it (packages, NUMA nodes, L3 and L2 domains, cores and
  * their SMT threads, CPU kinds, the VM GPU's node) and the vm-cpus that follows the rules of a
@@ -62,6 +64,13 @@ struct vfe_cpuplan_opts {
  * 0 or -errno.
  */
 int vfe_machine_read(const char *root, const struct vfe_config *conf, struct vfe_machine *m);
+/*
+ * The first processor's block of ROOT's /proc/cpuinfo (vendor_id, flags: each processor has
+ * the same) into BUF, cut at SIZE - 1: on a machine of hundreds of CPUs the kernel makes
+ * every processor's block for a whole read, and this reads on only until the first ends.
+ * Length or -errno.
+ */
+ssize_t vfe_cpuinfo_first(const char *root, char *buf, size_t size);
 void vfe_machine_free(struct vfe_machine *m);
 /* The group of CPU among GROUPS[N] (its index), -1 when none holds it. */
 int vfe_group_of(const struct vfe_cpu_group *groups, unsigned int n, unsigned int cpu);

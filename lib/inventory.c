@@ -12,10 +12,18 @@
 #include <sys/stat.h>
 
 #include "boot/log.h"
+#include "boot/pci-guard.h"
 #include "boot/pci.h"
 #include "boot/util.h"
 
 #define USB_MAX_DEPTH 8
+
+struct vfe_inventory_names {
+	struct vfe_pci pci;  /* the scan's libpci access, kept open for its names */
+	bool all;	     /* VFE_INV_NAMES: every function's names are in its vfe_dev */
+	bool started;	     /* vfe_inventory_label has pointed libpci away from pci.ids */
+	char *ids_path;	     /* pci.ids' path while libpci reads hwdb alone; NULL once loaded */
+};
 
 static int cmp_dev(const void *a, const void *b)
 {
@@ -99,35 +107,93 @@ static int cmp_usb(const void *a, const void *b)
 	return x->devnum < y->devnum ? 1 : x->devnum > y->devnum ? -1 : 0;
 }
 
-static void fill_names(struct pci_access *acc, struct vfe_dev *d)
+/* NAME of the given ids (libpci's PCI_LOOKUP_* in FLAGS), "" when unknown; guarded. */
+static void lookup(struct pci_access *acc, char *name, size_t size, int flags, unsigned int a,
+		   unsigned int b)
 {
 	char buf[256];
 	const char *s;
 
-	s = pci_lookup_name(acc, buf, sizeof(buf), PCI_LOOKUP_VENDOR, d->vendor);
-	snprintf(d->vendor_name, sizeof(d->vendor_name), "%s", s ? s : "");
-	s = pci_lookup_name(acc, buf, sizeof(buf), PCI_LOOKUP_DEVICE, d->vendor, d->device);
-	snprintf(d->device_name, sizeof(d->device_name), "%s", s ? s : "");
-	s = pci_lookup_name(acc, buf, sizeof(buf), PCI_LOOKUP_CLASS, d->device_class);
-	snprintf(d->class_name, sizeof(d->class_name), "%s", s ? s : "");
+	name[0] = 0;
+	PCI_GUARDED(return );
+	s = pci_lookup_name(acc, buf, sizeof(buf), flags, a, b);
+	PCI_UNGUARD();
+	snprintf(name, size, "%s", s ? s : "");
 }
 
-int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, bool with_usb)
+static void fill_names(struct pci_access *acc, struct vfe_dev *d)
 {
-	struct vfe_pci pci;
+	lookup(acc, d->vendor_name, sizeof(d->vendor_name), PCI_LOOKUP_VENDOR, d->vendor, 0);
+	lookup(acc, d->device_name, sizeof(d->device_name), PCI_LOOKUP_DEVICE, d->vendor,
+	       d->device);
+	lookup(acc, d->class_name, sizeof(d->class_name), PCI_LOOKUP_CLASS, d->device_class, 0);
+}
+
+/* The device's name, else its class name, from what libpci reads now; "" for neither. */
+static void label_of(struct pci_access *acc, const struct vfe_dev *d, char *buf, size_t size)
+{
+	lookup(acc, buf, size, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS, d->vendor, d->device);
+	if (!buf[0])
+		lookup(acc, buf, size, PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS, d->device_class,
+		       0);
+}
+
+const char *vfe_inventory_label(const struct vfe_inventory *inv, const struct vfe_dev *d,
+				char *buf, size_t size)
+{
+	struct vfe_inventory_names *nm = inv->names;
+	struct pci_access *acc;
+
+	buf[0] = 0;
+	if (!nm || nm->all) {
+		snprintf(buf, size, "%s", d->device_name[0] ? d->device_name : d->class_name);
+		return buf;
+	}
+	acc = nm->pci.acc;
+	if (!nm->started) {
+		/* an empty list in pci.ids' place: libpci then asks hwdb for each name */
+		nm->started = true;
+		nm->ids_path = strdup(acc->id_file_name);
+		if (nm->ids_path)
+			pci_set_name_list_path(acc, "/dev/null", 0);
+	}
+	label_of(acc, d, buf, size);
+	if (!buf[0] && nm->ids_path) {
+		/* hwdb has neither name, or there is no hwdb: pci.ids after all (libpci frees
+		 * the path), and hwdb's names found so far stay in libpci's table */
+		pci_set_name_list_path(acc, nm->ids_path, 1);
+		nm->ids_path = NULL;
+		PCI_GUARDED(return buf);
+		pci_load_name_list(acc);
+		PCI_UNGUARD();
+		label_of(acc, d, buf, size);
+	}
+	return buf;
+}
+
+int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, unsigned int flags)
+{
+	struct vfe_inventory_names *nm;
 	struct pci_dev *p;
 	unsigned int cap = 0;
 	int r;
 
 	memset(inv, 0, sizeof(*inv));
 	inv->iommu = vfe_iommu_enabled(root);
-	r = vfe_pci_open(&pci, root);
-	if (r < 0)
+	nm = calloc(1, sizeof(*nm));
+	if (!nm)
+		return -ENOMEM;
+	nm->all = flags & VFE_INV_NAMES;
+	r = vfe_pci_open(&nm->pci, root);
+	if (r < 0) {
+		free(nm);
 		return r;
-	r = vfe_pci_scan(&pci);
+	}
+	inv->names = nm;
+	r = vfe_pci_scan(&nm->pci);
 	if (r < 0)
 		goto out;
-	for (p = pci.acc->devices; p; p = p->next) {
+	for (p = nm->pci.acc->devices; p; p = p->next) {
 		struct vfe_dev *d;
 		char path[VFE_PATH_MAX], real[VFE_PATH_MAX];
 		struct vfe_pci_info info;
@@ -147,7 +213,7 @@ int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, bool with_us
 		memset(d, 0, sizeof(*d));
 		snprintf(d->slot, sizeof(d->slot), "%04x:%02x:%02x.%d", p->domain, p->bus, p->dev,
 			 p->func);
-		if (vfe_pci_info_of(&pci, p, &info) < 0)
+		if (vfe_pci_info_of(&nm->pci, p, &info) < 0)
 			continue;
 		d->vendor = info.vendor;
 		d->device = info.device;
@@ -157,8 +223,9 @@ int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, bool with_us
 		snprintf(d->driver, sizeof(d->driver), "%s", info.driver);
 		vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s/reset", d->slot);
 		d->resettable = vfe_exists(path);
-		fill_names(pci.acc, d);
-		if (with_usb && vfe_dev_is_usb_controller(d)) {
+		if (nm->all)
+			fill_names(nm->pci.acc, d);
+		if ((flags & VFE_INV_USB) && vfe_dev_is_usb_controller(d)) {
 			vfe_pathf(path, sizeof(path), root, "/sys/bus/pci/devices/%s", d->slot);
 			if (realpath(path, real)) {
 				usb_walk(d, real, 0);
@@ -172,7 +239,8 @@ int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, bool with_us
 	if (inv->n)
 		qsort(inv->devs, inv->n, sizeof(*inv->devs), cmp_dev);
 out:
-	vfe_pci_close(&pci);
+	if (r < 0)
+		vfe_inventory_free(inv);
 	return r;
 }
 
@@ -183,6 +251,11 @@ void vfe_inventory_free(struct vfe_inventory *inv)
 	for (i = 0; i < inv->n; i++)
 		free(inv->devs[i].usb);
 	free(inv->devs);
+	if (inv->names) {
+		vfe_pci_close(&inv->names->pci);
+		free(inv->names->ids_path);
+		free(inv->names);
+	}
 	memset(inv, 0, sizeof(*inv));
 }
 

@@ -3,9 +3,11 @@
 
 #include <stdbool.h>
 
+#include <stddef.h>
+
 #include "boot/config.h"
 
-struct pci_access;
+struct vfe_inventory_names;
 
 /* A USB device behind a controller, for `vfio-earlyctl list`. */
 struct vfe_usb_dev {
@@ -21,7 +23,7 @@ struct vfe_dev {
 	char driver[64];
 	int boot_vga; /* -1 when absent */
 	bool resettable;
-	char vendor_name[128], device_name[160], class_name[80];
+	char vendor_name[128], device_name[160], class_name[80]; /* with VFE_INV_NAMES */
 	struct vfe_usb_dev *usb;
 	unsigned int n_usb;
 };
@@ -30,10 +32,25 @@ struct vfe_inventory {
 	struct vfe_dev *devs;
 	unsigned int n;
 	bool iommu;
+	struct vfe_inventory_names *names; /* for vfe_inventory_label, kept until the free */
 };
 
-/* Scan ROOT's PCI bus with libpci (names from pci.ids), IOMMU groups and USB children. */
-int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, bool with_usb);
+enum {
+	VFE_INV_USB = 1 << 0,	/* the USB devices behind each USB controller */
+	VFE_INV_NAMES = 1 << 1, /* every function's names from pci.ids, as lspci shows them */
+};
+
+/* Scan ROOT's PCI bus with libpci, with the IOMMU groups and what FLAGS (VFE_INV_*) ask for. */
+int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, unsigned int flags);
+/*
+ * D's device name, else its class name, into BUF (empty when neither is known), for a few
+ * devices without VFE_INV_NAMES: from udev's hwdb, which libpci reads from a mapped file in
+ * microseconds, and from pci.ids (whose whole parse takes about 20 ms) only where hwdb has no
+ * name or is absent. The names are hwdb's, as 'udevadm info' shows them; they may differ from
+ * lspci's in wording where the two databases do. Returns BUF.
+ */
+const char *vfe_inventory_label(const struct vfe_inventory *inv, const struct vfe_dev *d,
+				char *buf, size_t size);
 void vfe_inventory_free(struct vfe_inventory *inv);
 struct vfe_dev *vfe_inventory_find(const struct vfe_inventory *inv, const char *slot);
 bool vfe_dev_is_bridge(const struct vfe_dev *d);

@@ -180,7 +180,7 @@ static int do_add(struct ctl_globals *g, int argc, char *argv[])
 		ERR("%s: fix it first (nothing changed)", err);
 		return 1;
 	}
-	r = vfe_inventory_scan(&inv, g->root, true);
+	r = vfe_inventory_scan(&inv, g->root, VFE_INV_USB | VFE_INV_NAMES);
 	if (r < 0) {
 		ERR("cannot read the PCI bus: %s", strerror(-r));
 		return 1;

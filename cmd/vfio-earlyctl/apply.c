@@ -817,7 +817,7 @@ static int build_plan(struct ctl_globals *g, struct plan *p, const struct ctl_co
 		ERR("%s: nothing to apply", err);
 		return r;
 	}
-	r = vfe_inventory_scan(inv, g->root, false);
+	r = vfe_inventory_scan(inv, g->root, 0);
 	if (r < 0) {
 		ERR("cannot read the PCI bus: %s", strerror(-r));
 		return r;

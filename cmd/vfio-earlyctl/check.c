@@ -58,15 +58,15 @@ static void finding(struct findings *f, bool ok, const char *check, const char *
 	json_object_array_add(f->list, o);
 }
 
-static void check_cpu(struct findings *f, const char *root)
+/* Virtualization on; whether the CPU is AMD's (for the hand-made checks), false when unknown. */
+static bool check_cpu(struct findings *f, const char *root)
 {
-	char path[VFE_PATH_MAX], *text = NULL;
-	size_t len;
+	char text[16384];
 
-	vfe_path(path, sizeof(path), root, "/proc/cpuinfo");
-	if (vfe_slurp(path, 8 << 20, &text, &len) < 0) {
-		finding(f, true, "cpu", "cannot read %s; virtualization not checked", path);
-		return;
+	if (vfe_cpuinfo_first(root, text, sizeof(text)) <= 0) {
+		finding(f, true, "cpu", "cannot read %s/proc/cpuinfo; virtualization not checked",
+			strcmp(root, "/") ? root : "");
+		return false;
 	}
 	if (strstr(text, " vmx") || strstr(text, " svm"))
 		finding(f, true, "cpu", "hardware virtualization (%s) is on",
@@ -74,7 +74,7 @@ static void check_cpu(struct findings *f, const char *root)
 	else
 		finding(f, false, "cpu",
 			"no vmx/svm flag: enable VT-x/AMD-V (SVM) in the firmware");
-	free(text);
+	return strstr(text, "AuthenticAMD") != NULL;
 }
 
 /* Does a mounted filesystem or active swap live on a block device below the device's path? */
@@ -167,7 +167,7 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 	for (i = 0; i < conf->n_binds; i++) {
 		const struct vfe_bind_rule *b = &conf->binds[i];
 		const struct vfe_dev *d = vfe_inventory_find(inv, b->slot);
-		char where[128] = "";
+		char where[128] = "", label[160];
 
 		if (!line_fits(inv, b)) {
 			for (k = 0; k < inv->n; k++)
@@ -189,7 +189,7 @@ static void check_binds(struct findings *f, const char *root, const struct vfe_c
 			continue;
 		}
 		finding(f, true, "device", "line %u: %s is %s (%s)", b->line, b->slot, b->id,
-			d->device_name[0] ? d->device_name : d->class_name);
+			vfe_inventory_label(inv, d, label, sizeof(label)));
 		if (d->boot_vga == 1 && !b->allow_boot_vga)
 			finding(f, false, "boot-vga",
 				"%s is the boot VGA: the helper refuses it unless line %u says "
@@ -619,6 +619,7 @@ struct hm_check {
 	const struct vfe_config *conf; /* NULL: none */
 	const struct vfe_inventory *inv;
 	char *softdeps; /* the modprobe.d file apply writes for the config, NULL: none */
+	bool softdeps_tried; /* hm_softdeps has run */
 	bool amd;
 	unsigned int configured; /* vfio_pci.ids= found in the configured command lines */
 };
@@ -740,6 +741,25 @@ static void hm_grub_value(void *ctx, const char *path, unsigned int line, const 
 	hm_cmdline(ctx, where, value, len, false);
 }
 
+static bool modprobe_d_readable(const char *root);
+
+/*
+ * The modprobe.d file apply would write for the config (NULL: none, or no config), rendered
+ * with libkmod at the first hand-made softdep line that is compared with it: does that file
+ * replace the line?
+ */
+static const char *hm_softdeps(struct hm_check *c)
+{
+	if (!c->softdeps_tried) {
+		c->softdeps_tried = true;
+		if (c->conf && c->conf->n_binds && modprobe_d_readable(c->root) &&
+		    vfe_modprobe_conf_render(c->root, c->conf->binds, c->conf->n_binds, false,
+					     &c->softdeps) < 0)
+			c->softdeps = NULL;
+	}
+	return c->softdeps;
+}
+
 /* Hand-made lines of one kind in their files. */
 static void hm_files(struct hm_check *c, enum vfe_hm_kind kind)
 {
@@ -779,7 +799,7 @@ static void hm_files(struct hm_check *c, enum vfe_hm_kind kind)
 					  "slot, then 'vfio-earlyctl apply' takes it out"
 					: "the config binds them by slot: 'vfio-earlyctl apply' "
 					  "takes it out");
-			} else if (kind == VFE_HM_MODPROBE_SOFTDEP && c->softdeps &&
+			} else if (kind == VFE_HM_MODPROBE_SOFTDEP && hm_softdeps(c) &&
 				   vfe_hm_softdep_replaced(l[k].value, c->softdeps)) {
 				finding(c->f, false, "handmade",
 					"%s line %u: %s is hand-made, and %s gives %s its softdep "
@@ -787,7 +807,7 @@ static void hm_files(struct hm_check *c, enum vfe_hm_kind kind)
 					"apply' takes it out",
 					paths[i], l[k].line, l[k].text, VFE_MODPROBE_CONF,
 					l[k].value);
-			} else if (kind == VFE_HM_MODPROBE_SOFTDEP && c->conf && c->softdeps) {
+			} else if (kind == VFE_HM_MODPROBE_SOFTDEP && c->conf && hm_softdeps(c)) {
 				finding(
 				    c->f, false, "handmade",
 				    "%s line %u: %s is hand-made, and the config binds no device "
@@ -859,17 +879,12 @@ static bool modprobe_d_readable(const char *root)
 
 /* What a hand-made setup (a guide followed by hand) left, each with what to do (issue 16). */
 static void check_handmade(struct findings *f, struct ctl_globals *g, const struct vfe_config *conf,
-			   const struct vfe_inventory *inv)
+			   const struct vfe_inventory *inv, bool amd)
 {
-	struct hm_check c = {.f = f, .root = g->root, .conf = conf, .inv = inv};
+	struct hm_check c = {.f = f, .root = g->root, .conf = conf, .inv = inv, .amd = amd};
 	char path[VFE_PATH_MAX], *text = NULL;
 	size_t len;
 
-	vfe_path(path, sizeof(path), g->root, "/proc/cpuinfo");
-	if (vfe_slurp(path, 8 << 20, &text, &len) == 0)
-		c.amd = strstr(text, "AuthenticAMD") != NULL;
-	free(text);
-	text = NULL;
 	vfe_grub_each_value(g->root, VFE_GRUB_VAR_ALL, hm_grub_value, &c);
 	vfe_grub_each_value(g->root, VFE_GRUB_VAR, hm_grub_value, &c);
 	vfe_path(path, sizeof(path), g->root, VFE_KERNEL_CMDLINE_PATH);
@@ -882,10 +897,6 @@ static void check_handmade(struct findings *f, struct ctl_globals *g, const stru
 		hm_cmdline(&c, "/proc/cmdline", text, len, true);
 	free(text);
 	hm_files(&c, VFE_HM_MODPROBE_IDS);
-	/* a softdep line of someone else's: does the file apply writes replace it? */
-	if (conf && conf->n_binds && modprobe_d_readable(g->root) &&
-	    vfe_modprobe_conf_render(g->root, conf->binds, conf->n_binds, false, &c.softdeps) < 0)
-		c.softdeps = NULL;
 	hm_files(&c, VFE_HM_MODPROBE_SOFTDEP);
 	free(c.softdeps);
 	hm_files(&c, VFE_HM_SYSCTL_HUGEPAGES);
@@ -900,6 +911,7 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 	struct vfe_seen seen;
 	char err[320];
 	int r, r_conf;
+	bool amd;
 
 	if (ctl_parse_common(g, &ctl_cmd_check, argc, argv, "[--json]") != argc) {
 		json_object_put(f.list);
@@ -915,7 +927,7 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 	else
 		finding(&f, true, "config", "%s: %u bind line(s)", g->config, conf.n_binds);
 	r_conf = r;
-	r = vfe_inventory_scan(&inv, g->root, false);
+	r = vfe_inventory_scan(&inv, g->root, 0);
 	if (r < 0) {
 		ERR("cannot read the PCI bus: %s", strerror(-r));
 		json_object_put(f.list);
@@ -928,7 +940,7 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 		    &f, false, "iommu",
 		    "no IOMMU groups: enable VT-d/AMD-Vi in the firmware (Intel: intel_iommu=on, "
 		    "which 'vfio-earlyctl apply' adds)");
-	check_cpu(&f, g->root);
+	amd = check_cpu(&f, g->root);
 	if (vfe_module_available(g->root, "vfio-pci"))
 		finding(&f, true, "vfio-pci", "vfio-pci is available");
 	else
@@ -943,7 +955,7 @@ static int do_check(struct ctl_globals *g, int argc, char *argv[])
 		check_softdeps(&f, g->root);
 	} else if (r_conf == -ENOENT)
 		check_leftovers(&f, g, &inv);
-	check_handmade(&f, g, r_conf == 0 ? &conf : NULL, &inv);
+	check_handmade(&f, g, r_conf == 0 ? &conf : NULL, &inv, amd);
 	check_resources(&f, g->root, &conf);
 	check_initramfs(&f, g->root, g->config);
 	if (g->json) {

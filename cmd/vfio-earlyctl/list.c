@@ -128,7 +128,7 @@ static int do_list(struct ctl_globals *g, int argc, char *argv[])
 	r = vfe_config_load(&conf, g->config, err, sizeof(err));
 	if (r < 0 && r != -ENOENT)
 		WRN("%s (configured devices are not marked)", err);
-	r = vfe_inventory_scan(&inv, g->root, true);
+	r = vfe_inventory_scan(&inv, g->root, VFE_INV_USB | VFE_INV_NAMES);
 	if (r < 0) {
 		ERR("cannot read the PCI bus under %s: %s", g->root, strerror(-r));
 		return 1;

@@ -69,7 +69,7 @@ static int do_regenerate(struct ctl_globals *g, int argc, char *argv[])
 		free(text);
 		return 1;
 	}
-	r = vfe_inventory_scan(&inv, g->root, false);
+	r = vfe_inventory_scan(&inv, g->root, 0);
 	if (r < 0) {
 		ERR("cannot read the PCI bus: %s", strerror(-r));
 		free(text);

@@ -13,10 +13,11 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "pci-guard.h"
 #include "util.h"
 
-/* libpci's error callback must not return; it jumps back to the guarded call instead. */
-static jmp_buf *pci_escape;
+/* The innermost guarded call (pci-guard.h), where pci_error jumps. */
+jmp_buf *vfe_pci_escape;
 
 static void __attribute__((noreturn)) pci_error(char *msg, ...)
 {
@@ -25,8 +26,8 @@ static void __attribute__((noreturn)) pci_error(char *msg, ...)
 	va_start(ap, msg);
 	vfe_logv(VFE_LOG_ERR, msg, ap);
 	va_end(ap);
-	if (pci_escape)
-		longjmp(*pci_escape, 1);
+	if (vfe_pci_escape)
+		longjmp(*vfe_pci_escape, 1);
 	/* Unreachable by design: every libpci call below runs guarded. */
 	abort();
 }
@@ -44,16 +45,6 @@ static void pci_debug(char *msg, ...)
 {
 	(void)msg;
 }
-
-#define PCI_GUARDED(on_error)      \
-	jmp_buf _jb;               \
-	if (setjmp(_jb)) {         \
-		pci_escape = NULL; \
-		on_error;          \
-	}                          \
-	pci_escape = &_jb
-
-#define PCI_UNGUARD() (pci_escape = NULL)
 
 /* A libpci access on ROOT/sys/bus/pci that reports errors instead of exiting; NULL on error. */
 static struct pci_access *new_access(const char *root)

@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <pty.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -211,6 +213,62 @@ TEST_F(seed, check_finds_drift_and_says_what_to_do)
 	EXPECT_NE(NULL, strstr(out, "0 finding(s)"));
 	EXPECT_EQ(0, ctl(&self->r, "check", "--json", NULL));
 	EXPECT_NE(NULL, strstr(out, "\"findings\":0"));
+}
+
+/* The label of check's "line N: SLOT is ID (LABEL)" into BUF; "" when the line is absent. */
+static void check_label(const char *text, const char *head, char *buf, size_t size)
+{
+	const char *s = strstr(text, head), *e;
+
+	buf[0] = 0;
+	if (s && (e = strstr(s += strlen(head), ")\n")))
+		snprintf(buf, size, "%.*s", (int)(e - s), s);
+}
+
+/*
+ * check names a device from udev's hwdb (no parse of all of pci.ids), and from pci.ids where
+ * hwdb cannot: here hwdb.bin is hidden, in a mount namespace of this test's own process, and
+ * the name must be list's (pci.ids'). A device neither knows is named by its class.
+ */
+TEST_F(seed, check_names_devices_from_hwdb_or_pci_ids)
+{
+	static const char *const hwdb[] = {"/etc/systemd/hwdb/hwdb.bin", "/etc/udev/hwdb.bin",
+					   "/usr/lib/systemd/hwdb/hwdb.bin",
+					   "/usr/lib/udev/hwdb.bin", "/lib/udev/hwdb.bin"};
+	char with[200], without[200], listed[240];
+	const char *l;
+	unsigned int i;
+
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	ASSERT_EQ(0, ctl(&self->r, "list", NULL));
+	l = strstr(out, "[1106:3483]");
+	ASSERT_NE(NULL, l);
+	ASSERT_NE(NULL, strstr(l, "USB controller "));
+	l = strstr(l, "USB controller ") + 15;
+	snprintf(listed, sizeof(listed), "%s", l + strspn(l, " "));
+	if (strstr(listed, "  ("))
+		*strstr(listed, "  (") = 0; /* "NAME  (driver)" */
+	ASSERT_NE(0, listed[0]);
+	ctl(&self->r, "check", NULL);
+	check_label(out, "line 1: 0000:0f:00.0 is 1106:3483 (", with, sizeof(with));
+	EXPECT_NE(NULL, strstr(with, "VL805")) TH_LOG("%s", out);
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		SKIP(return, "hiding hwdb.bin needs root and a mount namespace");
+	for (i = 0; i < sizeof(hwdb) / sizeof(hwdb[0]); i++)
+		if (access(hwdb[i], F_OK) == 0)
+			ASSERT_EQ(0, mount("/dev/null", hwdb[i], NULL, MS_BIND, NULL));
+	ctl(&self->r, "check", NULL);
+	check_label(out, "line 1: 0000:0f:00.0 is 1106:3483 (", without, sizeof(without));
+	EXPECT_STREQ(listed, without) TH_LOG("%s", out);
+
+	/* in neither database: the class's name, not "Device 3484" */
+	ASSERT_EQ(0, vroot_write(&self->r, "sys/bus/pci/devices/0000:0f:00.0/device", "0x3484\n"));
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3484\n");
+	ctl(&self->r, "check", NULL);
+	check_label(out, "line 1: 0000:0f:00.0 is 1106:3484 (", without, sizeof(without));
+	EXPECT_STREQ("USB controller", without) TH_LOG("%s", out);
 }
 
 TEST_F(seed, check_finds_a_target_that_holds_the_root_filesystem)
