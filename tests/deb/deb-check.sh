@@ -2,7 +2,8 @@
 # The Debian packages: `make deb` builds both, lintian finds nothing (errors, warnings), each
 # .deb holds what it should (and nothing of mkinitcpio's), and vfio-early installs, removes and
 # purges cleanly in a throwaway root (dpkg --root: maintainer scripts run chrooted there, with
-# a stand-in initramfs generator that records each run of the update-initramfs trigger).
+# a stand-in initramfs generator that records each run of the update-initramfs trigger);
+# then vfio-early-dkms installed for real, dkms and all (tests/deb/dkms-check.sh).
 # Prints PASS:/FAIL:/SKIP: lines; exits 1 when anything failed.
 # Usage: tests/deb/deb-check.sh   (from the top of the source tree; root for the round trip)
 set -u
@@ -200,5 +201,7 @@ else
 	cat "$tmp/dpkg.log"
 	fail "purge vfio-early"
 fi
+# ---- vfio-early-dkms for real: dkms builds the module for Debian 12's kernel ----
+sh tests/deb/dkms-check.sh "$dkms" || failed=1
 echo "deb-check: $(($(date +%s) - start)) s"
 exit $failed

@@ -8,30 +8,34 @@
 # grub-install and update-grub on its disk, as Debian's installer does, and regenerates the
 # initramfs for this disk (MODULES=dep: a host's image, not one for every machine).
 #
-# Usage: tests/system/mkbase.sh CACHE GENERATOR   (initramfs-tools or dracut)
-#   prints the image's path: CACHE/system/base-GENERATOR-KEY.img (raw, sparse), KEY from
-#   the package list, this script and the guest's step runner; built once, then reused.
+# Usage: tests/system/mkbase.sh GENERATOR   (initramfs-tools or dracut)
+#   prints the image's path: STORE/base-GENERATOR-KEY.img (raw, sparse), KEY from the
+#   package list, the mirror, this script and the guest's step runner; built once, then
+#   reused. STORE is kept outside the work tree, as the built kernel is, so that CI's fresh
+#   clones on this machine find it again: VFE_SYSTEM_CACHE (default
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/vfio-early/system); the build's log beside it.
 # Each test boots a copy-on-write copy of it (qemu-img create -b), never the image itself.
 set -eu
 PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-cache=${1:?usage: mkbase.sh CACHE GENERATOR}
-gen=${2:?usage: mkbase.sh CACHE GENERATOR}
+gen=${1:?usage: mkbase.sh GENERATOR}
 case $gen in initramfs-tools | dracut) ;; *) echo "mkbase: GENERATOR is initramfs-tools or dracut" >&2 && exit 2 ;; esac
-mkdir -p "$cache/system"
-cache=$(cd "$cache" && pwd)
+store=${VFE_SYSTEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-early/system}
+mkdir -p "$store"
 # shellcheck source=tests/qemu/suite-apt.sh
 . "$top/tests/qemu/suite-apt.sh"
 mirror=$(suite_apt_mirror main)
 security=$(suite_apt_mirror security)
 [ -n "$mirror" ] || { echo "mkbase: no Debian mirror in the host's apt sources" >&2; exit 1; }
 
-# The system, and what vfio-early's package depends on and recommends (debian/control).
-pkgs="systemd-sysv udev kmod linux-image-amd64 grub-pc $gen apt e2fsprogs procps
+# The system, and what vfio-early's package depends on and recommends (debian/control);
+# zstd, which a system installed by Debian's installer has (initramfs-tools recommends it,
+# and compresses with it).
+pkgs="systemd-sysv udev kmod linux-image-amd64 grub-pc $gen apt e2fsprogs procps zstd
 	pci.ids libpci3 libkmod2 libjson-c5 libhwloc15 libxml2"
 key=$({ echo "$pkgs $mirror $security"; cat "$0" "$here/guest/vfe-step"; } | sha256sum | cut -c1-12)
-img=$cache/system/base-$gen-$key.img
+img=$store/base-$gen-$key.img
 exec 9> "$img.lock"
 flock 9
 if [ -f "$img.done" ]; then
@@ -41,11 +45,11 @@ fi
 for tool in mmdebstrap qemu-system-x86_64 qemu-img sfdisk mke2fs; do
 	command -v "$tool" > /dev/null || "$top/scripts/install-deps.sh" system >&2
 done
-rm -f "$cache/system/base-$gen-"*.img "$cache/system/base-$gen-"*.img.done
-work=$(mktemp -d "$cache/system/mkbase.XXXXXX")
+rm -f "$store/base-$gen-"*.img "$store/base-$gen-"*.img.done
+work=$(mktemp -d "$store/mkbase.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
-log=$cache/system/base-$gen.log
+log=$store/base-$gen.log
 start=$(date +%s)
 uuid=$(cat /proc/sys/kernel/random/uuid)
 set -- "deb $mirror bookworm main" "deb $mirror bookworm-updates main"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole system (issue 14): from `apt install` to a VM-ready host, on a Debian 12 system
 # booted by SeaBIOS and GRUB on the seed rig (tests/qemu/rig.sh with no kernel handed over).
-# The base image is tests/system/mkbase.sh's; each run boots a copy-on-write copy of it.
+# The base image is tests/system/mkbase.sh's (cached outside the work tree); each run boots
+# a copy-on-write copy of it.
 #
 # Usage: tests/system/system-test.sh [GENERATOR...]
 #   (default: initramfs-tools dracut; the package comes from build/deb, made by make deb)
@@ -19,7 +20,8 @@
 #   ordinary  (initramfs-tools) the next boot is the ordinary one: every device on its host
 #             driver, none of our tokens
 # Prints PASS:/FAIL: lines and each boot's time; exits 1 when a check failed.
-# Environment: CACHE (default: the work tree's .cache), SYSTEM_TIMEOUT (seconds a boot
+# Environment: CACHE (default: the work tree's .cache: each run's disks and logs under
+#   CACHE/system/test-GENERATOR), SYSTEM_TIMEOUT (seconds a boot
 #   may take, default 900), RIG_LOCK (as for integration-tests.sh).
 set -u
 PATH=$PATH:/usr/sbin:/sbin
@@ -125,7 +127,7 @@ for gen in $gens; do
 	rm -rf "$work"
 	mkdir -p "$work"
 	t0=$(date +%s)
-	if ! base=$("$here/mkbase.sh" "$cache" "$gen" 2> "$work/mkbase.err"); then
+	if ! base=$("$here/mkbase.sh" "$gen" 2> "$work/mkbase.err"); then
 		fail "base image" "$(tail -n 3 "$work/mkbase.err" | tr '\n' ' ')"
 		continue
 	fi
