@@ -391,11 +391,12 @@ static int keep_old(const char *root, const char *name, const char *text, char *
 }
 
 static void print_json(const struct vfe_libvirt_update *u, bool changed, bool defined,
-		       const char *kept)
+		       const char *kept, const char *error)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "domain", json_object_new_string(u->name));
+	json_object_object_add(o, "error", error ? json_object_new_string(error) : NULL);
 	json_object_object_add(o, "changed", json_object_new_boolean(changed));
 	json_object_object_add(o, "dry_run", json_object_new_boolean(u->dry_run));
 	json_object_object_add(o, "defined", json_object_new_boolean(defined));
@@ -406,22 +407,34 @@ static void print_json(const struct vfe_libvirt_update *u, bool changed, bool de
 
 int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u)
 {
-	char virsh[256], tmp[64], kept[4200] = "";
+	char virsh[256], tmp[64], kept[4200] = "", why[400] = "";
 	char *argv[12], *text = NULL, *before = NULL, *after = NULL;
 	xmlDoc *cur = NULL, *gen = NULL;
 	bool changed = false, defined = false;
 	int n, r;
 
+/* the error, and its words for --json's "error" */
+#define FAIL(...)                                           \
+	do {                                                \
+		ERR(__VA_ARGS__);                           \
+		snprintf(why, sizeof(why), __VA_ARGS__);    \
+	} while (0)
+
 	if (!vfe_find_program("virsh", virsh, sizeof(virsh))) {
-		ERR("virsh not found (Debian: libvirt-clients)");
-		return -ENOENT;
+		FAIL("virsh not found (Debian: libvirt-clients)");
+		r = -ENOENT;
+		goto out;
 	}
 	r = vfe_xml_open();
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		snprintf(why, sizeof(why), "libxml2 cannot be loaded");
+		goto out;
+	}
 	r = ctl_lock(g);
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		snprintf(why, sizeof(why), "another vfio-earlyctl holds the lock");
+		goto out;
+	}
 	n = virsh_argv(argv, virsh, u->uri);
 	argv[n++] = (char *)"dumpxml";
 	argv[n++] = (char *)"--inactive";
@@ -430,8 +443,8 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 	argv[n] = NULL;
 	r = vfe_run_capture(argv, &text, DOMAIN_XML_MAX);
 	if (r != 0) {
-		ERR("virsh dumpxml %s: %s (is it defined? 'virsh list --all')", u->name,
-		    r < 0 ? strerror(-r) : "failed");
+		FAIL("virsh dumpxml %s: %s (is it defined? 'virsh list --all')", u->name,
+		     r < 0 ? strerror(-r) : "failed");
 		r = -ENOENT;
 		goto out;
 	}
@@ -440,7 +453,7 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 	gen = sym_xmlReadMemory(u->generated, (int)strlen(u->generated), "generated", NULL,
 				XML_PARSE_NOBLANKS | XML_PARSE_NONET);
 	if (!cur || !gen || !is(sym_xmlDocGetRootElement(cur), "domain")) {
-		ERR("%s: libvirt's definition does not parse as a domain", u->name);
+		FAIL("%s: libvirt's definition does not parse as a domain", u->name);
 		r = -EINVAL;
 		goto out;
 	}
@@ -479,18 +492,18 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 	if (!u->yes && (g->json || !ctl_confirm("Define the domain with these changes?",
 						"define the domain"))) {
 		if (g->json)
-			ERR("--json: add --yes to define the domain");
+			FAIL("--json: add --yes to define the domain");
 		r = -ECANCELED;
 		goto out;
 	}
 	r = keep_old(g->root, u->name, text, kept, sizeof(kept));
 	if (r < 0) {
-		ERR("cannot keep the old definition of %s: %s", u->name, strerror(-r));
+		FAIL("cannot keep the old definition of %s: %s", u->name, strerror(-r));
 		goto out;
 	}
 	r = temp_file(tmp, sizeof(tmp), after);
 	if (r < 0) {
-		ERR("cannot write a temporary file: %s", strerror(-r));
+		FAIL("cannot write a temporary file: %s", strerror(-r));
 		goto out;
 	}
 	n = virsh_argv(argv, virsh, u->uri);
@@ -502,7 +515,7 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 	r = vfe_run_program(argv);
 	unlink(tmp);
 	if (r != 0) {
-		ERR("virsh define of %s failed: the domain is as it was", u->name);
+		FAIL("virsh define of %s failed: the domain is as it was", u->name);
 		r = -EIO;
 		goto out;
 	}
@@ -513,11 +526,12 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 		       u->name, kept);
 out:
 	if (g->json)
-		print_json(u, changed, defined, kept);
+		print_json(u, changed, defined, kept, r >= 0 ? NULL : why[0] ? why : strerror(-r));
 	sym_xmlFreeDoc(cur);
 	sym_xmlFreeDoc(gen);
 	free(text);
 	free(before);
 	free(after);
 	return r;
+#undef FAIL
 }

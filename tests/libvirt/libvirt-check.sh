@@ -240,6 +240,10 @@ check "--update: their access mode='shared' stays" grep -qF "<access mode='share
 check "--update again: nothing to change" grep -q "nothing to change" "$w/update2.txt"
 "$ctl" --root "$root" libvirt-xml --update guide --json >"$w/update3.json" 2>&1
 check "--update --json: changed false" grep -q '"changed": *false' "$w/update3.json"
+"$ctl" --root "$root" libvirt-xml --update nosuch --json >"$w/update4.json" 2>"$w/update4.err"
+check "--update --json of a domain libvirt lacks: an error, said in the JSON" \
+	sh -c '! "$0" --root "$1" libvirt-xml --update nosuch --json >/dev/null 2>&1 &&
+		grep -q "\"error\": *\"virsh dumpxml nosuch: failed" "$2"' "$ctl" "$root" "$w/update4.json"
 kept=$(ls "$root"/var/lib/vfio-early/libvirt/guide.*.xml 2>/dev/null | head -n 1)
 check "--update kept the old definition" test -s "$kept"
 virsh -q define "$kept" >/dev/null 2>&1
