@@ -22,7 +22,7 @@
 # Prints PASS:/FAIL: lines and each boot's time; exits 1 when a check failed.
 # Environment: CACHE (default: the work tree's .cache: each run's disks and logs under
 #   CACHE/system/test-GENERATOR), SYSTEM_TIMEOUT (seconds a boot
-#   may take, default 900), RIG_LOCK (as for integration-tests.sh).
+#   may take, default 1800), RIG_LOCK (as for integration-tests.sh).
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
@@ -70,7 +70,7 @@ sysboot() {
 	(
 		flock 9
 		date +%s > "$s_d/start"
-		RIG_KEYS=$s_d/keys RIG_SMP=2 RIG_MEM=1024 RIG_TIMEOUT=${SYSTEM_TIMEOUT:-900} \
+		RIG_KEYS=$s_d/keys RIG_SMP=2 RIG_MEM=1024 RIG_TIMEOUT=${SYSTEM_TIMEOUT:-1800} \
 			RIG_QEMU="-drive file=$work/disk.qcow2,format=qcow2,if=virtio -drive file=$s_d/step.tar,format=raw,if=virtio" \
 			"$RIG_TOP/tests/qemu/rig.sh" - - "$s_d/serial.log" > "$s_d/rig.out" 2>&1 &
 		rig=$!
