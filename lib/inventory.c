@@ -19,10 +19,10 @@
 #define USB_MAX_DEPTH 8
 
 struct vfe_inventory_names {
-	struct vfe_pci pci;  /* the scan's libpci access, kept open for its names */
-	bool all;	     /* VFE_INV_NAMES: every function's names are in its vfe_dev */
-	bool started;	     /* vfe_inventory_label has pointed libpci away from pci.ids */
-	char *ids_path;	     /* pci.ids' path while libpci reads hwdb alone; NULL once loaded */
+	struct vfe_pci pci; /* the scan's libpci access, kept open for its names */
+	bool all;	    /* VFE_INV_NAMES: every function's names are in its vfe_dev */
+	bool started;	    /* vfe_inventory_label has pointed libpci away from pci.ids */
+	char *ids_path;	    /* pci.ids' path while libpci reads hwdb alone; NULL once loaded */
 };
 
 static int cmp_dev(const void *a, const void *b)
@@ -138,8 +138,8 @@ static void label_of(struct pci_access *acc, const struct vfe_dev *d, char *buf,
 		       0);
 }
 
-const char *vfe_inventory_label(const struct vfe_inventory *inv, const struct vfe_dev *d,
-				char *buf, size_t size)
+const char *vfe_inventory_label(const struct vfe_inventory *inv, const struct vfe_dev *d, char *buf,
+				size_t size)
 {
 	struct vfe_inventory_names *nm = inv->names;
 	struct pci_access *acc;

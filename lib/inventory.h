@@ -49,8 +49,8 @@ int vfe_inventory_scan(struct vfe_inventory *inv, const char *root, unsigned int
  * name or is absent. The names are hwdb's, as 'udevadm info' shows them; they may differ from
  * lspci's in wording where the two databases do. Returns BUF.
  */
-const char *vfe_inventory_label(const struct vfe_inventory *inv, const struct vfe_dev *d,
-				char *buf, size_t size);
+const char *vfe_inventory_label(const struct vfe_inventory *inv, const struct vfe_dev *d, char *buf,
+				size_t size);
 void vfe_inventory_free(struct vfe_inventory *inv);
 struct vfe_dev *vfe_inventory_find(const struct vfe_inventory *inv, const char *slot);
 bool vfe_dev_is_bridge(const struct vfe_dev *d);

@@ -618,7 +618,7 @@ struct hm_check {
 	const char *root;
 	const struct vfe_config *conf; /* NULL: none */
 	const struct vfe_inventory *inv;
-	char *softdeps; /* the modprobe.d file apply writes for the config, NULL: none */
+	char *softdeps;	     /* the modprobe.d file apply writes for the config, NULL: none */
 	bool softdeps_tried; /* hm_softdeps has run */
 	bool amd;
 	unsigned int configured; /* vfio_pci.ids= found in the configured command lines */

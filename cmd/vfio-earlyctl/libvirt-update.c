@@ -414,10 +414,10 @@ int vfe_libvirt_update(struct ctl_globals *g, const struct vfe_libvirt_update *u
 	int n, r;
 
 /* the error, and its words for --json's "error" */
-#define FAIL(...)                                           \
-	do {                                                \
-		ERR(__VA_ARGS__);                           \
-		snprintf(why, sizeof(why), __VA_ARGS__);    \
+#define FAIL(...)                                        \
+	do {                                             \
+		ERR(__VA_ARGS__);                        \
+		snprintf(why, sizeof(why), __VA_ARGS__); \
 	} while (0)
 
 	if (!vfe_find_program("virsh", virsh, sizeof(virsh))) {
