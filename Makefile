@@ -168,7 +168,7 @@ install: $(O)/vfio-early $(O)/vfio-earlyctl install-initramfs
 
 lint:
 	clang-format --dry-run -Werror $(CORE_SRC) $(CTL_LIB_SRC) $(HELPER_SRC) $(wildcard lib/*.h lib/boot/*.h kernel-cmdline/*.h modules-load/*.h cmd/*/*.h tests/unit/*.[ch] tests/fuzz/*.c)
-	shellcheck -S warning scripts/*.sh tests/run.sh tests/qemu/*.sh tests/libvirt/*.sh tests/system/*.sh tests/system/guest/vfe-step bench/*.sh
+	shellcheck -S warning scripts/*.sh tests/run.sh tests/boot/*.sh tests/qemu/*.sh tests/libvirt/*.sh tests/system/*.sh tests/system/guest/vfe-step bench/*.sh
 
 clean:
 	rm -rf build

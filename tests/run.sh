@@ -49,7 +49,7 @@ for t in "$build"/tests/test-*; do
 done
 
 # Shell code that runs in early boot or builds fixtures must be clean.
-files=$(ls scripts/*.sh tests/run.sh tests/qemu/*.sh tests/libvirt/*.sh tests/system/*.sh tests/system/guest/vfe-step tests/qemu/guest/*.sh tests/grub/*.sh tests/deb/*.sh bench/*.sh 2>/dev/null)
+files=$(ls scripts/*.sh tests/run.sh tests/boot/*.sh tests/qemu/*.sh tests/libvirt/*.sh tests/system/*.sh tests/system/guest/vfe-step tests/qemu/guest/*.sh tests/grub/*.sh tests/deb/*.sh bench/*.sh 2>/dev/null)
 # shellcheck disable=SC2086 # list of files
 shellcheck -S warning $files \
 	initramfs/initramfs-tools/hooks/vfio-early initramfs/initramfs-tools/scripts/init-top/00vfio-early \
@@ -105,6 +105,10 @@ fuzz_all() {
 		fi
 	done
 }
+
+# The initramfs scripts read the module's rules with the shell alone (no grep in the image).
+part kmodrules "initramfs scripts: the module's rules" tests/boot/kmod-rules.sh
+tally kmodrules
 
 if [ "${2:-}" = full ]; then
 	t_full=$(date +%s)

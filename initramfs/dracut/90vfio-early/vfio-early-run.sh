@@ -10,11 +10,24 @@
 limit=30
 
 # Rules for the module: an "options vfio_early ... bind=" line or vfio_early.bind= on the
-# command line. Without them it is not loaded: its bind= is read only once loaded.
+# command line (kmod and the kernel read '-' and '_' alike in a module's name). Without them
+# it is not loaded: its bind= is read only once loaded. The shell alone reads them: a
+# host-only image (Fedora's default) has no grep.
 vfe_kmod_rules() {
-    grep -q 'vfio_early\.bind=' /proc/cmdline && return 0
-    cat /etc/modprobe.d/*.conf /lib/modprobe.d/*.conf /usr/lib/modprobe.d/*.conf 2> /dev/null |
-        grep -Eq '^[[:space:]]*options[[:space:]]+vfio_early[[:space:]].*bind='
+    read -r vfe_cmdline < /proc/cmdline || :
+    case " $vfe_cmdline " in
+        *" vfio_early.bind="* | *" vfio-early.bind="*) return 0 ;;
+    esac
+    for vfe_f in /etc/modprobe.d/*.conf /lib/modprobe.d/*.conf /usr/lib/modprobe.d/*.conf; do
+        [ -f "$vfe_f" ] || continue
+        # (a last line without its newline too)
+        while read -r vfe_w1 vfe_w2 vfe_rest || [ -n "$vfe_w1" ]; do
+            [ "$vfe_w1" = options ] || continue
+            case $vfe_w2 in vfio_early | vfio-early) ;; *) continue ;; esac
+            case " $vfe_rest" in *" bind="* | *"	bind="*) return 0 ;; esac
+        done < "$vfe_f"
+    done
+    return 1
 }
 
 # vfe_bounded SECONDS: runs the helper, stopped after SECONDS; its exit status.
