@@ -129,15 +129,6 @@ static void fill_names(struct pci_access *acc, struct vfe_dev *d)
 	lookup(acc, d->class_name, sizeof(d->class_name), PCI_LOOKUP_CLASS, d->device_class, 0);
 }
 
-/* The device's name, else its class name, from what libpci reads now; "" for neither. */
-static void label_of(struct pci_access *acc, const struct vfe_dev *d, char *buf, size_t size)
-{
-	lookup(acc, buf, size, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS, d->vendor, d->device);
-	if (!buf[0])
-		lookup(acc, buf, size, PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS, d->device_class,
-		       0);
-}
-
 const char *vfe_inventory_label(const struct vfe_inventory *inv, const struct vfe_dev *d, char *buf,
 				size_t size)
 {
@@ -157,17 +148,29 @@ const char *vfe_inventory_label(const struct vfe_inventory *inv, const struct vf
 		if (nm->ids_path)
 			pci_set_name_list_path(acc, "/dev/null", 0);
 	}
-	label_of(acc, d, buf, size);
-	if (!buf[0] && nm->ids_path) {
-		/* hwdb has neither name, or there is no hwdb: pci.ids after all (libpci frees
-		 * the path), and hwdb's names found so far stay in libpci's table */
-		pci_set_name_list_path(acc, nm->ids_path, 1);
+	if (nm->ids_path) {
+		/*
+		 * hwdb alone, for the device's name. A miss (no such name, or no hwdb) goes to
+		 * pci.ids at once: libpci makes a new udev context at each hwdb miss without
+		 * dropping the last one, and loading pci.ids frees the one it has.
+		 */
+		lookup(acc, buf, size, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS, d->vendor,
+		       d->device);
+		if (buf[0])
+			return buf;
+		pci_set_name_list_path(acc, nm->ids_path, 1); /* libpci frees the path */
 		nm->ids_path = NULL;
 		PCI_GUARDED(return buf);
 		pci_load_name_list(acc);
 		PCI_UNGUARD();
-		label_of(acc, d, buf, size);
 	}
+	/* pci.ids, and no more hwdb: it had no name for this device */
+	lookup(acc, buf, size, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+	       d->vendor, d->device);
+	if (!buf[0])
+		lookup(acc, buf, size,
+		       PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+		       d->device_class, 0);
 	return buf;
 }
 
