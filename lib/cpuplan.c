@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "boot/util.h"
@@ -280,15 +281,21 @@ static void read_gpu(const char *root, const struct vfe_config *conf, struct vfe
 ssize_t vfe_cpuinfo_first(const char *root, char *buf, size_t size)
 {
 	char path[VFE_PATH_MAX];
+	struct stat st;
 	size_t len = 0;
 	ssize_t n;
 	int fd, err = 0;
 
 	if (vfe_path(path, sizeof(path), root, "/proc/cpuinfo") < 0)
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* a FIFO or device where the file was expected: refused, never waited on (vfe_slurp) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	buf[0] = 0;
 	/* blocks end with an empty line */
 	while (len + 1 < size && !strstr(buf, "\n\n")) {

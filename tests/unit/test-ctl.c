@@ -271,6 +271,20 @@ TEST_F(seed, check_names_devices_from_hwdb_or_pci_ids)
 	EXPECT_STREQ("USB controller", without) TH_LOG("%s", out);
 }
 
+/*
+ * A FIFO where /proc/cpuinfo was: check says so and goes on, never waiting on it. (Without
+ * vm-cpus: hwloc, which reads the file for the CPU plan, opens it without O_NONBLOCK.)
+ */
+TEST_F(seed, check_refuses_a_fifo_cpuinfo)
+{
+	vroot_write(&self->r, "etc/vfio-early.conf", "bind 0f:00.0 1106:3483\n");
+	ASSERT_EQ(0, unlink(vroot_path(&self->r, "proc/cpuinfo")));
+	ASSERT_EQ(0, mkfifo(vroot_path(&self->r, "proc/cpuinfo"), 0644));
+	ctl(&self->r, "check", NULL);
+	EXPECT_NE(NULL, strstr(out, "/proc/cpuinfo; virtualization not checked")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "line 1: 0000:0f:00.0 is 1106:3483")) TH_LOG("%s", out);
+}
+
 TEST_F(seed, check_finds_a_target_that_holds_the_root_filesystem)
 {
 	vroot_write(&self->r, "etc/vfio-early.conf", "bind 04:00.0 15b7:5002\n");
